@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Makes the test clips from vtest.avi (PETS 2009, Debian opencv-doc) with the
+# exact recipes in docs/ARCHITECTURE (keep them, so figures compare across
+# runs). Idempotent: existing clips are kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=testdata/vtest.avi
+out=testdata/clips
+mkdir -p "$out"
+[ -s "$src" ] || { echo "testdata.sh: $src missing: run scripts/setup.sh" >&2; exit 1; }
+
+make_clip() { # name, ffmpeg output args...
+	local name=$1
+	shift
+	[ -s "$out/$name" ] && return 0
+	echo "testdata: making $name"
+	ffmpeg -nostdin -loglevel error -y -i "$src" "$@" "$out/.tmp-$name"
+	mv "$out/.tmp-$name" "$out/$name"
+}
+
+make_clip vtest_h264.mp4 -c:v libx264 -profile:v main -bf 0 -g 25 -pix_fmt yuv420p
+make_clip vtest_h265.mp4 -c:v libx265 -x265-params bframes=0:keyint=25:log-level=error -pix_fmt yuv420p
+cam1080='scale=1920:1080,fps=25,noise=alls=6:allf=t'
+make_clip cam1080_h264.mp4 -t 20 -vf "$cam1080" -c:v libx264 -profile:v main -bf 0 -g 50 -b:v 4M -pix_fmt yuv420p
+make_clip cam1080_h265.mp4 -t 20 -vf "$cam1080" -c:v libx265 -x265-params bframes=0:keyint=50:log-level=error -b:v 3M -pix_fmt yuv420p
+# A still scene: the first frame repeated for 10 s, for "no motion" tests.
+make_clip still_h264.mp4 -t 10 -vf 'select=eq(n\,0),loop=loop=-1:size=1:start=0,fps=10' -c:v libx264 -profile:v main -bf 0 -g 25 -pix_fmt yuv420p
