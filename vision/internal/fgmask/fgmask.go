@@ -1,0 +1,211 @@
+// Package fgmask is the background-subtraction stage shared by the motion
+// detector and the blob detector, so a camera subtracts its background once
+// per frame: MOG2 on the gray frame, ignore masks, an opening to drop noise,
+// a closing to join the parts of one object, then connected components.
+package fgmask
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"unsafe"
+
+	"github.com/pantau/pantau/vision"
+	"gocv.io/x/gocv"
+)
+
+// Config tunes a Subtractor. The zero value is usable.
+type Config struct {
+	// VarThreshold is MOG2's squared Mahalanobis distance above which a
+	// pixel is foreground. It defaults to 16.
+	VarThreshold float64
+	// History is how many frames the background model remembers. It
+	// defaults to 500.
+	History int
+	// Masks are normalised polygons whose pixels are never foreground.
+	Masks [][]vision.Point
+	// MinBlob is the smallest connected component kept, as a fraction of the
+	// frame area. It defaults to 0.0002 (about 60 pixels at 640×480).
+	MinBlob float64
+}
+
+// Blob is one connected foreground region of a frame.
+type Blob struct {
+	// Box is the normalised bounding box.
+	Box vision.Rect
+	// Area is the normalised pixel count of the region.
+	Area float64
+	// Px is the bounding box in pixels of the analysed frame.
+	Px image.Rectangle
+}
+
+// Subtractor turns gray frames into a foreground mask and blobs. It is not
+// safe for concurrent use; Close frees its Mats.
+type Subtractor struct {
+	cfg    Config
+	mog    gocv.BackgroundSubtractorMOG2
+	hasMog bool
+	size   image.Point
+	raw    gocv.Mat
+	tmp    gocv.Mat
+	fg     gocv.Mat
+	keep   gocv.Mat // 255 where analysed, 0 under masks; empty when no masks
+	openK  gocv.Mat
+	closeK gocv.Mat
+	labels gocv.Mat
+	stats  gocv.Mat
+	cents  gocv.Mat
+	blobs  []Blob
+	frames int
+}
+
+// New checks cfg and returns a Subtractor.
+func New(cfg Config) (*Subtractor, error) {
+	if cfg.VarThreshold < 0 {
+		return nil, fmt.Errorf("threshold: must not be negative, got %g", cfg.VarThreshold)
+	}
+	if cfg.History < 0 {
+		return nil, fmt.Errorf("history: must not be negative, got %d", cfg.History)
+	}
+	if cfg.MinBlob < 0 || cfg.MinBlob >= 1 {
+		return nil, fmt.Errorf("min_blob: must be in [0, 1), got %g", cfg.MinBlob)
+	}
+	if err := CheckPolygons("masks", cfg.Masks); err != nil {
+		return nil, err
+	}
+	if cfg.VarThreshold == 0 {
+		cfg.VarThreshold = 16
+	}
+	if cfg.History == 0 {
+		cfg.History = 500
+	}
+	if cfg.MinBlob == 0 {
+		cfg.MinBlob = 0.0002
+	}
+	return &Subtractor{
+		cfg: cfg, raw: gocv.NewMat(), tmp: gocv.NewMat(), fg: gocv.NewMat(),
+		keep: gocv.NewMat(), openK: gocv.NewMat(), closeK: gocv.NewMat(),
+		labels: gocv.NewMat(), stats: gocv.NewMat(), cents: gocv.NewMat(),
+		blobs: make([]Blob, 0, 64),
+	}, nil
+}
+
+// CheckPolygons validates normalised polygons; errors name key[i].
+func CheckPolygons(key string, polys [][]vision.Point) error {
+	for i, p := range polys {
+		if len(p) < 3 {
+			return fmt.Errorf("%s[%d]: need at least 3 points, got %d", key, i, len(p))
+		}
+		for j, pt := range p {
+			if pt.X < 0 || pt.X > 1 || pt.Y < 0 || pt.Y > 1 {
+				return fmt.Errorf("%s[%d][%d]: point (%g, %g) outside 0–1", key, i, j, pt.X, pt.Y)
+			}
+		}
+	}
+	return nil
+}
+
+// Apply feeds one CV_8UC1 frame to the background model and computes the
+// mask and blobs of that frame. A change of frame size restarts the model.
+func (s *Subtractor) Apply(gray gocv.Mat) error {
+	if gray.Empty() || gray.Type() != gocv.MatTypeCV8UC1 {
+		return fmt.Errorf("fgmask: need a non-empty CV_8UC1 frame, got type %v", gray.Type())
+	}
+	sz := image.Pt(gray.Cols(), gray.Rows())
+	if sz != s.size || !s.hasMog {
+		s.resize(sz)
+	}
+	s.frames++
+	s.mog.Apply(gray, &s.raw)
+	if !s.keep.Empty() {
+		gocv.BitwiseAnd(s.raw, s.keep, &s.raw)
+	}
+	gocv.MorphologyEx(s.raw, &s.tmp, gocv.MorphOpen, s.openK)
+	gocv.MorphologyEx(s.tmp, &s.fg, gocv.MorphClose, s.closeK)
+	n := gocv.ConnectedComponentsWithStats(s.fg, &s.labels, &s.stats, &s.cents)
+	s.blobs = s.blobs[:0]
+	if n <= 1 {
+		return nil
+	}
+	raw, err := s.stats.DataPtrUint8()
+	if err != nil || s.stats.Type() != gocv.MatTypeCV32S || len(raw) < n*5*4 {
+		return fmt.Errorf("fgmask: unexpected component stats (type %v): %v", s.stats.Type(), err)
+	}
+	st := unsafe.Slice((*int32)(unsafe.Pointer(&raw[0])), n*5)
+	total := float64(sz.X * sz.Y)
+	minPx := int32(s.cfg.MinBlob * total)
+	fw, fh := float64(sz.X), float64(sz.Y)
+	for i := 1; i < n; i++ { // label 0 is the background
+		row := st[i*5 : i*5+5]
+		if row[4] < minPx {
+			continue
+		}
+		x, y, w, h := int(row[0]), int(row[1]), int(row[2]), int(row[3])
+		s.blobs = append(s.blobs, Blob{
+			Box:  vision.Rect{X: float64(x) / fw, Y: float64(y) / fh, W: float64(w) / fw, H: float64(h) / fh},
+			Area: float64(row[4]) / total,
+			Px:   image.Rect(x, y, x+w, y+h),
+		})
+	}
+	return nil
+}
+
+// resize restarts the model and rebuilds size-dependent Mats.
+func (s *Subtractor) resize(sz image.Point) {
+	if s.hasMog {
+		s.mog.Close()
+	}
+	s.mog = gocv.NewBackgroundSubtractorMOG2WithParams(s.cfg.History, s.cfg.VarThreshold, false)
+	s.hasMog = true
+	s.size = sz
+	s.frames = 0
+	s.openK.Close()
+	s.closeK.Close()
+	s.openK = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
+	k := sz.X/80 | 1 // odd, about 8 px at 640 wide
+	if k < 3 {
+		k = 3
+	}
+	s.closeK = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(k, k))
+	if len(s.cfg.Masks) == 0 {
+		return
+	}
+	s.keep.Close()
+	s.keep = gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), sz.Y, sz.X, gocv.MatTypeCV8UC1)
+	pts := make([][]image.Point, len(s.cfg.Masks))
+	for i, poly := range s.cfg.Masks {
+		for _, p := range poly {
+			pts[i] = append(pts[i], image.Pt(int(p.X*float64(sz.X)+0.5), int(p.Y*float64(sz.Y)+0.5)))
+		}
+	}
+	pv := gocv.NewPointsVectorFromPoints(pts)
+	defer pv.Close()
+	gocv.FillPoly(&s.keep, pv, color.RGBA{})
+}
+
+// Mask is the cleaned foreground mask of the last frame (CV_8UC1, 255 for
+// foreground). It belongs to the Subtractor and changes on the next Apply.
+func (s *Subtractor) Mask() gocv.Mat { return s.fg }
+
+// Blobs are the connected regions of the last frame, at least MinBlob big.
+// The slice is reused by the next Apply.
+func (s *Subtractor) Blobs() []Blob { return s.blobs }
+
+// Frames is how many frames the current model has seen (since the last
+// size change).
+func (s *Subtractor) Frames() int { return s.frames }
+
+// Size is the size in pixels of the last frame.
+func (s *Subtractor) Size() image.Point { return s.size }
+
+// Close frees the native memory.
+func (s *Subtractor) Close() error {
+	if s.hasMog {
+		s.mog.Close()
+		s.hasMog = false
+	}
+	for _, m := range []*gocv.Mat{&s.raw, &s.tmp, &s.fg, &s.keep, &s.openK, &s.closeK, &s.labels, &s.stats, &s.cents} {
+		m.Close()
+	}
+	return nil
+}
