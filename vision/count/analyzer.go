@@ -1,0 +1,41 @@
+// Package count turns tracks into counts: lines count crossings with a
+// direction, zones keep live occupancy and raise enter, exit, loiter and
+// intrusion events.
+//
+// The geometry and the state machines (Lines.Update, Zones.Update) are
+// plain Go and take the tracks and the frame time directly; the Analyze
+// methods are thin wrappers for the pipeline, which calls them after the
+// detector and the tracker have filled the Result.
+package count
+
+import (
+	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/frame"
+)
+
+// Name returns "lines".
+func (l *Lines) Name() string { return "lines" }
+
+// Analyze appends the line_cross events for f to r.Events, reading the
+// tracks an earlier analyzer put in r.Tracks. The frame time is the clock.
+func (l *Lines) Analyze(f *frame.Frame, r *vision.Result) error {
+	r.Events = l.Update(f.Time, r.Tracks, r.Events)
+	return nil
+}
+
+// Close releases nothing; it is there for the analyzer interface.
+func (l *Lines) Close() error { return nil }
+
+// Name returns "zones".
+func (z *Zones) Name() string { return "zones" }
+
+// Analyze appends the zone events for f to r.Events and the occupancy of
+// every zone to r.Occupancy, reading r.Tracks. The frame time is the clock
+// for dwell, loitering and the intrusion schedule.
+func (z *Zones) Analyze(f *frame.Frame, r *vision.Result) error {
+	r.Events, r.Occupancy = z.Update(f.Time, r.Tracks, r.Events, r.Occupancy)
+	return nil
+}
+
+// Close releases nothing; it is there for the analyzer interface.
+func (z *Zones) Close() error { return nil }

@@ -1,0 +1,131 @@
+package count
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/pantau/pantau/vision"
+)
+
+// Lines counts confirmed tracks crossing polylines, with direction. Build
+// it with NewLines. It is not safe for concurrent use: the pipeline calls it
+// from one goroutine per camera.
+type Lines struct {
+	lines []line
+	gen   uint64
+	drop  []int
+}
+
+type line struct {
+	cfg    LineConfig
+	hyst   float64
+	tracks map[int]lineTrack
+}
+
+// lineTrack is what a line remembers about one track.
+type lineTrack struct {
+	last vision.Point
+	// side is the side (+1/−1) the anchor last settled on, outside the
+	// hysteresis band; 0 until it has settled once.
+	side int
+	// touched is set when the anchor's path met the line since it last
+	// settled; a change of settled side counts only if it did, so an object
+	// walking round the end of the line is not counted.
+	touched bool
+	gen     uint64
+}
+
+// NewLines validates cfgs and returns a line counter. Line names must be
+// unique. Errors name the line index and field, e.g.
+// "lines[0].points: need at least 2 points, got 1".
+func NewLines(cfgs []LineConfig) (*Lines, error) {
+	l := &Lines{}
+	seen := map[string]bool{}
+	for i, c := range cfgs {
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("lines[%d].%w", i, err)
+		}
+		if seen[c.Name] {
+			return nil, fmt.Errorf("lines[%d].name: duplicate line name %q", i, c.Name)
+		}
+		seen[c.Name] = true
+		c.Points = append([]vision.Point(nil), c.Points...)
+		c.Classes = append([]string(nil), c.Classes...)
+		l.lines = append(l.lines, line{cfg: c, hyst: hysteresisOr(c.Hysteresis), tracks: map[int]lineTrack{}})
+	}
+	return l, nil
+}
+
+// Update feeds one frame's tracks (time t) and appends a line_cross event
+// to events for every counted crossing; it returns the extended slice. Only
+// confirmed tracks of an accepted class count. A track that is reported
+// but currently lost (Lost > 0, predicted box) keeps its state without
+// moving; a track missing from tracks is forgotten.
+func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event) []vision.Event {
+	l.gen++
+	for li := range l.lines {
+		ln := &l.lines[li]
+		for _, tr := range tracks {
+			if !tr.Confirmed || !classOK(ln.cfg.Classes, tr.Class) {
+				continue
+			}
+			st, known := ln.tracks[tr.ID]
+			st.gen = l.gen
+			if tr.Lost > 0 {
+				if known {
+					ln.tracks[tr.ID] = st
+				}
+				continue
+			}
+			p := anchorOf(ln.cfg.Anchor, tr.Box)
+			if known && pathTouches(ln.cfg.Points, st.last, p) {
+				st.touched = true
+			}
+			st.last = p
+			if d, side := polySide(ln.cfg.Points, p); d > ln.hyst && side != 0 {
+				if st.side != 0 && side != st.side && st.touched {
+					events = append(events, vision.Event{
+						Type:      vision.EventLineCross,
+						Time:      t,
+						Rule:      ln.cfg.Name,
+						Class:     tr.Class,
+						Track:     tr.ID,
+						Direction: direction(st.side, ln.cfg.Reverse),
+					})
+				}
+				st.side, st.touched = side, false
+			}
+			ln.tracks[tr.ID] = st
+		}
+		l.drop = l.drop[:0]
+		for id, st := range ln.tracks {
+			if st.gen != l.gen {
+				l.drop = append(l.drop, id)
+			}
+		}
+		sort.Ints(l.drop)
+		for _, id := range l.drop {
+			delete(ln.tracks, id)
+		}
+	}
+	return events
+}
+
+// direction names a crossing that left side from: leaving the positive
+// side is "in".
+func direction(from int, reverse bool) string {
+	if (from > 0) != reverse {
+		return "in"
+	}
+	return "out"
+}
+
+// Names returns the line names in configuration order.
+func (l *Lines) Names() []string {
+	n := make([]string, len(l.lines))
+	for i, ln := range l.lines {
+		n[i] = ln.cfg.Name
+	}
+	return n
+}
