@@ -1,0 +1,95 @@
+package track
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/pantau/pantau/vision"
+)
+
+// associate matches detections to tracks of the same class: first greedily
+// by IoU with the predicted boxes, then what is left by centre distance.
+// It sets usedD, usedT and updates matched tracks.
+func (tr *Tracker) associate(dets []vision.Detection) {
+	tr.usedD = resize(tr.usedD, len(dets))
+	tr.usedT = resize(tr.usedT, len(tr.tracks))
+	tr.pairs = tr.pairs[:0]
+	for ti := range tr.tracks {
+		s := &tr.tracks[ti]
+		pred := vision.Rect{X: s.px - s.w/2, Y: s.py - s.h/2, W: s.w, H: s.h}
+		for di, d := range dets {
+			if d.Class != s.Class {
+				continue
+			}
+			if v := IoU(pred, d.Box); v >= tr.cfg.MinIoU {
+				tr.pairs = append(tr.pairs, pair{ti, di, v})
+			}
+		}
+	}
+	tr.greedy(dets)
+	if tr.cfg.MaxDistance < 0 {
+		return
+	}
+	tr.pairs = tr.pairs[:0]
+	for ti := range tr.tracks {
+		if tr.usedT[ti] {
+			continue
+		}
+		s := &tr.tracks[ti]
+		size := max(s.w, s.h)
+		for di, d := range dets {
+			if tr.usedD[di] || d.Class != s.Class || size <= 0 {
+				continue
+			}
+			c := d.Box.Center()
+			if dist := math.Hypot(c.X-s.px, c.Y-s.py) / size; dist <= tr.cfg.MaxDistance {
+				tr.pairs = append(tr.pairs, pair{ti, di, -dist})
+			}
+		}
+	}
+	tr.greedy(dets)
+}
+
+// greedy takes pairs best first, each track and detection at most once.
+func (tr *Tracker) greedy(dets []vision.Detection) {
+	slices.SortFunc(tr.pairs, func(a, b pair) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		// Ties go to the older track, then the earlier detection, so the
+		// result does not depend on the sort's stability.
+		if c := cmp.Compare(a.t, b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.d, b.d)
+	})
+	for _, p := range tr.pairs {
+		if tr.usedT[p.t] || tr.usedD[p.d] {
+			continue
+		}
+		tr.usedT[p.t], tr.usedD[p.d] = true, true
+		tr.tracks[p.t].update(tr.now, dets[p.d], tr.cfg.MinHits)
+	}
+}
+
+// resize returns b with length n, all false, reusing its memory.
+func resize(b []bool, n int) []bool {
+	if cap(b) < n {
+		b = make([]bool, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// IoU is the intersection over union of two normalised boxes.
+func IoU(a, b vision.Rect) float64 {
+	x0, y0 := max(a.X, b.X), max(a.Y, b.Y)
+	x1, y1 := min(a.X+a.W, b.X+b.W), min(a.Y+a.H, b.Y+b.H)
+	if x1 <= x0 || y1 <= y0 {
+		return 0
+	}
+	in := (x1 - x0) * (y1 - y0)
+	return in / (a.Area() + b.Area() - in)
+}
