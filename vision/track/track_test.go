@@ -100,8 +100,7 @@ func TestTracking(t *testing.T) {
 		{"late arrival", Config{}, 20,
 			[]mover{person(0.1, 0.2, 0.02), span(person(0.9, 0.7, -0.02), 5, 20)}, [][]int{{1}, {2}}},
 		{"centroid fallback for a small fast object", Config{}, 20,
-			[]mover{{class: "object", x: 0.1, y: 0.5, vx: 0.018, w: 0.02, h: 0.02, to: 20, hidden: [2]int{-1, -1}},
-			}, [][]int{{1}}},
+			[]mover{{class: "object", x: 0.1, y: 0.5, vx: 0.018, w: 0.02, h: 0.02, to: 20, hidden: [2]int{-1, -1}}}, [][]int{{1}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
