@@ -1,0 +1,55 @@
+// avdec.h: a libavcodec H.264/H.265 decoder for decode.go, and the OpenCV
+// shim (planes.cpp) that copies decoded planes into cv::Mats.
+#ifndef PANTAU_AVDEC_H
+#define PANTAU_AVDEC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct avdec avdec;
+
+// avdec_picture describes the picture avdec_receive returned; its planes
+// stay valid until the next avdec_receive, avdec_flush or avdec_close.
+typedef struct {
+	int width, height;
+	int chroma_width, chroma_height; // 0 for a gray-only format
+	int depth;                       // bits per luma sample, 8..16
+	const uint8_t *data[3];
+	int linesize[3];
+	int64_t seq;    // the seq given to avdec_send with the access unit
+	int corrupt;    // the decoder concealed errors in this picture
+} avdec_picture;
+
+void avdec_quiet(void);
+// avdec_open returns a negative AVERROR on failure; codec is 264 or 265.
+int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter);
+// avdec_buffer makes room for size bytes of Annex-B input (plus padding)
+// and returns the buffer to fill, or NULL when out of memory.
+uint8_t *avdec_buffer(avdec *d, int size);
+// avdec_send decodes the first size bytes of the buffer as one access unit.
+int avdec_send(avdec *d, int size, int64_t seq);
+// avdec_receive returns 0 and fills pic, AVERROR(EAGAIN) when no picture
+// is ready, or another negative AVERROR.
+int avdec_receive(avdec *d, avdec_picture *pic);
+void avdec_flush(avdec *d);
+void avdec_close(avdec *d);
+int avdec_eagain(void);
+void avdec_strerror(int code, char *buf, int size);
+
+// Plane shim (planes.cpp). mat arguments are cv::Mat* (gocv Mat.Ptr()).
+// plane_to_mat resizes a w×h plane of depth bits per sample with INTER_AREA
+// into dst at dw×dh (8 bit). It returns 0, or -1 on an OpenCV error.
+int plane_to_mat(const uint8_t *data, int linesize, int w, int h, int depth,
+                 void *dst, int dw, int dh);
+// i420_to_bgr converts gray y (w×h) and chroma u, v (w/2×h/2) to BGR in
+// dst, using scratch as the I420 buffer. It returns 0 or -1.
+int i420_to_bgr(void *y, void *u, void *v, void *scratch, void *dst);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

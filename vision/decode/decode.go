@@ -1,0 +1,237 @@
+// Package decode turns H.264 and H.265 access units into analysis frames
+// with libavcodec (cgo). The luma plane goes straight from the decoded
+// picture into the frame's gray Mat with one INTER_AREA resize; colour is
+// kept only when asked for (Options.Colour) and converted to BGR only when
+// an analyzer calls Frame.BGR. Frames come from a small pool and go back to
+// it on Frame.Release, so steady-state decoding allocates nothing on the Go
+// heap.
+package decode
+
+// #cgo pkg-config: libavcodec libavutil opencv4
+// #cgo CXXFLAGS: -std=c++11
+// #include <stdlib.h>
+// #include "avdec.h"
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DefaultAnalysisWidth is the analysis width when Options.AnalysisWidth is 0.
+const DefaultAnalysisWidth = 640
+
+// MaxAnalysisWidth and MaxAnalysisPixels cap the analysis size whatever the
+// options and the source (an 8K camera is analysed at most at 1080p).
+const (
+	MaxAnalysisWidth  = 1920
+	MaxAnalysisPixels = 1920 * 1080
+)
+
+// ErrCorrupt is wrapped by Decode's error when an access unit could not be
+// decoded or produced a picture with concealed errors. It is not fatal: the
+// decoder drops pictures until the next random-access unit and goes on.
+var ErrCorrupt = errors.New("decode: corrupt access unit")
+
+// ErrNoFrame is returned by Decode when every pooled frame is held by the
+// caller; the picture was decoded (the reference chain is intact) but not
+// handed out. Release frames sooner or raise Options.Frames.
+var ErrNoFrame = errors.New("decode: all frames in use")
+
+// Options configure a Decoder. The zero value decodes H.264 in analysis
+// mode at 640 pixels wide on one thread, without colour.
+type Options struct {
+	// Codec is "h264" or "h265". It defaults to "h264".
+	Codec string
+	// AnalysisWidth is the width of Frame.Gray; the height keeps the
+	// source's aspect ratio. It defaults to 640 and is capped at the
+	// source width, MaxAnalysisWidth and MaxAnalysisPixels. Sizes are
+	// rounded to even numbers.
+	AnalysisWidth int
+	// Threads is libavcodec's thread count. It defaults to 1 (one core per
+	// stream at most; more threads add latency).
+	Threads int
+	// Exact turns analysis mode off: the loop filter runs and unwanted
+	// non-reference pictures are decoded. By default the loop filter is
+	// skipped and non-reference pictures not wanted are not decoded.
+	Exact bool
+	// KeyframesOnly sends only random-access units to libavcodec.
+	// SetKeyframesOnly changes it while decoding.
+	KeyframesOnly bool
+	// Colour keeps the chroma planes (at half analysis size) so that
+	// Frame.BGR works. Without it Frame.BGR returns an error.
+	Colour bool
+	// Frames is how many frames may be out (held by the caller) at once.
+	// It defaults to 4.
+	Frames int
+}
+
+// AccessUnit is one coded picture for Decode: NAL units without start
+// codes, the stream time, whether it is a random-access unit (the decoder
+// also checks the NAL types itself), and the wall-clock capture time that
+// becomes Frame.Time.
+type AccessUnit struct {
+	NALUs        [][]byte
+	PTS          time.Duration
+	RandomAccess bool
+	Time         time.Time
+}
+
+// Stats counts what a Decoder did since New.
+type Stats struct {
+	Units        uint64 // access units given to Decode
+	Sent         uint64 // access units sent to libavcodec
+	Pictures     uint64 // pictures libavcodec produced
+	Frames       uint64 // frames handed out
+	WaitingKey   uint64 // units skipped while waiting for a random-access unit
+	NotKey       uint64 // units skipped in keyframes-only mode
+	NonRef       uint64 // unwanted non-reference units not decoded
+	Superseded   uint64 // wanted pictures replaced by a newer one in the same call
+	NoFrame      uint64 // pictures not handed out because the pool was empty
+	Errors       uint64 // corrupt or undecodable units and concealed pictures
+	SizeChanges  uint64 // changes of the decoded resolution
+	CodecChanges uint64 // decoder re-opened for another codec
+}
+
+type unitMeta struct {
+	seq  int64
+	pts  time.Duration
+	time time.Time
+	want bool
+}
+
+// metaRing is how many access units can be inside libavcodec at once
+// (frame threads and reordering); far more than one-thread decoding needs.
+const metaRing = 64
+
+var quietOnce sync.Once
+
+// Decoder decodes one stream. It is used from one goroutine; the frames it
+// returns may be released from any goroutine. Close it when done.
+type Decoder struct {
+	opt     Options
+	h265    bool
+	av      *C.avdec
+	keyOnly bool
+	waitKey bool
+	seq     int64
+	meta    [metaRing]unitMeta
+	params  paramSets
+	scratch [][]byte
+	pool    *framePool
+	lastW   int
+	lastH   int
+	stats   Stats
+}
+
+// New opens a decoder. Options are checked here; the error names the bad
+// option.
+func New(opt Options) (*Decoder, error) {
+	quietOnce.Do(func() { C.avdec_quiet() })
+	if opt.Codec == "" {
+		opt.Codec = "h264"
+	}
+	if opt.Codec != "h264" && opt.Codec != "h265" {
+		return nil, fmt.Errorf("decode: codec %q: want h264 or h265", opt.Codec)
+	}
+	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 {
+		return nil, fmt.Errorf("decode: negative option in %+v", opt)
+	}
+	if opt.AnalysisWidth == 0 {
+		opt.AnalysisWidth = DefaultAnalysisWidth
+	}
+	if opt.Threads == 0 {
+		opt.Threads = 1
+	}
+	if opt.Frames == 0 {
+		opt.Frames = 4
+	}
+	d := &Decoder{opt: opt, keyOnly: opt.KeyframesOnly, waitKey: true, pool: newFramePool(opt.Frames)}
+	if err := d.open(opt.Codec); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Decoder) open(codec string) error {
+	d.h265 = codec == "h265"
+	cc := C.int(264)
+	if d.h265 {
+		cc = 265
+	}
+	skipLF := C.int(1)
+	if d.opt.Exact {
+		skipLF = 0
+	}
+	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF); ret < 0 {
+		return fmt.Errorf("decode: open %s decoder: %w", codec, avError(ret))
+	}
+	d.opt.Codec = codec
+	d.waitKey = true
+	return nil
+}
+
+// Codec is the codec being decoded, "h264" or "h265".
+func (d *Decoder) Codec() string { return d.opt.Codec }
+
+// SetCodec re-opens the decoder for another codec ("h264" or "h265"), as
+// after a camera was reconfigured; decoding restarts at the next
+// random-access unit. It does nothing when the codec is unchanged.
+func (d *Decoder) SetCodec(codec string) error {
+	if codec == d.opt.Codec {
+		return nil
+	}
+	if codec != "h264" && codec != "h265" {
+		return fmt.Errorf("decode: codec %q: want h264 or h265", codec)
+	}
+	C.avdec_close(d.av)
+	d.av = nil
+	d.params.reset()
+	d.stats.CodecChanges++
+	return d.open(codec)
+}
+
+// SetKeyframesOnly switches keyframes-only decoding on or off. Switching
+// it off resumes full decoding at the next random-access unit.
+func (d *Decoder) SetKeyframesOnly(on bool) {
+	if d.keyOnly && !on {
+		d.waitKey = true
+	}
+	d.keyOnly = on
+}
+
+// KeyframesOnly reports whether only random-access units are decoded.
+func (d *Decoder) KeyframesOnly() bool { return d.keyOnly }
+
+// SetParameterSets gives the decoder parameter sets known out of band (an
+// RTSP SDP), used when a random-access unit arrives without them. NAL
+// units are without start codes; vps is ignored for H.264.
+func (d *Decoder) SetParameterSets(vps, sps, pps []byte) {
+	if d.h265 {
+		d.params.vps = append(d.params.vps[:0], vps...)
+	}
+	d.params.sps = append(d.params.sps[:0], sps...)
+	d.params.pps = append(d.params.pps[:0], pps...)
+}
+
+// Stats returns the decoder's counters.
+func (d *Decoder) Stats() Stats { return d.stats }
+
+// Close frees the decoder and the pooled frames not held by the caller;
+// frames still held are freed when they are released.
+func (d *Decoder) Close() error {
+	if d.av != nil {
+		C.avdec_close(d.av)
+		d.av = nil
+	}
+	d.pool.close()
+	return nil
+}
+
+func avError(code C.int) error {
+	var buf [128]C.char
+	C.avdec_strerror(code, &buf[0], C.int(len(buf)))
+	return errors.New(C.GoString(&buf[0]))
+}

@@ -1,0 +1,209 @@
+package decode
+
+// #include "avdec.h"
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/pantau/pantau/vision/frame"
+)
+
+// Decode decodes one access unit. want says whether the caller wants the
+// picture it produces for analysis: unwanted pictures are decoded only as
+// far as later pictures need them (reference chain) and never resized.
+//
+// It returns the newest wanted picture that came out of libavcodec, or
+// nil when there is none yet (waiting for a random-access unit, skipped,
+// not wanted, or held back by reordering). The caller owns the frame and
+// must Release it. An error wrapping ErrCorrupt or ErrNoFrame is not
+// fatal; any other error means the decoder is unusable.
+func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
+	if d.av == nil {
+		return nil, fmt.Errorf("decode: decoder is closed")
+	}
+	d.stats.Units++
+	ra := au.RandomAccess || isRandomAccess(d.h265, au.NALUs)
+	complete := d.params.update(d.h265, au.NALUs)
+	switch {
+	case d.keyOnly && !ra:
+		d.stats.NotKey++
+		return nil, nil
+	case d.waitKey && !ra:
+		d.stats.WaitingKey++
+		return nil, nil
+	case !want && !d.opt.Exact && isNonReference(d.h265, au.NALUs):
+		d.stats.NonRef++
+		return nil, nil
+	}
+	nalus := au.NALUs
+	if ra && !complete {
+		// Decoding (re)starts here: put the latest parameter sets first.
+		d.scratch = append(d.params.list(d.scratch[:0]), au.NALUs...)
+		nalus = d.scratch
+	}
+	if err := d.send(nalus, au, want); err != nil {
+		d.stats.Errors++
+		d.waitKey = true
+		return nil, err
+	}
+	if ra {
+		d.waitKey = false
+	}
+	return d.receive()
+}
+
+// send copies nalus as Annex-B into libavcodec's input buffer and decodes.
+func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
+	size := 0
+	for _, n := range nalus {
+		size += 4 + len(n)
+	}
+	p := C.avdec_buffer(d.av, C.int(size))
+	if p == nil {
+		return fmt.Errorf("decode: out of memory for a %d-byte access unit", size)
+	}
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(p)), size)
+	off := 0
+	for _, n := range nalus {
+		off += copy(buf[off:], []byte{0, 0, 0, 1})
+		off += copy(buf[off:], n)
+	}
+	seq := d.seq
+	d.seq++
+	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, want: want}
+	d.stats.Sent++
+	if ret := C.avdec_send(d.av, C.int(size), C.int64_t(seq)); ret < 0 && ret != C.avdec_eagain() {
+		return fmt.Errorf("%w: %d bytes, pts %v: %v", ErrCorrupt, size, au.PTS, avError(ret))
+	}
+	return nil
+}
+
+// receive drains libavcodec and returns the newest wanted picture.
+func (d *Decoder) receive() (*frame.Frame, error) {
+	var out *frame.Frame
+	var corrupt, noFrame bool
+	for {
+		var pic C.avdec_picture
+		ret := C.avdec_receive(d.av, &pic)
+		if ret == C.avdec_eagain() {
+			break
+		}
+		if ret < 0 {
+			corrupt = true
+			break
+		}
+		d.stats.Pictures++
+		w, h := int(pic.width), int(pic.height)
+		if w != d.lastW || h != d.lastH {
+			if d.lastW != 0 {
+				d.stats.SizeChanges++
+			}
+			d.lastW, d.lastH = w, h
+		}
+		if pic.corrupt != 0 {
+			// Concealed errors spread to every later picture of the GOP
+			// and look like motion: wait for the next random-access unit.
+			corrupt = true
+			d.waitKey = true
+			continue
+		}
+		m := d.meta[int64(pic.seq)%metaRing]
+		if pic.seq < 0 || m.seq != int64(pic.seq) || !m.want {
+			continue
+		}
+		f, err := d.toFrame(&pic, m)
+		if err != nil {
+			noFrame = true
+			continue
+		}
+		if out != nil {
+			d.stats.Superseded++
+			out.Release()
+		}
+		out = f
+	}
+	if out != nil {
+		d.stats.Frames++
+		out.Seq = d.stats.Frames
+	}
+	switch {
+	case corrupt:
+		d.stats.Errors++
+		d.waitKey = true
+		if out != nil {
+			return out, nil
+		}
+		return nil, fmt.Errorf("%w: concealed or undecodable picture", ErrCorrupt)
+	case noFrame && out == nil:
+		return nil, ErrNoFrame
+	}
+	return out, nil
+}
+
+// toFrame copies the picture into a pooled frame at analysis size.
+func (d *Decoder) toFrame(pic *C.avdec_picture, m unitMeta) (*frame.Frame, error) {
+	s := d.pool.get()
+	if s == nil {
+		d.stats.NoFrame++
+		return nil, ErrNoFrame
+	}
+	w, h := int(pic.width), int(pic.height)
+	dw, dh := AnalysisSize(w, h, d.opt.AnalysisWidth)
+	f := s.f
+	if C.plane_to_mat(pic.data[0], pic.linesize[0], pic.width, pic.height, pic.depth,
+		unsafe.Pointer(f.Gray.Ptr()), C.int(dw), C.int(dh)) != 0 {
+		s.pool.put(s)
+		return nil, fmt.Errorf("decode: resize %dx%d to %dx%d failed", w, h, dw, dh)
+	}
+	colour := d.opt.Colour && pic.chroma_width > 0
+	if colour {
+		cw, ch := C.int(dw/2), C.int(dh/2)
+		if C.plane_to_mat(pic.data[1], pic.linesize[1], pic.chroma_width, pic.chroma_height, pic.depth,
+			unsafe.Pointer(s.u.Ptr()), cw, ch) != 0 ||
+			C.plane_to_mat(pic.data[2], pic.linesize[2], pic.chroma_width, pic.chroma_height, pic.depth,
+				unsafe.Pointer(s.v.Ptr()), cw, ch) != 0 {
+			colour = false
+		}
+	}
+	if colour {
+		f.SetBGRSource(s.makeBGR)
+	} else {
+		f.SetBGRSource(noColour)
+	}
+	f.Time = m.time
+	f.PTS = m.pts
+	f.SrcWidth, f.SrcHeight = w, h
+	return f, nil
+}
+
+// AnalysisSize returns the analysis size for a w×h source at the wanted
+// width (0 for the default), keeping the aspect ratio, capped as described
+// at Options.AnalysisWidth, with even sides.
+func AnalysisSize(w, h, want int) (int, int) {
+	if w <= 0 || h <= 0 {
+		return 0, 0
+	}
+	if want <= 0 {
+		want = DefaultAnalysisWidth
+	}
+	want = min(want, w, MaxAnalysisWidth)
+	dh := (h*want + w/2) / w
+	if want*dh > MaxAnalysisPixels {
+		// Tall pictures: cap the area, keep the aspect ratio.
+		want = int(float64(want) * sqrtRatio(MaxAnalysisPixels, want*dh))
+		dh = (h*want + w/2) / w
+	}
+	return max(2, want&^1), max(2, dh&^1)
+}
+
+func sqrtRatio(a, b int) float64 {
+	r := float64(a) / float64(b)
+	// Newton's method; enough for a size.
+	x := r
+	for i := 0; i < 20; i++ {
+		x = (x + r/x) / 2
+	}
+	return x
+}
