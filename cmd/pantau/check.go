@@ -3,10 +3,48 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+
+	"github.com/pantau/pantau/agent/config"
 )
 
-// cmdCheck is a placeholder until the check command lands.
+// errInvalid is returned after check has printed the problems itself, so
+// main only sets the exit status.
+type errInvalid struct{ n int }
+
+func (e errInvalid) Error() string { return fmt.Sprintf("%d problem(s) found", e.n) }
+
+// cmdCheck validates a config file: it prints every problem, one per line
+// naming the key, and fails; or prints "ok: N cameras".
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("check: not implemented yet")
+	fs := newFlagSet("check", stderr)
+	path := fs.String("c", "configs/pantau.yaml", "config file to validate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "pantau check: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	cfg, err := config.Load(*path)
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintf(stdout, "%s: %v\n", *path, e)
+		}
+		return errInvalid{len(errs)}
+	}
+	if err != nil {
+		return err
+	}
+	enabled := 0
+	for i := range cfg.Cameras {
+		if cfg.Cameras[i].IsEnabled() {
+			enabled++
+		}
+	}
+	fmt.Fprintf(stdout, "ok: %d cameras (%d enabled), site %s, agent %s, mqtt %s\n",
+		len(cfg.Cameras), enabled, cfg.Site, cfg.Agent, config.RedactURL(cfg.MQTT.URL))
+	return nil
 }

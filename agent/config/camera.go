@@ -1,0 +1,213 @@
+package config
+
+import "time"
+
+// Camera configures one camera and its analytics. Zero fields take the
+// value from the config's defaults section, then the built-in default.
+type Camera struct {
+	// Name identifies the camera in topics and metric labels: 1–64 of
+	// a-z, 0-9, '_' and '-', unique among cameras. Required.
+	Name string `yaml:"name"`
+	// URL is the RTSP stream (rtsp:// or rtsps://); it may carry
+	// credentials (rtsp://user:pass@host/…), which are never logged.
+	// Required unless ONVIF is set.
+	URL string `yaml:"url"`
+	// ONVIF is the camera's ONVIF device service URL
+	// (http://host/onvif/device_service). When URL is empty the agent asks
+	// the device for a stream URI.
+	ONVIF string `yaml:"onvif"`
+	// Username and Password are the camera credentials, an alternative to
+	// credentials in the URL (not both). Also used for ONVIF.
+	Username string `yaml:"username"`
+	// Password: see Username. Never logged.
+	Password string `yaml:"password"`
+	// Transport is the RTP transport, tcp or udp. It defaults to tcp (UDP
+	// drops packets even on loopback).
+	Transport string `yaml:"transport"`
+	// ReadTimeout is how long the stream may be silent before it counts as
+	// failed. It defaults to 10 s.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// Decode is full, keyframes or auto. It defaults to auto.
+	Decode string `yaml:"decode"`
+	// DecodeThreads is libavcodec's thread count. It defaults to 1.
+	DecodeThreads int `yaml:"decode_threads"`
+	// FPS is the analysis frame rate. It defaults to 5.
+	FPS float64 `yaml:"fps"`
+	// AnalysisWidth is the width frames are resized to for analysis
+	// (height keeps the aspect ratio). It defaults to 640.
+	AnalysisWidth int `yaml:"analysis_width"`
+	// Enabled turns the camera on. It defaults to true.
+	Enabled *bool `yaml:"enabled"`
+	// Motion configures motion detection.
+	Motion MotionConfig `yaml:"motion"`
+	// Detector configures object detection.
+	Detector DetectorConfig `yaml:"detector"`
+	// Tracker configures object tracking.
+	Tracker TrackerConfig `yaml:"tracker"`
+	// Lines are counting lines.
+	Lines []Line `yaml:"lines"`
+	// Zones are polygons for occupancy, loitering and intrusion.
+	Zones []Zone `yaml:"zones"`
+	// Tamper configures tamper detection.
+	Tamper TamperConfig `yaml:"tamper"`
+}
+
+// IsEnabled reports whether the camera should run (nil Enabled means yes).
+func (c *Camera) IsEnabled() bool { return c.Enabled == nil || *c.Enabled }
+
+// Decode modes.
+const (
+	DecodeFull      = "full"
+	DecodeKeyframes = "keyframes"
+	DecodeAuto      = "auto"
+)
+
+// Point is a normalised image position: X right, Y down, both 0–1. In YAML
+// it is written [x, y]. It converts to vision.Point with vision.Point(p).
+type Point struct{ X, Y float64 }
+
+// MotionConfig configures background-subtraction motion detection.
+type MotionConfig struct {
+	// Enabled turns motion detection on. It defaults to true.
+	Enabled *bool `yaml:"enabled"`
+	// Threshold is the background subtractor's variance threshold; higher
+	// is less sensitive. It defaults to 16.
+	Threshold float64 `yaml:"threshold"`
+	// MinArea is the fraction (0–1) of the frame that must change to count
+	// as motion. It defaults to 0.002.
+	MinArea float64 `yaml:"min_area"`
+	// Masks are polygons (at least 3 points each) to ignore.
+	Masks [][]Point `yaml:"masks"`
+	// Debounce is how long motion must last before a motion start. It
+	// defaults to 500 ms.
+	Debounce time.Duration `yaml:"debounce"`
+	// Hold is how long the scene must be still before a motion end. It
+	// defaults to 2 s.
+	Hold time.Duration `yaml:"hold"`
+}
+
+// IsEnabled reports whether motion detection runs (nil Enabled means yes).
+func (m *MotionConfig) IsEnabled() bool { return m.Enabled == nil || *m.Enabled }
+
+// DetectorConfig configures object detection.
+type DetectorConfig struct {
+	// Type is blob (foreground blobs, the default), hog (OpenCV's HOG
+	// people detector on motion regions) or dnn (a model you bring).
+	Type string `yaml:"type"`
+	// Model is the model file for dnn (ONNX, or Darknet .cfg with .weights
+	// beside it). Relative to the config file's directory.
+	Model string `yaml:"model"`
+	// ClassesFile lists class names, one per line, for dnn.
+	ClassesFile string `yaml:"classes_file"`
+	// Classes keeps only these classes; empty keeps all.
+	Classes []string `yaml:"classes"`
+	// InputSize is the dnn input width and height. It defaults to 640.
+	InputSize int `yaml:"input_size"`
+	// Confidence is the minimum detection score (0–1). It defaults to 0.5.
+	Confidence float64 `yaml:"confidence"`
+	// NMS is the non-maximum-suppression IoU threshold (0–1). It defaults
+	// to 0.45.
+	NMS float64 `yaml:"nms"`
+	// MinArea and MaxArea bound a blob's area as a fraction (0–1) of the
+	// frame. They default to 0.0005 and 0.5.
+	MinArea float64 `yaml:"min_area"`
+	// MaxArea: see MinArea.
+	MaxArea float64 `yaml:"max_area"`
+	// Budget is the detector's time budget per frame. It defaults to 50 ms.
+	Budget time.Duration `yaml:"budget"`
+}
+
+// Detector types.
+const (
+	DetectorBlob = "blob"
+	DetectorHOG  = "hog"
+	DetectorDNN  = "dnn"
+)
+
+// TrackerConfig configures IoU/centroid tracking. Counts are in analysed
+// frames.
+type TrackerConfig struct {
+	// MaxAge is how many frames a track survives unseen. It defaults to 10.
+	MaxAge int `yaml:"max_age"`
+	// MinHits is how many frames a track must be seen before it is
+	// reported. It defaults to 3.
+	MinHits int `yaml:"min_hits"`
+	// IoU is the minimum overlap (0–1) to associate. It defaults to 0.3.
+	IoU float64 `yaml:"iou"`
+}
+
+// Line is a counting line (a polyline). A crossing is "in" from the side
+// where (B−A)×(P−A) > 0 to the side where it is < 0, for consecutive
+// points A, B and the object's anchor P, in image coordinates.
+type Line struct {
+	// Name identifies the rule in events and metric labels: a-z, 0-9, '_'
+	// and '-', unique among the camera's lines and zones. Required.
+	Name string `yaml:"name"`
+	// Points are at least 2 normalised points.
+	Points []Point `yaml:"points"`
+	// Direction selects which crossings raise events: both (the default),
+	// in or out. Counts always hold both directions.
+	Direction string `yaml:"direction"`
+	// Anchor is the point of a box that must cross: bottom_center (the
+	// default, feet) or center.
+	Anchor string `yaml:"anchor"`
+	// Classes counts only these classes; empty counts all.
+	Classes []string `yaml:"classes"`
+	// Hysteresis is the normalised distance an anchor must move past the
+	// line before a crossing counts. It defaults to 0.02.
+	Hysteresis float64 `yaml:"hysteresis"`
+}
+
+// Line directions and anchors.
+const (
+	DirectionBoth      = "both"
+	DirectionIn        = "in"
+	DirectionOut       = "out"
+	AnchorBottomCenter = "bottom_center"
+	AnchorCenter       = "center"
+)
+
+// Zone is a polygon with occupancy, loitering and intrusion rules.
+type Zone struct {
+	// Name identifies the rule, like Line.Name. Required.
+	Name string `yaml:"name"`
+	// Points are at least 3 normalised points.
+	Points []Point `yaml:"points"`
+	// Classes watches only these classes; empty watches all.
+	Classes []string `yaml:"classes"`
+	// LoiterAfter raises loiter when a track dwells this long; zero means
+	// no loiter events.
+	LoiterAfter time.Duration `yaml:"loiter_after"`
+	// Intrusion arms intrusion events.
+	Intrusion IntrusionConfig `yaml:"intrusion"`
+}
+
+// IntrusionConfig arms intrusion events for a zone.
+type IntrusionConfig struct {
+	// Schedule lists when the zone is armed; empty means never. Each entry
+	// is "always" or "[DAYS ]HH:MM-HH:MM" in local time, DAYS being
+	// mon..sun as a list or range ("mon-fri", "sat,sun"); a range past
+	// midnight ("22:00-06:00") runs into the next day. See ParseSchedule.
+	Schedule []string `yaml:"schedule"`
+}
+
+// TamperConfig configures tamper detection.
+type TamperConfig struct {
+	// Enabled turns tamper detection on. It defaults to false.
+	Enabled bool `yaml:"enabled"`
+	// Hold is how long a condition must last before it is raised or
+	// cleared. It defaults to 3 s.
+	Hold time.Duration `yaml:"hold"`
+	// VideoLoss raises video_loss when no frame arrives for this long. It
+	// defaults to 10 s.
+	VideoLoss time.Duration `yaml:"video_loss"`
+	// DarkLevel is the mean luma (0–255) below which the lens counts as
+	// covered. It defaults to 20.
+	DarkLevel float64 `yaml:"dark_level"`
+	// DefocusDrop is the fraction (0–1) of the learned sharpness that must
+	// be lost to raise defocus. It defaults to 0.6.
+	DefocusDrop float64 `yaml:"defocus_drop"`
+	// SceneChange is the fraction (0–1) of the background that must change
+	// to raise scene_change (camera moved). It defaults to 0.5.
+	SceneChange float64 `yaml:"scene_change"`
+}

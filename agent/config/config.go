@@ -1,0 +1,212 @@
+// Package config holds Pantau's configuration: the structs, their
+// defaults, loading (built-in defaults → YAML file → PANTAU_* environment)
+// and validation.
+//
+// A config is validated once, at load, and every problem is reported at
+// once, each naming its key ("cameras[1].url: scheme must be rtsp or rtsps").
+// Unknown keys are errors. After Load or Parse every default is filled in,
+// so callers read fields directly; a zero or omitted value in the file means
+// "use the default". The returned *Config is never mutated by Pantau;
+// a reload builds a new one.
+//
+// Durations are Go duration strings ("10s", "5m"). Geometry is normalised:
+// x and y in 0–1, x to the right, y down, so a config survives a change of
+// resolution.
+//
+// Environment overrides (applied after the file, before validation):
+//
+//	PANTAU_SITE, PANTAU_AGENT, PANTAU_LOG_LEVEL, PANTAU_LOG_FORMAT,
+//	PANTAU_HTTP_LISTEN, PANTAU_MQTT_URL, PANTAU_MQTT_CLIENT_ID,
+//	PANTAU_MQTT_USERNAME, PANTAU_MQTT_PASSWORD (clears mqtt.password_file),
+//	PANTAU_SPOOL_DIR, PANTAU_DISCOVERY_ENABLED (true|false)
+package config
+
+import "time"
+
+// Config is the whole agent configuration. Obtain one from Load, Parse or
+// Default; treat it as read-only.
+type Config struct {
+	// Site names the installation; it is the second topic level
+	// (pantau/v1/{site}/…). Required; letters, digits, '.', '_' and '-'.
+	Site string `yaml:"site"`
+	// Agent names this box within the site. It defaults to the host name
+	// (lower-cased, other characters replaced by '-').
+	Agent string `yaml:"agent"`
+	// Log configures the process log.
+	Log LogConfig `yaml:"log"`
+	// HTTP configures the metrics and health server.
+	HTTP HTTPConfig `yaml:"http"`
+	// Counts configures the aggregation of counts.
+	Counts CountsConfig `yaml:"counts"`
+	// MQTT configures the broker connection.
+	MQTT MQTTConfig `yaml:"mqtt"`
+	// Spool configures the on-disk outgoing queue.
+	Spool SpoolConfig `yaml:"spool"`
+	// Discovery configures ONVIF discovery and auto-provisioning.
+	Discovery DiscoveryConfig `yaml:"discovery"`
+	// Defaults holds per-camera settings applied to every camera (including
+	// discovered ones) before the camera's own keys. Name and URL are not
+	// allowed here.
+	Defaults Camera `yaml:"defaults"`
+	// Cameras lists cameras given by hand. They keep priority over
+	// discovered cameras with the same name or address.
+	Cameras []Camera `yaml:"cameras"`
+}
+
+// LogConfig configures logging.
+type LogConfig struct {
+	// Level is debug, info, warn or error. It defaults to info.
+	Level string `yaml:"level"`
+	// Format is text or json. It defaults to text.
+	Format string `yaml:"format"`
+}
+
+// HTTPConfig configures the HTTP server for /metrics, /healthz and /readyz.
+type HTTPConfig struct {
+	// Listen is the host:port to listen on. It defaults to 127.0.0.1:9090;
+	// use ":9090" to let a remote Prometheus scrape.
+	Listen string `yaml:"listen"`
+}
+
+// CountsConfig configures counts aggregation.
+type CountsConfig struct {
+	// Interval is the length of one closed counts interval. It defaults to
+	// 60 s; at least 1 s.
+	Interval time.Duration `yaml:"interval"`
+}
+
+// MQTTConfig configures the MQTT connection.
+type MQTTConfig struct {
+	// URL of the broker: tcp://, mqtt://, ssl://, tls://, mqtts://, ws:// or
+	// wss://, with a port. It defaults to tcp://127.0.0.1:1883 (a local
+	// broker bridged to the centre).
+	URL string `yaml:"url"`
+	// ClientID is the stable MQTT client id. It defaults to
+	// "pantau-{site}-{agent}".
+	ClientID string `yaml:"client_id"`
+	// Username for the broker; empty means none.
+	Username string `yaml:"username"`
+	// Password for the broker. Never logged.
+	Password string `yaml:"password"`
+	// PasswordFile is read at load (trailing newline trimmed) into Password.
+	// A relative path is relative to the config file's directory.
+	PasswordFile string `yaml:"password_file"`
+	// TLS configures TLS for ssl://, tls://, mqtts:// and wss:// URLs.
+	TLS TLSConfig `yaml:"tls"`
+	// Keepalive is the MQTT keepalive. It defaults to 30 s.
+	Keepalive time.Duration `yaml:"keepalive"`
+	// ConnectTimeout bounds one connection attempt. It defaults to 10 s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// PublishTimeout bounds the wait for one PUBACK. It defaults to 10 s.
+	PublishTimeout time.Duration `yaml:"publish_timeout"`
+	// Commands configures …/cmd/{name} handling.
+	Commands CommandsConfig `yaml:"commands"`
+}
+
+// TLSConfig configures TLS to the broker. Relative paths are relative to
+// the config file's directory; Load checks that the files exist.
+type TLSConfig struct {
+	// CAFile is a PEM bundle of CAs to trust; empty means the system pool.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are the client certificate and key (PEM); both
+	// or neither.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the client key; see CertFile.
+	KeyFile string `yaml:"key_file"`
+	// ServerName overrides the name checked in the broker's certificate.
+	ServerName string `yaml:"server_name"`
+	// InsecureSkipVerify disables certificate checks. For tests only.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// CommandsConfig configures remote commands.
+type CommandsConfig struct {
+	// Enabled turns command handling on. It defaults to true.
+	Enabled *bool `yaml:"enabled"`
+	// Disabled lists commands to refuse (reload, snapshot, discover,
+	// status).
+	Disabled []string `yaml:"disabled"`
+}
+
+// Allowed reports whether command name may run.
+func (c CommandsConfig) Allowed(name string) bool {
+	if c.Enabled != nil && !*c.Enabled {
+		return false
+	}
+	for _, d := range c.Disabled {
+		if d == name {
+			return false
+		}
+	}
+	return true
+}
+
+// SpoolConfig configures the on-disk outgoing queue.
+type SpoolConfig struct {
+	// Dir is the spool directory. It defaults to /var/lib/pantau/spool
+	// (the systemd unit's StateDirectory).
+	Dir string `yaml:"dir"`
+	// MaxBytes bounds the spool size: an integer or a size such as
+	// "256MiB", "1GB". It defaults to 256 MiB; at least 1 MiB.
+	MaxBytes Bytes `yaml:"max_bytes"`
+	// MaxAge drops messages older than this. It defaults to 168h (7 days).
+	MaxAge time.Duration `yaml:"max_age"`
+	// Fsync is "always" (fsync before Publish returns; the default) or
+	// "never" (leave it to the OS: faster, may lose the last seconds on
+	// power loss).
+	Fsync string `yaml:"fsync"`
+	// Policy applies when the spool is full: drop_oldest_counts (drop the
+	// oldest counts messages first, keep events; the default) or
+	// drop_newest (refuse new messages).
+	Policy string `yaml:"policy"`
+}
+
+// Bytes is a size in bytes. In YAML it is an integer or a string with a
+// unit: B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024).
+type Bytes int64
+
+// Spool policies.
+const (
+	PolicyDropOldestCounts = "drop_oldest_counts"
+	PolicyDropNewest       = "drop_newest"
+)
+
+// DiscoveryConfig configures ONVIF discovery and auto-provisioning.
+type DiscoveryConfig struct {
+	// Enabled turns periodic discovery and auto-provisioning on. It
+	// defaults to false.
+	Enabled bool `yaml:"enabled"`
+	// Interval between discovery rounds. It defaults to 5 min.
+	Interval time.Duration `yaml:"interval"`
+	// Timeout is the listening window of one probe. It defaults to 3 s.
+	Timeout time.Duration `yaml:"timeout"`
+	// Interfaces to probe by multicast; empty means every up,
+	// multicast-capable interface.
+	Interfaces []string `yaml:"interfaces"`
+	// Probe lists hosts or CIDRs (192.168.1.0/24, at most 4096 addresses)
+	// to probe by unicast, for networks that block multicast.
+	Probe []string `yaml:"probe"`
+	// Credentials are tried on matching devices, first match wins.
+	Credentials []Credential `yaml:"credentials"`
+	// DefaultCredentials are used for devices no entry matches.
+	DefaultCredentials Login `yaml:"default_credentials"`
+}
+
+// Credential gives the login for the devices it matches.
+type Credential struct {
+	// Match is a device serial number, a MAC address (aa:bb:cc:dd:ee:ff) or
+	// an IP address or host name. Required.
+	Match string `yaml:"match"`
+	// Username for the device.
+	Username string `yaml:"username"`
+	// Password for the device. Never logged.
+	Password string `yaml:"password"`
+}
+
+// Login is a username and password.
+type Login struct {
+	// Username for the device.
+	Username string `yaml:"username"`
+	// Password for the device. Never logged.
+	Password string `yaml:"password"`
+}

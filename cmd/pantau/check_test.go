@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := cmdCheck(context.Background(), []string{"-c", "../../configs/pantau.yaml"}, &out, &errOut); err != nil {
+		t.Fatalf("check pantau.yaml: %v\n%s", err, out.String())
+	}
+	if !strings.HasPrefix(out.String(), "ok: 1 cameras") {
+		t.Errorf("output = %q, want ok: 1 cameras …", out.String())
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	data := "site: s\ncolour: red\ncameras:\n  - name: cam1\n    url: rtsp://u:topsecret@/x\n    lines: [{name: l, points: [[0.2, 0.2]]}]\n"
+	if err := os.WriteFile(bad, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := mainCode([]string{"check", "-c", bad}, &out, &errOut); code != 1 {
+		t.Errorf("exit code = %d, want 1", code)
+	}
+	want := bad + ": colour: unknown key\n" +
+		bad + ": cameras[0].url: no host in rtsp://xxxxx@/x\n" +
+		bad + ": cameras[0].lines[0].points: need at least 2 points, got 1\n"
+	if out.String() != want {
+		t.Errorf("output =\n%s\nwant\n%s", out.String(), want)
+	}
+	if strings.Contains(out.String()+errOut.String(), "topsecret") {
+		t.Error("check printed a password")
+	}
+}
