@@ -1,0 +1,356 @@
+package spool
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+type dropCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (d *dropCounter) onDrop(reason string, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.n == nil {
+		d.n = map[string]int{}
+	}
+	d.n[reason] += n
+}
+
+func (d *dropCounter) get(reason string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n[reason]
+}
+
+func mustOpen(t *testing.T, dir string, opt Options) *Spool {
+	t.Helper()
+	s, err := Open(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func appendMsg(t *testing.T, s *Spool, camera string, kind Kind, body string) Record {
+	t.Helper()
+	r, err := s.Append(camera, kind, "pantau/v1/s/a/"+camera+"/x", false, func(seq uint64) ([]byte, error) {
+		return []byte(fmt.Sprintf(`{"seq":%d,"body":%q}`, seq, body)), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// drain reads every waiting record in order without acking.
+func drain(t *testing.T, s *Spool) []Record {
+	t.Helper()
+	var out []Record
+	var after uint64
+	for {
+		r, ok, err := s.Next(after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return out
+		}
+		out = append(out, r)
+		after = r.Index
+	}
+}
+
+func TestAppendNextAckAndSeqPerCamera(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), Options{})
+	for i := 0; i < 3; i++ {
+		appendMsg(t, s, "cam1", KindEvent, "a")
+		appendMsg(t, s, "cam2", KindCounts, "b")
+	}
+	recs := drain(t, s)
+	if len(recs) != 6 {
+		t.Fatalf("got %d records, want 6", len(recs))
+	}
+	want := map[string]uint64{}
+	for i, r := range recs {
+		want[r.Camera]++
+		if r.Seq != want[r.Camera] {
+			t.Fatalf("record %d: camera %s seq %d, want %d", i, r.Camera, r.Seq, want[r.Camera])
+		}
+		if i > 0 && r.Index != recs[i-1].Index+1 {
+			t.Fatalf("indexes not consecutive: %d after %d", r.Index, recs[i-1].Index)
+		}
+		if string(r.Payload) != fmt.Sprintf(`{"seq":%d,"body":%q}`, r.Seq, map[string]string{"cam1": "a", "cam2": "b"}[r.Camera]) {
+			t.Fatalf("payload %s", r.Payload)
+		}
+	}
+	if err := s.Ack(recs[0].Index); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack(recs[2].Index); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Messages != 4 {
+		t.Fatalf("Stats.Messages = %d after 2 acks of 6", st.Messages)
+	}
+	if r, _, _ := s.Next(0); r.Index != recs[1].Index {
+		t.Fatalf("oldest waiting is %d, want %d", r.Index, recs[1].Index)
+	}
+}
+
+func TestReopenKeepsUnackedSeqAndIndex(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{SegmentBytes: 200}) // a few records per segment
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []Record
+	for i := 0; i < 10; i++ {
+		recs = append(recs, appendMsg(t, s, "cam1", KindEvent, "x"))
+	}
+	for _, r := range recs[:4] {
+		if err := s.Ack(r.Index); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(dir, Options{}); err == nil {
+		t.Fatal("second Open of a spool in use succeeded")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, dir, Options{SegmentBytes: 200})
+	got := drain(t, s)
+	if len(got) != 6 || got[0].Seq != 5 || got[5].Seq != 10 {
+		t.Fatalf("after reopen: %d records, seqs %v", len(got), seqs(got))
+	}
+	for _, r := range got {
+		if err := s.Ack(r.Index); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := appendMsg(t, s, "cam1", KindEvent, "y")
+	if r.Seq != 11 || r.Index != recs[9].Index+1 {
+		t.Fatalf("new record seq %d index %d, want 11 and %d", r.Seq, r.Index, recs[9].Index+1)
+	}
+	// Everything done: old segments are gone but seq still carries on.
+	s.Ack(r.Index)
+	appendMsg(t, s, "cam1", KindEvent, "z") // forces a rotation past the done segment
+	s.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	if len(segs) > 2 {
+		t.Fatalf("%d segments left, done ones should be deleted", len(segs))
+	}
+	s = mustOpen(t, dir, Options{SegmentBytes: 200})
+	if got := drain(t, s); len(got) != 1 || got[0].Seq != 12 {
+		t.Fatalf("after second reopen: seqs %v, want [12]", seqs(got))
+	}
+	if r := appendMsg(t, s, "cam1", KindEvent, "w"); r.Seq != 13 {
+		t.Fatalf("seq %d after restart, want 13", r.Seq)
+	}
+}
+
+func seqs(rs []Record) []uint64 {
+	var out []uint64
+	for _, r := range rs {
+		out = append(out, r.Seq)
+	}
+	return out
+}
+
+func TestTornTailIsCutOff(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		appendMsg(t, s, "cam1", KindEvent, "x")
+	}
+	s.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	f, err := os.OpenFile(segs[len(segs)-1], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Half a record, as a crash in the middle of a write leaves it.
+	f.Write([]byte{60, 0, 0, 0, 1, 2, 3, 4, 5, 6})
+	f.Close()
+	s = mustOpen(t, dir, Options{})
+	if got := drain(t, s); len(got) != 3 {
+		t.Fatalf("%d records after torn tail, want 3", len(got))
+	}
+	if r := appendMsg(t, s, "cam1", KindEvent, "after"); r.Seq != 4 {
+		t.Fatalf("seq %d, want 4", r.Seq)
+	}
+	if got := drain(t, s); len(got) != 4 || string(got[3].Payload) != `{"seq":4,"body":"after"}` {
+		t.Fatalf("append after torn tail: %d records", len(got))
+	}
+}
+
+func TestFullPolicies(t *testing.T) {
+	size := int64(encodedSize("cam1", "pantau/v1/s/a/cam1/x", len(`{"seq":1,"body":"x"}`)))
+	tests := []struct {
+		policy             Policy
+		kinds              string // C counts, E event, appended in order
+		wantEvents, wantCt int
+		wantRefused        int
+	}{
+		// Room for 6: the 7th and 8th each push out the oldest counts.
+		{PolicyDropOldestCounts, "CECECECE", 4, 2, 0},
+		// Both counts go; then only events are left and the 9th is refused.
+		{PolicyDropOldestCounts, "CECEEEEEE", 6, 0, 1},
+		{PolicyDropNewest, "CECECECE", 3, 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s_%s", tt.policy, tt.kinds), func(t *testing.T) {
+			var d dropCounter
+			s := mustOpen(t, t.TempDir(), Options{MaxBytes: 6 * size, Policy: tt.policy, OnDrop: d.onDrop})
+			refused, counts := 0, 0
+			for _, k := range tt.kinds {
+				kind := KindEvent
+				if k == 'C' {
+					kind = KindCounts
+					counts++
+				}
+				_, err := s.Append("cam1", kind, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
+					return []byte(fmt.Sprintf(`{"seq":%d,"body":"x"}`, seq%10)), nil
+				})
+				if errors.Is(err, ErrFull) {
+					refused++
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+			ev, ct := 0, 0
+			for _, r := range drain(t, s) {
+				if r.Kind == KindEvent {
+					ev++
+				} else {
+					ct++
+				}
+			}
+			if ev != tt.wantEvents || ct != tt.wantCt || refused != tt.wantRefused {
+				t.Fatalf("events %d counts %d refused %d; want %d %d %d", ev, ct, refused, tt.wantEvents, tt.wantCt, tt.wantRefused)
+			}
+			if got := d.get(DropFull); got != refused {
+				t.Fatalf("OnDrop(full) = %d, want %d", got, refused)
+			}
+			if got, want := d.get(DropCounts), counts-tt.wantCt; tt.policy == PolicyDropOldestCounts && got != want {
+				t.Fatalf("OnDrop(full_counts) = %d, want %d", got, want)
+			}
+			if st := s.Stats(); st.Bytes > 6*size {
+				t.Fatalf("spool holds %d bytes, bound %d", st.Bytes, 6*size)
+			}
+		})
+	}
+}
+
+func TestMaxAge(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	var d dropCounter
+	s := mustOpen(t, t.TempDir(), Options{MaxAge: time.Hour, Now: clock, OnDrop: d.onDrop})
+	appendMsg(t, s, "cam1", KindEvent, "old")
+	now = now.Add(40 * time.Minute)
+	appendMsg(t, s, "cam1", KindEvent, "young")
+	if st := s.Stats(); st.Oldest != 40*time.Minute || st.Messages != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	now = now.Add(30 * time.Minute)
+	if err := s.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	got := drain(t, s)
+	if len(got) != 1 || got[0].Seq != 2 || d.get(DropAge) != 1 {
+		t.Fatalf("after expiry: seqs %v, age drops %d", seqs(got), d.get(DropAge))
+	}
+}
+
+func TestCompactionFreesHoles(t *testing.T) {
+	dir := t.TempDir()
+	size := int64(encodedSize("cam1", "pantau/v1/s/a/cam1/x", len(`{"seq":1,"body":"x"}`)))
+	s := mustOpen(t, dir, Options{MaxBytes: 40 * size, SegmentBytes: 10 * size, Policy: PolicyDropOldestCounts})
+	// One event per nine counts: every segment is pinned by its event.
+	for i := 0; i < 200; i++ {
+		kind := KindCounts
+		if i%10 == 0 {
+			kind = KindEvent
+		}
+		if _, err := s.Append("cam1", kind, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
+			return []byte(fmt.Sprintf(`{"seq":%d,"body":"x"}`, seq%10)), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := s.Stats()
+	if st.DiskBytes > 3*40*size {
+		t.Fatalf("disk %d bytes for %d live bytes (bound %d): holes not compacted", st.DiskBytes, st.Bytes, 40*size)
+	}
+	recs := drain(t, s)
+	events := 0
+	for _, r := range recs {
+		if r.Kind == KindEvent {
+			events++
+		}
+	}
+	if events != 20 {
+		t.Fatalf("%d events kept, want all 20", events)
+	}
+	s.Close()
+	s = mustOpen(t, dir, Options{MaxBytes: 40 * size, SegmentBytes: 10 * size})
+	if got := drain(t, s); len(got) != len(recs) {
+		t.Fatalf("after reopen %d records, want %d", len(got), len(recs))
+	}
+}
+
+func TestAcksLogIsRewritten(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir, Options{SegmentBytes: 1 << 30, MaxBytes: 1 << 30, Fsync: FsyncNever})
+	// Ack every other record so ranges cannot merge; one segment keeps all.
+	var keep []uint64
+	for i := 0; i < 2*compactAcksAt/ackEntry; i++ {
+		r := appendMsg(t, s, "cam1", KindEvent, "x")
+		if i%2 == 0 {
+			s.Ack(r.Index)
+		} else if i%1000 == 1 {
+			keep = append(keep, r.Seq)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "acks.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > compactAcksAt+ackEntry {
+		t.Fatalf("acks.log is %d bytes, should have been rewritten at %d", fi.Size(), compactAcksAt)
+	}
+	want := s.Stats().Messages
+	s.Close()
+	s = mustOpen(t, dir, Options{SegmentBytes: 1 << 30, MaxBytes: 1 << 30})
+	got := drain(t, s)
+	if len(got) != want {
+		t.Fatalf("after reopen %d records waiting, want %d", len(got), want)
+	}
+	for _, r := range got {
+		if r.Seq%2 != 0 {
+			t.Fatalf("acked record seq %d came back", r.Seq)
+		}
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, o := range []Options{{Fsync: "sometimes"}, {Policy: "drop_all"}, {MaxBytes: -1}} {
+		if _, err := Open(t.TempDir(), o); err == nil {
+			t.Fatalf("Open accepted %+v", o)
+		}
+	}
+}
