@@ -89,10 +89,10 @@ func (c *Client) Run(ctx context.Context) error {
 	if err != nil {
 		return c.newError(nil, "create depacketizer", err)
 	}
-	gc.OnPacketRTP(medi, forma, onPacket)
 	if _, err := gc.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return fail("setup", err)
 	}
+	gc.OnPacketRTP(medi, forma, onPacket) // only valid after SETUP
 	if _, err := gc.Play(nil); err != nil {
 		return fail("play", err)
 	}
@@ -175,22 +175,18 @@ func (c *Client) packetHandler(gc *gortsplib.Client, medi *description.Media, fo
 		decode = d.Decode
 	}
 	clockRate := int64(forma.ClockRate())
-	var prevPTS time.Duration
+	// gortsplib knows no PTS until the first random-access unit; units
+	// before it are dropped (a decoder could not use them anyway).
+	var prevPTS, pts time.Duration
+	var prevOK, ok bool
 	return func(pkt *rtp.Packet) {
-		ticks, ok := gc.PacketPTS2(medi, pkt)
-		if !ok {
-			return
+		prevPTS, prevOK = pts, ok
+		var ticks int64
+		if ticks, ok = gc.PacketPTS2(medi, pkt); ok {
+			pts = time.Duration(ticks/clockRate)*time.Second +
+				time.Duration(ticks%clockRate)*time.Second/time.Duration(clockRate)
 		}
-		pts := time.Duration(ticks/clockRate)*time.Second +
-			time.Duration(ticks%clockRate)*time.Second/time.Duration(clockRate)
-		// An access unit completed by a packet of the next picture (no
-		// marker bit) belongs to the previous packet's time.
-		auPTS := pts
-		if !pkt.Marker {
-			auPTS = prevPTS
-		}
-		prevPTS = pts
-
+		// Depacketize every packet, so fragment state stays consistent.
 		nalus, err := decode(pkt)
 		if err != nil {
 			if !errors.Is(err, rtph264.ErrMorePacketsNeeded) &&
@@ -199,6 +195,15 @@ func (c *Client) packetHandler(gc *gortsplib.Client, medi *description.Media, fo
 				!errors.Is(err, rtph265.ErrNonStartingPacketAndNoPrevious) {
 				c.decodeErrs.Add(1)
 			}
+			return
+		}
+		// An access unit completed by a packet of the next picture (no
+		// marker bit) belongs to the previous packet's time.
+		auPTS, auOK := pts, ok
+		if !pkt.Marker {
+			auPTS, auOK = prevPTS, prevOK
+		}
+		if !auOK {
 			return
 		}
 		nalus, ra := ps.prepare(nalus)
