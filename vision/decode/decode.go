@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // DefaultAnalysisWidth is the analysis width when Options.AnalysisWidth is 0.
@@ -121,6 +122,7 @@ type Decoder struct {
 	params  paramSets
 	scratch [][]byte
 	pool    *framePool
+	pic     *C.avdec_picture // C memory, freed by Close
 	lastW   int
 	lastH   int
 	stats   Stats
@@ -152,6 +154,7 @@ func New(opt Options) (*Decoder, error) {
 	if err := d.open(opt.Codec); err != nil {
 		return nil, err
 	}
+	d.pic = (*C.avdec_picture)(C.calloc(1, C.sizeof_avdec_picture))
 	return d, nil
 }
 
@@ -225,6 +228,10 @@ func (d *Decoder) Close() error {
 	if d.av != nil {
 		C.avdec_close(d.av)
 		d.av = nil
+	}
+	if d.pic != nil {
+		C.free(unsafe.Pointer(d.pic))
+		d.pic = nil
 	}
 	d.pool.close()
 	return nil

@@ -85,8 +85,10 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 	var out *frame.Frame
 	var corrupt, noFrame bool
 	for {
-		var pic C.avdec_picture
-		ret := C.avdec_receive(d.av, &pic)
+		// pic is C memory owned by the Decoder: a Go local would escape
+		// to the heap through the cgo call on every picture.
+		pic := d.pic
+		ret := C.avdec_receive(d.av, pic)
 		if ret == C.avdec_eagain() {
 			break
 		}
@@ -113,7 +115,7 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 		if pic.seq < 0 || m.seq != int64(pic.seq) || !m.want {
 			continue
 		}
-		f, err := d.toFrame(&pic, m)
+		f, err := d.toFrame(pic, m)
 		if err != nil {
 			noFrame = true
 			continue

@@ -1,0 +1,62 @@
+package decode
+
+import (
+	"testing"
+)
+
+// benchDecode decodes the clip in a loop, one access unit per op, wanting
+// one picture in every `every` (5 fps analysis of a 25 fps camera: 5).
+func benchDecode(b *testing.B, name string, opt Options, every int) {
+	aus, info := loadClip(b, name)
+	opt.Codec = info.Codec
+	d, err := New(opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	// Warm up: pool, Mats and libavcodec buffers reach their size.
+	for _, au := range aus[:50] {
+		if f, _ := d.Decode(unit(au), true); f != nil {
+			f.Release()
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	frames := 0
+	for i := 0; i < b.N; i++ {
+		au := aus[(50+i)%len(aus)]
+		f, err := d.Decode(unit(au), i%every == 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if f != nil {
+			frames++
+			f.Release()
+		}
+	}
+	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+}
+
+func BenchmarkDecode1080Analysis(b *testing.B) {
+	benchDecode(b, "cam1080_h264.mp4", Options{}, 5)
+}
+
+func BenchmarkDecode1080Exact(b *testing.B) {
+	benchDecode(b, "cam1080_h264.mp4", Options{Exact: true}, 5)
+}
+
+func BenchmarkDecode1080AllWanted(b *testing.B) {
+	benchDecode(b, "cam1080_h264.mp4", Options{}, 1)
+}
+
+func BenchmarkDecode1080Keyframes(b *testing.B) {
+	benchDecode(b, "cam1080_h264.mp4", Options{KeyframesOnly: true}, 1)
+}
+
+func BenchmarkDecode1080H265Analysis(b *testing.B) {
+	benchDecode(b, "cam1080_h265.mp4", Options{}, 5)
+}
+
+func BenchmarkDecode576Analysis(b *testing.B) {
+	benchDecode(b, "vtest_h264.mp4", Options{}, 2)
+}
