@@ -15,15 +15,8 @@ import (
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// checkMats fails the test if it leaves Mats open (run with -tags matprofile).
-func checkMats(t testing.TB) {
-	start := gocv.MatProfile.Count()
-	t.Cleanup(func() {
-		if n := gocv.MatProfile.Count(); n != start {
-			t.Errorf("Mat leak: %d Mats open before, %d after", start, n)
-		}
-	})
-}
+// checkMats fails the test if it leaves Mats open.
+func checkMats(t testing.TB) { testclip.CheckMats(t) }
 
 // synth draws a dark textured background and, when on, a bright square
 // moving right by 8 px per frame.

@@ -1,0 +1,98 @@
+// shim.cpp: see shim.h.
+#include "shim.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <vector>
+
+struct pn_net {
+	cv::dnn::Net net;
+	std::vector<cv::String> names;
+	cv::Mat img3;
+	cv::Mat blob;
+	std::vector<cv::Mat> outs;
+};
+
+static void set_err(char *err, int errlen, const char *msg) {
+	if (err == NULL || errlen <= 0) return;
+	std::strncpy(err, msg, errlen - 1);
+	err[errlen - 1] = 0;
+}
+
+int pn_hog_people(float *dst, int cap) {
+	try {
+		std::vector<float> v = cv::HOGDescriptor::getDefaultPeopleDetector();
+		if ((int)v.size() > cap) return -(int)v.size();
+		std::copy(v.begin(), v.end(), dst);
+		return (int)v.size();
+	} catch (...) {
+		return 0;
+	}
+}
+
+pn_net *pn_net_open(const char *model, const char *config, char *err, int errlen) {
+	pn_net *n = NULL;
+	try {
+		n = new pn_net();
+		n->net = cv::dnn::readNet(model, config ? config : "");
+		if (n->net.empty()) {
+			set_err(err, errlen, "model has no layers");
+			delete n;
+			return NULL;
+		}
+		n->names = n->net.getUnconnectedOutLayersNames();
+		return n;
+	} catch (const cv::Exception &e) {
+		set_err(err, errlen, e.what());
+	} catch (const std::exception &e) {
+		set_err(err, errlen, e.what());
+	} catch (...) {
+		set_err(err, errlen, "unknown C++ exception");
+	}
+	delete n;
+	return NULL;
+}
+
+void pn_net_close(pn_net *n) { delete n; }
+
+int pn_net_forward(pn_net *n, const unsigned char *data, int rows, int cols,
+                   int channels, size_t step, int in_w, int in_h, double scale,
+                   double mean, int swap_rb, const float **out, int *dims,
+                   int *ndims, char *err, int errlen) {
+	try {
+		cv::Mat img(rows, cols, channels == 3 ? CV_8UC3 : CV_8UC1, (void *)data, step);
+		if (channels == 1) {
+			cv::cvtColor(img, n->img3, cv::COLOR_GRAY2BGR);
+			img = n->img3;
+		}
+		cv::dnn::blobFromImage(img, n->blob, scale, cv::Size(in_w, in_h),
+		                       cv::Scalar(mean, mean, mean), swap_rb != 0, false, CV_32F);
+		n->net.setInput(n->blob);
+		n->net.forward(n->outs, n->names);
+		if (n->outs.empty()) {
+			set_err(err, errlen, "model produced no output");
+			return -1;
+		}
+		cv::Mat &o = n->outs[0];
+		if (o.type() != CV_32F) o.convertTo(o, CV_32F);
+		if (!o.isContinuous()) o = o.clone();
+		int nd = std::min(o.dims, 8);
+		for (int i = 0; i < nd; i++) dims[i] = o.size[i];
+		*ndims = nd;
+		*out = o.ptr<float>();
+		return (int)o.total();
+	} catch (const cv::Exception &e) {
+		set_err(err, errlen, e.what());
+	} catch (const std::exception &e) {
+		set_err(err, errlen, e.what());
+	} catch (...) {
+		set_err(err, errlen, "unknown C++ exception");
+	}
+	return -1;
+}
