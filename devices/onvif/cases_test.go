@@ -1,4 +1,4 @@
-package onvif
+package onvif_test
 
 import (
 	"os"

@@ -1,7 +1,8 @@
-package onvif
+package onvif_test
 
 import (
 	"errors"
+	. "github.com/pantau/pantau/devices/onvif"
 	"os"
 	"path/filepath"
 	"testing"
