@@ -129,6 +129,16 @@ func (a *Aggregator) Add(r *vision.Result) {
 	a.occupancy(t, r.Occupancy)
 }
 
+// AddEvent emits an event that did not come with an analysed frame (for
+// example video_loss raised by a timer while no frames arrive) and counts it
+// in the interval of its time, like the events of Add.
+func (a *Aggregator) AddEvent(ev vision.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.advance(ev.Time)
+	a.event(&ev)
+}
+
 // Tick closes every interval that ended at or before now, emitting its
 // counts (frames_analysed 0 when no frame came, so silence is visible).
 // The agent calls it about every second.

@@ -201,3 +201,17 @@ func TestEventsPassThroughInOrder(t *testing.T) {
 		t.Errorf("counts events %v seq %d", k.Events, k.Seq)
 	}
 }
+
+func TestAddEventWithoutFrame(t *testing.T) {
+	a, c := newAgg(t, t0, 10*time.Second, nil, nil)
+	a.AddEvent(vision.Event{Type: vision.EventTamper, Time: at(sec(12)), Kind: "video_loss", State: "raised"})
+	a.Flush(at(sec(15)))
+	want := []string{"cam1/counts", "cam1/event/tamper", "cam1/counts"}
+	if got := c.subtopics(); !slices.Equal(got, want) {
+		t.Fatalf("emitted %v, want %v", got, want)
+	}
+	ks := c.counts()
+	if ks[0].Events["tamper"] != 0 || ks[1].Events["tamper"] != 1 || ks[1].FramesAnalysed != 0 {
+		t.Errorf("events %v / %v frames %d", ks[0].Events, ks[1].Events, ks[1].FramesAnalysed)
+	}
+}
