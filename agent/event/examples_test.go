@@ -63,7 +63,7 @@ func examples() []example {
 			Spool: SpoolStatus{Messages: 12, Bytes: 5230, MaxBytes: 268435456, OldestAgeS: 3.2}})},
 		{"camera status", NewCameraStatus(site, agent, cam, t, CameraStatus{
 			State: StateOnline, FPS: 9.97, LastFrame: Timestamp(t.Add(-80 * time.Millisecond)),
-			DecodeMode: "skip_nonref", Codec: "h264", Width: 1920, Height: 1080,
+			DecodeMode: "full", Codec: "h264", Width: 1920, Height: 1080,
 			URL:          "rtsp://admin:xxxxx@10.0.3.21:554/Streaming/Channels/101",
 			Manufacturer: "HIKVISION", Model: "DS-2CD2143G2-I", Serial: "DS-2CD2143G2-I20230405AAWRK12345678",
 			Profile: "Profile_1", Source: SourceDiscovery})},

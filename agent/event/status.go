@@ -92,8 +92,8 @@ type CameraStatus struct {
 	FPS float64 `json:"fps"`
 	// LastFrame is the Timestamp of the last decoded frame; empty if none yet.
 	LastFrame string `json:"last_frame,omitempty"`
-	// DecodeMode is how frames are decoded: "full", "skip_nonref" or
-	// "keyframes" (the last under CPU pressure or a low analysis fps).
+	// DecodeMode is how frames are decoded: "full" or "keyframes" (under
+	// CPU pressure or a low analysis fps); lower-case letters, digits, '_'.
 	DecodeMode string `json:"decode_mode,omitempty"`
 	Codec      string `json:"codec,omitempty"` // "h264" or "h265"
 	Width      int    `json:"width,omitempty"`
