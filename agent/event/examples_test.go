@@ -55,7 +55,7 @@ func examples() []example {
 		},
 	})
 	snapshot := SnapshotResult{Camera: cam, ContentType: "image/jpeg", Width: 1920, Height: 1080,
-		Taken: Timestamp(t.Add(-40 * time.Millisecond)), URL: "http://10.0.3.5:9090/snapshot/gate/01jdx5s0.jpg"}
+		Taken: Timestamp(t.Add(-40 * time.Millisecond)), URL: "http://10.0.3.5:9090/snapshot/gate.jpg"}
 	return []example{
 		{"agent status (online)", NewAgentStatus(site, agent, t, AgentStatus{
 			State: StateOnline, Version: "0.1.0", Started: Timestamp(time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)),
