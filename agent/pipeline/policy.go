@@ -1,0 +1,143 @@
+package pipeline
+
+import (
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// rateGate picks the pictures to analyse: one every interval of stream
+// time. A timestamp that goes backwards or jumps far ahead restarts the
+// schedule, so a camera that resets its clock is analysed at once.
+type rateGate struct {
+	interval time.Duration
+	next     time.Duration
+	last     time.Duration
+	started  bool
+}
+
+// jumpIntervals is how many intervals ahead a timestamp may jump before
+// the schedule restarts from it.
+const jumpIntervals = 20
+
+// want reports whether the picture at pts should be analysed.
+func (g *rateGate) want(pts time.Duration) bool {
+	if g.interval <= 0 {
+		return true
+	}
+	if !g.started || pts < g.last || pts > g.next+jumpIntervals*g.interval {
+		g.started = true
+		g.next = pts
+	}
+	g.last = pts
+	return pts >= g.next
+}
+
+// took records that the picture at pts was analysed (handed out).
+func (g *rateGate) took(pts time.Duration) {
+	if g.interval <= 0 {
+		return
+	}
+	g.next += g.interval
+	if g.next <= pts {
+		g.next = pts + g.interval
+	}
+}
+
+// reset forgets the schedule (codec change, new stream).
+func (g *rateGate) reset() { g.started = false }
+
+// Decode modes (Config.Decode).
+const (
+	ModeFull      = "full"
+	ModeKeyframes = "keyframes"
+	ModeAuto      = "auto"
+)
+
+// modeControl is the auto decode mode: keyframes when the wanted analysis
+// rate is at or below the keyframe rate, else full; under pressure (drops
+// in pressureTicks consecutive ticks) keyframes until there has been
+// headroom for hold, which doubles each time pressure returns soon after.
+type modeControl struct {
+	fps           float64 // wanted analysis rate
+	pressureTicks int
+	minHold       time.Duration
+	maxHold       time.Duration
+
+	gop       time.Duration // measured keyframe interval, 0 until known
+	pressured int           // consecutive ticks with drops
+	down      bool          // stepped down for pressure
+	downAt    time.Time
+	upAt      time.Time // last step back up
+	hold      time.Duration
+}
+
+// keyframesEnough reports whether keyframes alone give the wanted rate.
+func (m *modeControl) keyframesEnough() bool {
+	return m.gop > 0 && m.fps*m.gop.Seconds() <= 1.0001
+}
+
+// tick is called about once a second with whether frames were dropped for
+// lack of decode capacity since the last tick, and whether the machine
+// has CPU to spare. It returns the mode to use.
+func (m *modeControl) tick(now time.Time, dropped, headroom bool) string {
+	if dropped {
+		m.pressured++
+	} else {
+		m.pressured = 0
+	}
+	if m.keyframesEnough() {
+		m.down = false
+		return ModeKeyframes
+	}
+	switch {
+	case !m.down && m.pressured >= m.pressureTicks:
+		m.down = true
+		m.downAt = now
+		// Pressure soon after stepping up: wait longer next time.
+		if m.hold == 0 || now.Sub(m.upAt) > 2*m.hold {
+			m.hold = m.minHold
+		} else {
+			m.hold = min(2*m.hold, m.maxHold)
+		}
+	case m.down && !dropped && now.Sub(m.downAt) >= m.hold && headroom:
+		m.down = false
+		m.upAt = now
+	case m.down && dropped:
+		m.downAt = now
+	}
+	if m.down {
+		return ModeKeyframes
+	}
+	return ModeFull
+}
+
+// cpuMeter measures the share of the machine's CPU the process used
+// between two calls.
+type cpuMeter struct {
+	cpu  time.Duration
+	wall time.Time
+}
+
+// ProcessCPU returns the user+system CPU time of the process so far.
+func ProcessCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// busy returns the fraction (0–1) of all cores used since the last call.
+func (c *cpuMeter) busy() float64 {
+	cpu, now := ProcessCPU(), time.Now()
+	defer func() { c.cpu, c.wall = cpu, now }()
+	if c.wall.IsZero() {
+		return 1
+	}
+	wall := now.Sub(c.wall)
+	if wall <= 0 {
+		return 1
+	}
+	return float64(cpu-c.cpu) / float64(wall) / float64(runtime.NumCPU())
+}

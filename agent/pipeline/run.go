@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/pantau/pantau/vision"
+)
+
+// Run decodes and analyses until ctx is cancelled, then returns nil after
+// its goroutines ended and the decoder and frames were freed. It returns
+// an error when the decoder cannot be opened or fails for good. Call it
+// once.
+func (p *Pipeline) Run(ctx context.Context) error {
+	if !p.started.CompareAndSwap(false, true) {
+		return errRunTwice
+	}
+	s, err := p.newStage()
+	if err != nil {
+		return err
+	}
+	mb := newMailbox()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var r vision.Result
+		var el errLog
+		for f := mb.take(); f != nil; f = mb.take() {
+			p.analyse(f, &r, &el, true)
+			f.Release()
+		}
+	}()
+	err = p.decodeLoop(ctx, s, mb)
+	mb.close()
+	wg.Wait()
+	s.close()
+	for {
+		select {
+		case <-p.queue:
+		default:
+			return err
+		}
+	}
+}
+
+// decodeLoop takes units from the queue until ctx is done.
+func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastDrops, summaryDrops uint64
+	summaryAt := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case au := <-p.queue:
+			f, err := s.handle(au)
+			if err != nil {
+				return err
+			}
+			if f != nil && mb.put(f) {
+				p.drop(DropAnalyzerBusy)
+			}
+		case now := <-tick.C:
+			p.st.updateRates(now)
+			drops := p.st.dropped[0].Load() // DropQueueFull
+			headroom := p.cfg.Headroom()
+			if p.cfg.Decode == ModeAuto {
+				mode := s.ctl.tick(now, drops > lastDrops, headroom)
+				why := "keyframes give the analysis rate"
+				switch {
+				case s.ctl.down:
+					why = "frames dropped: decoder behind"
+				case mode == ModeFull:
+					why = "analysis rate above the keyframe rate, CPU headroom"
+				}
+				s.setMode(mode, why)
+			}
+			lastDrops = drops
+			if now.Sub(summaryAt) >= 10*time.Second {
+				if n := drops - summaryDrops; n > 0 {
+					p.log.Warn("access units dropped: decoder behind", "dropped", n, "period", now.Sub(summaryAt).Round(time.Second))
+				}
+				summaryAt, summaryDrops = now, drops
+			}
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"errors"
+	"time"
+
+	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/decode"
+	"github.com/pantau/pantau/vision/frame"
+)
+
+// stage is the decoding side of a pipeline: decoder, analysis-rate gate
+// and decode-mode control. It is used from one goroutine.
+type stage struct {
+	p      *Pipeline
+	dec    *decode.Decoder
+	gate   rateGate
+	ctl    modeControl
+	lastRA time.Duration
+	haveRA bool
+	seen   decode.Stats // decoder counters already reported
+}
+
+func (p *Pipeline) newStage() (*stage, error) {
+	dec, err := decode.New(decode.Options{
+		Codec:         p.cfg.Codec,
+		AnalysisWidth: p.cfg.AnalysisWidth,
+		Threads:       p.cfg.Threads,
+		KeyframesOnly: p.cfg.Decode == ModeKeyframes,
+		Colour:        p.cfg.NeedColour,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &stage{p: p, dec: dec}
+	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
+	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold}
+	p.m.DecodeMode(p.Mode())
+	return s, nil
+}
+
+// handle decodes au and returns the frame to analyse, if any. Errors other
+// than corrupt input and an exhausted frame pool are fatal.
+func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
+	if au.Codec != "" && au.Codec != s.dec.Codec() {
+		if err := s.dec.SetCodec(au.Codec); err != nil {
+			return nil, err
+		}
+		s.gate.reset()
+		s.haveRA, s.ctl.gop = false, 0
+	}
+	if au.RandomAccess {
+		if s.haveRA && au.PTS > s.lastRA {
+			s.ctl.gop = au.PTS - s.lastRA
+		}
+		s.lastRA, s.haveRA = au.PTS, true
+	}
+	want := s.gate.want(au.PTS)
+	start := time.Now()
+	f, err := s.dec.Decode(decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: au.Received}, want)
+	took := time.Since(start)
+	s.report(took)
+	switch {
+	case errors.Is(err, decode.ErrNoFrame):
+		s.p.drop(DropNoFrame)
+	case err != nil && !errors.Is(err, decode.ErrCorrupt):
+		return nil, err
+	}
+	if f != nil {
+		s.gate.took(f.PTS)
+	}
+	return f, nil
+}
+
+// report passes the decoder's new pictures and errors to the metrics.
+func (s *stage) report(took time.Duration) {
+	st := s.dec.Stats()
+	p := s.p
+	if n := st.Pictures - s.seen.Pictures; n > 0 {
+		p.st.decoded.Add(n)
+		p.m.FrameDecoded(took)
+	}
+	for n := st.Errors - s.seen.Errors; n > 0; n-- {
+		p.st.decodeErrs.Add(1)
+		p.m.DecodeError()
+	}
+	s.seen = st
+}
+
+// setMode switches the decoder to mode ("full" or "keyframes").
+func (s *stage) setMode(mode, why string) {
+	if mode == s.p.Mode() {
+		return
+	}
+	s.dec.SetKeyframesOnly(mode == ModeKeyframes)
+	s.p.mode.Store(mode)
+	s.p.m.DecodeMode(mode)
+	s.p.log.Info("decode mode changed", "mode", mode, "reason", why)
+}
+
+func (s *stage) close() { s.dec.Close() }
+
+// analyse runs the analyzers on f and calls onResult. It is called from
+// one goroutine; errors are counted and logged at most every 10 s.
+func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency bool) {
+	r.Reset(f.Time)
+	for _, a := range p.analyzers {
+		start := time.Now()
+		err := a.Analyze(f, r)
+		p.m.FrameAnalysed(a.Name(), time.Since(start))
+		if err != nil {
+			p.st.analyzerErrs.Add(1)
+			el.add(p, a.Name(), err)
+		}
+	}
+	if p.onResult != nil {
+		p.onResult(r)
+	}
+	p.st.analysed.Add(1)
+	p.st.lastFrame.Store(f.Time.UnixNano())
+	if latency && !f.Time.IsZero() {
+		p.st.addLatency(time.Since(f.Time))
+	}
+}
+
+// errLog summarises analyzer errors: the first is logged, then at most one
+// line per 10 s with how many there were.
+type errLog struct {
+	last       time.Time
+	suppressed int
+}
+
+func (e *errLog) add(p *Pipeline, analyzer string, err error) {
+	now := time.Now()
+	if now.Sub(e.last) < 10*time.Second {
+		e.suppressed++
+		return
+	}
+	p.log.Warn("analyzer failed", "analyzer", analyzer, "err", err, "more_since_last_report", e.suppressed)
+	e.last, e.suppressed = now, 0
+}
