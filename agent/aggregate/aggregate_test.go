@@ -215,3 +215,26 @@ func TestAddEventWithoutFrame(t *testing.T) {
 		t.Errorf("events %v / %v frames %d", ks[0].Events, ks[1].Events, ks[1].FramesAnalysed)
 	}
 }
+
+// TestTickConcurrentWithAdd: the agent ticks from its own goroutine while
+// the pipeline adds frames (run with -race); every frame is counted once.
+func TestTickConcurrentWithAdd(t *testing.T) {
+	a, c := newAgg(t, t0, time.Second, nil, nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s := 0; s <= 20; s++ {
+			a.Tick(at(time.Duration(s) * time.Second))
+		}
+	}()
+	frames(a, 0, sec(20), 50*time.Millisecond, nil)
+	<-done
+	a.Flush(at(sec(20)))
+	total := 0
+	for _, k := range c.counts() {
+		total += k.FramesAnalysed
+	}
+	if total != 400 {
+		t.Fatalf("%d frames counted, want 400", total)
+	}
+}

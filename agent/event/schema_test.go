@@ -133,3 +133,41 @@ func TestTopics(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateConcurrent: the publisher's and subscribers' goroutines
+// validate at once (run with -race).
+func TestValidateConcurrent(t *testing.T) {
+	ex := stamped()
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 50 && err == nil; i++ {
+				err = ValidateMessage(ex[(g+i)%len(ex)].msg)
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// BenchmarkValidateCounts is the cost of checking one counts payload (what
+// a test or a validating subscriber pays per message).
+func BenchmarkValidateCounts(b *testing.B) {
+	var payload []byte
+	for _, ex := range stamped() {
+		if ex.name == "counts" {
+			payload, _ = json.Marshal(ex.msg.Body)
+		}
+	}
+	b.SetBytes(int64(len(payload)))
+	for b.Loop() {
+		if err := Validate("gate/counts", payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
