@@ -258,31 +258,43 @@ func (s *Spool) syncTo(ticket uint64) error {
 }
 
 // Next returns the first waiting record with an index above after, or false
-// if there is none. Use after = 0 to start from the oldest.
+// if there is none. Use after = 0 to start from the oldest. A record that
+// cannot be read back is dropped (reported as DropCorrupt) and skipped.
 func (s *Spool) Next(after uint64) (Record, bool, error) {
+	var drops dropSet
+	defer drops.report(s.opt.OnDrop)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return Record{}, false, errors.New("spool: closed")
+	}
 	i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].index > after })
 	for ; i < len(s.entries); i++ {
 		e := &s.entries[i]
 		if e.dead {
 			continue
 		}
-		buf := make([]byte, e.size)
-		if _, err := e.seg.f.ReadAt(buf, e.off); err != nil {
-			return Record{}, false, fmt.Errorf("spool: read %s at %d: %w", e.seg.path, e.off, err)
-		}
-		n, crc, err := frameLen(buf, len(buf)-frameHeader)
-		if err != nil || n != len(buf)-frameHeader {
-			return Record{}, false, fmt.Errorf("spool: %s at %d: %w", e.seg.path, e.off, errTorn)
-		}
-		r, err := decodeBody(buf[frameHeader:], crc)
+		r, err := s.readLocked(e)
 		if err != nil {
-			return Record{}, false, fmt.Errorf("spool: %s at %d: %w", e.seg.path, e.off, err)
+			s.dropLocked(i)
+			drops.add(DropCorrupt, 1)
+			continue
 		}
 		return r, true, nil
 	}
 	return Record{}, false, nil
+}
+
+func (s *Spool) readLocked(e *entry) (Record, error) {
+	buf := make([]byte, e.size)
+	if _, err := e.seg.f.ReadAt(buf, e.off); err != nil {
+		return Record{}, err
+	}
+	r, n, err := readFrame(buf)
+	if err == nil && (n != len(buf) || r.Index != e.index) {
+		err = errTorn
+	}
+	return r, err
 }
 
 // Ack marks the record done (the broker has it) and frees its space.

@@ -1,0 +1,377 @@
+// Package mqtt publishes the agent's messages to an MQTT broker with paho,
+// following contract v1 (docs/mqtt.md):
+//
+//   - Durable messages (events, counts) go to the disk spool first
+//     (agent/publish/spool); Publish returns once they are there. A sender
+//     goroutine sends them in spool order at QoS 1 and removes each from
+//     the spool only after its PUBACK. After a reconnect it starts again
+//     from the oldest unacknowledged one, so a message may arrive twice
+//     (same id) but never out of order per camera, and none is lost.
+//   - Other messages (statuses, occupancy, command results) are sent at
+//     QoS 1 while connected; retained ones are remembered (latest per
+//     topic) and sent again after each reconnect, others wait latest per
+//     topic while disconnected.
+//   - The retained agent status pantau/v1/{site}/{agent}/status is
+//     published online on each connect and every StatusInterval, with the
+//     last will offline (retained); a graceful shutdown publishes offline
+//     itself.
+//   - Commands arrive on …/cmd/{name} and are answered on
+//     …/cmd/{name}/result.
+//
+// Run owns the connection: it connects, reconnects with backoff and jitter
+// and, on cancel, publishes offline and disconnects.
+package mqtt
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
+
+	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/publish/spool"
+)
+
+// Metrics receives the client's figures; agent/telemetry implements it.
+// Methods are called from several goroutines.
+type Metrics interface {
+	// Connected is called with true on connect and false on loss.
+	Connected(up bool)
+	// Published counts a message the broker acknowledged; kind is
+	// "event", "counts", "status", "occupancy", "command_result" or "other".
+	Published(kind string)
+	// PublishFailed counts a send that failed or timed out (spooled
+	// messages are retried).
+	PublishFailed(kind string)
+	// SpoolState is the spool's size, about once a second.
+	SpoolState(messages int, bytes int64, oldest time.Duration)
+	// SpoolDropped counts messages dropped by the spool, by reason
+	// ("full", "full_counts", "age", "corrupt", "too_big").
+	SpoolDropped(reason string, n int)
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) Connected(bool)                       {}
+func (nopMetrics) Published(string)                     {}
+func (nopMetrics) PublishFailed(string)                 {}
+func (nopMetrics) SpoolState(int, int64, time.Duration) {}
+func (nopMetrics) SpoolDropped(string, int)             {}
+
+// CommandHandler carries out commands; the agent implements it. body has
+// been validated against the command's schema. The returned result goes in
+// the CommandResult (it must marshal to JSON); an error's text becomes the
+// result's error and must hold no secrets.
+type CommandHandler interface {
+	HandleCommand(ctx context.Context, name string, body []byte) (result any, err error)
+}
+
+// Client is the MQTT publisher. Create it with New, run Run in a goroutine,
+// and call Publish from anywhere. All methods are safe for concurrent use.
+type Client struct {
+	cfg    Config
+	m      Metrics
+	log    *slog.Logger
+	spool  *spool.Spool
+	tls    *tls.Config
+	base   string // pantau/v1/{site}/{agent}/
+	start  time.Time
+	wake   chan struct{}
+	cmdSem chan struct{}
+
+	// sendMu keeps direct sends in call order (a stale retained value
+	// never overtakes a fresh one).
+	sendMu sync.Mutex
+
+	mu       sync.Mutex
+	sess     *session
+	runCtx   context.Context
+	running  bool
+	statusFn func() event.Payload
+	handler  CommandHandler
+	retained map[string][]byte
+	pending  map[string][]byte
+	lastErr  error
+	drops    map[string]int // since the last summary
+	// droppedTotal counts spool drops since start (agent status).
+	droppedTotal int64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// session is one MQTT connection.
+type session struct {
+	cl   paho.Client
+	lost chan struct{}
+	once sync.Once
+	err  error
+}
+
+func (s *session) setLost(err error) {
+	s.once.Do(func() { s.err = err; close(s.lost) })
+}
+
+func (s *session) isLost() bool {
+	select {
+	case <-s.lost:
+		return true
+	default:
+		return false
+	}
+}
+
+// New checks cfg, fills its defaults and opens the spool. m may be nil.
+// Publish works right away (durable messages are spooled); nothing is sent
+// until Run connects. Call Run, or Close if Run is never called.
+func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, fmt.Errorf("mqtt: %w", err)
+	}
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, fmt.Errorf("mqtt: %w", err)
+	}
+	if m == nil {
+		m = nopMetrics{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		cfg: cfg, m: m, log: log, tls: tlsCfg,
+		base:     event.TopicPrefix + "/" + cfg.Site + "/" + cfg.Agent + "/",
+		start:    time.Now(),
+		wake:     make(chan struct{}, 1),
+		cmdSem:   make(chan struct{}, 4),
+		retained: map[string][]byte{},
+		pending:  map[string][]byte{},
+		drops:    map[string]int{},
+	}
+	opt := cfg.spoolOptions()
+	opt.OnDrop = c.onDrop
+	c.spool, err = spool.Open(cfg.Spool.Dir, opt)
+	if err != nil {
+		return nil, fmt.Errorf("mqtt: spool.%w", err)
+	}
+	return c, nil
+}
+
+// Close closes the spool. Run does it when it returns; Close is for a
+// client whose Run was never called. It is safe to call twice.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.spool.Close() })
+	return c.closeErr
+}
+
+// Connected reports whether the client is connected to the broker now.
+func (c *Client) Connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess != nil
+}
+
+// LastError is why the last connection attempt failed or the connection
+// was lost; nil while connected.
+func (c *Client) LastError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr
+}
+
+// Run connects and keeps the connection, sending the spool and answering
+// commands, until ctx is cancelled; then it publishes the offline status,
+// disconnects, closes the spool and returns nil. Connection failures are
+// not returned: they are logged (summarised), counted and retried with
+// backoff while Publish keeps spooling. Run may be called once.
+func (c *Client) Run(ctx context.Context) error {
+	c.mu.Lock()
+	if c.running {
+		c.mu.Unlock()
+		return errors.New("mqtt: Run called twice")
+	}
+	c.running, c.runCtx = true, ctx
+	c.mu.Unlock()
+	defer c.Close()
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); c.housekeeping(ctx) }()
+	defer wg.Wait()
+
+	backoff := c.cfg.ReconnectMin
+	failures := 0
+	var lastLog time.Time
+	var lastMsg string
+	for ctx.Err() == nil {
+		s, err := c.connect(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			failures++
+			c.setErr(err)
+			c.m.Connected(false)
+			// One line per kind of failure, then one a minute.
+			if err.Error() != lastMsg || time.Since(lastLog) >= time.Minute {
+				c.log.Warn("mqtt: cannot connect; messages are spooled until the broker is back",
+					"url", Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
+				lastLog, lastMsg = time.Now(), err.Error()
+			}
+			if !sleep(ctx, jitter(backoff)) {
+				break
+			}
+			backoff = min(2*backoff, c.cfg.ReconnectMax)
+			continue
+		}
+		c.log.Info("mqtt: connected", "url", Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
+		failures, backoff, lastMsg = 0, c.cfg.ReconnectMin, ""
+		c.m.Connected(true)
+		c.serve(ctx, s)
+		if ctx.Err() != nil {
+			c.shutdown(s)
+			break
+		}
+		c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		c.m.Connected(false)
+		c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
+		if !sleep(ctx, jitter(c.cfg.ReconnectMin)) {
+			break
+		}
+	}
+	return nil
+}
+
+// serve runs one connection until it is lost or ctx is cancelled.
+func (c *Client) serve(ctx context.Context, s *session) {
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); c.drain(sctx, s) }()
+	tick := time.NewTicker(c.cfg.StatusInterval)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-s.lost:
+			break loop
+		case <-tick.C:
+			if err := c.publishStatus(ctx, s, event.StateOnline); err != nil {
+				c.log.Debug("mqtt: status refresh failed", "err", err)
+			}
+		}
+	}
+	cancel()
+	<-done
+	c.mu.Lock()
+	if c.sess == s {
+		c.sess = nil
+	}
+	c.mu.Unlock()
+}
+
+// connect makes one connection attempt and sets the session up: command
+// subscription, online status, remembered retained and pending messages.
+func (c *Client) connect(ctx context.Context) (*session, error) {
+	s := &session{lost: make(chan struct{})}
+	o := paho.NewClientOptions().
+		AddBroker(c.cfg.URL).
+		SetClientID(c.cfg.ClientID).
+		SetUsername(c.cfg.Username).
+		SetPassword(c.cfg.Password).
+		SetCleanSession(false).
+		SetKeepAlive(c.cfg.Keepalive).
+		SetConnectTimeout(c.cfg.ConnectTimeout).
+		SetWriteTimeout(c.cfg.PublishTimeout).
+		SetAutoReconnect(false). // Run reconnects, so it sees every error
+		SetConnectRetry(false).
+		SetOrderMatters(false).
+		SetTLSConfig(c.tls).
+		// A fresh will (own id) per connection, as the contract asks.
+		SetBinaryWill(c.base+"status", event.OfflineWill(c.cfg.Site, c.cfg.Agent), 1, true).
+		SetDefaultPublishHandler(c.onMessage).
+		SetConnectionLostHandler(func(_ paho.Client, err error) { s.setLost(err) })
+	s.cl = paho.NewClient(o)
+	tok := s.cl.Connect()
+	if err := wait(ctx, tok, c.cfg.ConnectTimeout+time.Second); err != nil {
+		s.cl.Disconnect(0)
+		return nil, c.explain(err)
+	}
+	sub := s.cl.Subscribe(c.base+"cmd/+", 1, nil)
+	if err := wait(ctx, sub, c.cfg.PublishTimeout); err != nil {
+		s.cl.Disconnect(0)
+		return nil, fmt.Errorf("subscribe %scmd/+: %w", c.base, err)
+	}
+	if err := c.publishStatus(ctx, s, event.StateOnline); err != nil {
+		s.cl.Disconnect(0)
+		return nil, fmt.Errorf("publish online status: %w", err)
+	}
+	c.activate(ctx, s)
+	return s, nil
+}
+
+// explain turns a connect error into one an operator can act on.
+func (c *Client) explain(err error) error {
+	if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) {
+		return fmt.Errorf("broker %s refused the login of user %q (%v): check mqtt username and password",
+			Redact(c.cfg.URL), c.cfg.Username, err)
+	}
+	return fmt.Errorf("connect to %s: %w", Redact(c.cfg.URL), err)
+}
+
+func (c *Client) setErr(err error) {
+	c.mu.Lock()
+	c.lastErr = err
+	c.mu.Unlock()
+}
+
+// shutdown publishes the offline status and disconnects.
+func (c *Client) shutdown(s *session) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout)
+	defer cancel()
+	if err := c.publishStatus(ctx, s, event.StateOffline); err != nil {
+		c.log.Warn("mqtt: could not publish offline status; the broker's last will says it", "err", err)
+	}
+	s.cl.Disconnect(250)
+	c.m.Connected(false)
+	c.log.Info("mqtt: disconnected")
+}
+
+// wait waits for a paho token, ctx or the timeout, and returns the token's
+// error.
+func wait(ctx context.Context, tok paho.Token, timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("no answer from the broker within %v", timeout)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// jitter spreads d by ±20 % so a fleet does not reconnect in step.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}

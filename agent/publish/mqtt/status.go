@@ -1,0 +1,156 @@
+package mqtt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/pantau/pantau/agent/event"
+)
+
+// SetStatus sets the provider of the retained agent status body. It is
+// called on each connect and every StatusInterval, and at shutdown (then
+// the client sets State to offline if the body is an *event.AgentStatus).
+// Its result should be an *event.AgentStatus with State online and Spool
+// from SpoolStatus. Without a provider the client publishes a minimal
+// AgentStatus itself.
+func (c *Client) SetStatus(fn func() event.Payload) {
+	c.mu.Lock()
+	c.statusFn = fn
+	c.mu.Unlock()
+}
+
+// SpoolStats returns the spool's queued messages, their bytes and the age
+// of the oldest.
+func (c *Client) SpoolStats() (messages int, bytes int64, oldest time.Duration) {
+	st := c.spool.Stats()
+	return st.Messages, st.Bytes, st.Oldest
+}
+
+// SpoolStatus is the spool part of the agent status.
+func (c *Client) SpoolStatus() event.SpoolStatus {
+	st := c.spool.Stats()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return event.SpoolStatus{
+		Messages:   int64(st.Messages),
+		Bytes:      st.Bytes,
+		MaxBytes:   c.spoolMax(),
+		OldestAgeS: st.Oldest.Seconds(),
+		Dropped:    c.droppedTotal,
+	}
+}
+
+func (c *Client) spoolMax() int64 {
+	if c.cfg.Spool.MaxBytes > 0 {
+		return c.cfg.Spool.MaxBytes
+	}
+	return 64 << 20 // the spool's default
+}
+
+// statusBody returns the agent status to publish in state.
+func (c *Client) statusBody(state string) event.Payload {
+	c.mu.Lock()
+	fn := c.statusFn
+	c.mu.Unlock()
+	var p event.Payload
+	if fn != nil {
+		p = fn()
+	}
+	as, ok := p.(*event.AgentStatus)
+	if p == nil || (state == event.StateOffline && !ok) {
+		now := time.Now()
+		m := event.NewAgentStatus(c.cfg.Site, c.cfg.Agent, now, event.AgentStatus{
+			State:   state,
+			Version: c.cfg.Version,
+			Started: event.Timestamp(c.start),
+			UptimeS: now.Sub(c.start).Seconds(),
+			Spool:   c.SpoolStatus(),
+		})
+		return m.Body
+	}
+	if ok && as.State != state {
+		cp := *as
+		cp.State = state
+		cp.ID = "" // a different message
+		return &cp
+	}
+	return p
+}
+
+// publishStatus sends the retained agent status over s.
+func (c *Client) publishStatus(ctx context.Context, s *session, state string) error {
+	p := c.statusBody(state)
+	h := p.Head()
+	if h.ID == "" {
+		h.ID = event.NewID()
+	}
+	if h.TS == "" {
+		h.TS = event.Timestamp(time.Now())
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("marshal agent status: %w", err)
+	}
+	c.sendMu.Lock()
+	tok := s.cl.Publish(c.base+"status", 1, true, b)
+	c.sendMu.Unlock()
+	if err := wait(ctx, tok, c.cfg.PublishTimeout); err != nil {
+		c.m.PublishFailed("status")
+		return err
+	}
+	c.m.Published("status")
+	return nil
+}
+
+// onDrop is the spool's drop callback.
+func (c *Client) onDrop(reason string, n int) {
+	c.m.SpoolDropped(reason, n)
+	c.mu.Lock()
+	c.drops[reason] += n
+	c.droppedTotal += int64(n)
+	c.mu.Unlock()
+}
+
+// dropSummaryEvery is how often spool drops are summarised in the log.
+const dropSummaryEvery = 10 * time.Second
+
+// housekeeping expires old spool records, reports the spool's state and
+// summarises drops, until ctx is cancelled.
+func (c *Client) housekeeping(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := time.Now()
+	report := func() {
+		c.mu.Lock()
+		drops := c.drops
+		c.drops = map[string]int{}
+		c.mu.Unlock()
+		period := time.Since(last).Round(time.Second)
+		last = time.Now()
+		if len(drops) == 0 {
+			return
+		}
+		args := []any{"period", period}
+		for r, n := range drops {
+			args = append(args, r, n)
+		}
+		n, b, old := c.SpoolStats()
+		args = append(args, "queued", n, "bytes", b, "oldest", old.Round(time.Second))
+		c.log.Warn("mqtt: spool dropped messages", args...)
+	}
+	defer report()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		_ = c.spool.Expire()
+		c.m.SpoolState(c.SpoolStats())
+		if time.Since(last) >= dropSummaryEvery {
+			report()
+		}
+	}
+}
