@@ -36,6 +36,10 @@ type Config struct {
 	// Path is the stream path, without slashes.
 	// It defaults to "cam".
 	Path string
+	// UDPAddr, when set (e.g. ":8000"), also offers RTP over UDP, with
+	// RTP on that port (even) and RTCP on the next one. By default only
+	// TCP (interleaved) is offered.
+	UDPAddr string
 	// User and Password, when User is set, are required from clients
 	// (Basic or Digest); wrong credentials are answered with 401.
 	User, Password string
@@ -102,6 +106,11 @@ func New(cfg Config) (*Server, error) {
 	if _, err := fmt.Sscanf(port, "%d", &p); err != nil || p < 0 || p > 65535 {
 		return nil, fmt.Errorf("camsim: address %q: bad port", cfg.Addr)
 	}
+	if cfg.UDPAddr != "" {
+		if _, err := udpPorts(cfg.UDPAddr); err != nil {
+			return nil, err
+		}
+	}
 	aus, info, err := clip.ReadAll(cfg.Clip)
 	if err != nil {
 		return nil, fmt.Errorf("camsim: %w", err)
@@ -116,6 +125,19 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, aus: aus, info: info, host: host, port: p, log: log}
 	s.frameDur = frameDuration(aus, info.FPS)
 	return s, nil
+}
+
+// udpPorts returns the RTP and RTCP addresses for UDPAddr.
+func udpPorts(addr string) ([2]string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return [2]string{}, fmt.Errorf("camsim: UDP address %q: %w", addr, err)
+	}
+	var p int
+	if _, err := fmt.Sscanf(port, "%d", &p); err != nil || p <= 0 || p >= 65535 || p%2 != 0 {
+		return [2]string{}, fmt.Errorf("camsim: UDP address %q: want an even RTP port (RTCP uses the next)", addr)
+	}
+	return [2]string{net.JoinHostPort(host, fmt.Sprint(p)), net.JoinHostPort(host, fmt.Sprint(p+1))}, nil
 }
 
 // frameDuration is the time one frame is shown: from the frame rate, or

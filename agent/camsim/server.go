@@ -39,6 +39,10 @@ func (s *Server) Start(ctx context.Context) error {
 			return l, err
 		},
 	}
+	if s.cfg.UDPAddr != "" {
+		ports, _ := udpPorts(s.cfg.UDPAddr) // checked by New
+		srv.UDPRTPAddress, srv.UDPRTCPAddress = ports[0], ports[1]
+	}
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("camsim: listen on %s: %w", srv.RTSPAddress, err)
 	}

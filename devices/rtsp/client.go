@@ -146,11 +146,11 @@ func (c *Client) pickTrack(desc *description.Session) (*description.Media, forma
 			return m, f, ps, nil
 		}
 	}
-	have := "no tracks"
+	have := "the stream has no tracks"
 	if len(found) > 0 {
-		have = "tracks: " + strings.Join(found, ", ")
+		have = "the stream has " + strings.Join(found, ", ")
 	}
-	return nil, nil, nil, c.newError(ErrNoVideo, "describe", errors.New(have))
+	return nil, nil, nil, c.newError(ErrNoVideo, "describe: no H.264 or H.265 video track", errors.New(have))
 }
 
 // packetHandler returns the RTP callback for one track: depacketize,

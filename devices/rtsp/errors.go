@@ -138,7 +138,7 @@ func (c *Client) classify(stage string, err error) error {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, net.ErrClosed),
 		errors.Is(err, syscall.EPIPE), isErr[liberrors.ErrClientTerminated](err):
-		return c.newError(ErrClosed, stage, err)
+		return c.newError(ErrClosed, stage+": connection closed by the camera", err)
 	}
 	return c.newError(nil, stage, err)
 }

@@ -26,6 +26,7 @@ func TestRunConnectionRefused(t *testing.T) {
 	c := New(Config{URL: url}, func(AccessUnit) { t.Error("got an access unit") })
 	start := time.Now()
 	err := c.Run(context.Background())
+	t.Logf("error: %v", err)
 	if !errors.Is(err, ErrConnect) {
 		t.Fatalf("err = %v, want ErrConnect", err)
 	}
@@ -63,6 +64,7 @@ func TestRunSilentServer(t *testing.T) {
 	c := New(Config{URL: "rtsp://" + l.Addr().String() + "/cam", DialTimeout: 500 * time.Millisecond},
 		func(AccessUnit) {})
 	err = c.Run(context.Background())
+	t.Logf("error: %v", err)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
