@@ -26,7 +26,9 @@ type Config struct {
 	// full minute). It defaults to 60 seconds.
 	Interval time.Duration
 	// Now gives the start time (the first, partial interval begins then and
-	// running totals count from then). It defaults to time.Now.
+	// running totals count from then). It defaults to time.Now. When frame
+	// times are not the wall clock (a file analysed faster than real time),
+	// return the first frame's time here and drive Tick with frame times.
 	Now func() time.Time
 	// Lines and Zones name the camera's configured rules so every counts
 	// message lists them, also in intervals where nothing crossed; rules
