@@ -67,6 +67,12 @@ func TestBrokenPayloadsFail(t *testing.T) {
 		{"password in url", "camera status", func(m map[string]any) {
 			m["url"] = "rtsp://admin:hunter2@10.0.3.21:554/Streaming/Channels/101"
 		}, "/url"},
+		{"password in query", "camera status", func(m map[string]any) {
+			m["url"] = "rtsp://10.0.3.21:554/live?channel=1&Password=hunter2"
+		}, "/url"},
+		{"token partly redacted", "camera status", func(m map[string]any) {
+			m["url"] = "rtsp://10.0.3.21:554/live?token=xxxxxy"
+		}, "/url"},
 		{"agent status missing spool", "agent status (online)", func(m map[string]any) { delete(m, "spool") }, "spool"},
 		{"agent status cameras as string", "agent status (online)", func(m map[string]any) { m["cameras"] = "2" }, "/cameras"},
 		{"agent status with camera", "agent status (online)", func(m map[string]any) { m["camera"] = "gate" }, "camera"},
