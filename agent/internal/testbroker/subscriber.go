@@ -180,6 +180,19 @@ func (s *Subscriber) WaitTopic(t testing.TB, timeout time.Duration, topic, subst
 	return Message{}
 }
 
+// Publish sends payload on topic at QoS 1 through the subscriber's
+// connection and waits for the PUBACK (the command centre's side of a test).
+func (s *Subscriber) Publish(t testing.TB, topic string, payload []byte, retained bool) {
+	t.Helper()
+	tok := s.client.Publish(topic, 1, retained, payload)
+	if !tok.WaitTimeout(5 * time.Second) {
+		t.Fatalf("testbroker: publish %s: no PUBACK within 5 s", topic)
+	}
+	if err := tok.Error(); err != nil {
+		t.Fatalf("testbroker: publish %s: %v", topic, err)
+	}
+}
+
 // Close disconnects the subscriber.
 func (s *Subscriber) Close() {
 	// Also stops a client that is still trying to (re)connect.
