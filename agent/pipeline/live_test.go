@@ -1,0 +1,169 @@
+package pipeline
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/vision"
+)
+
+// start runs p in the background; the returned stop cancels it and checks
+// that Run returned nil.
+func start(t *testing.T, p *Pipeline) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}
+}
+
+func TestRunLive(t *testing.T) {
+	checkMats(t)
+	aus, _ := loadClip(t, clipPath(t, "vtest_h264.mp4"))
+	rec := &recorder{}
+	var lateResults atomic.Int64
+	var modes []string
+	m := &countMetrics{modes: &modes}
+	p, err := New(Config{}, []Analyzer{rec}, func(r *vision.Result) {
+		if time.Since(r.Time) > time.Minute {
+			lateResults.Add(1)
+		}
+	}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, p)
+	pushAll(p, aus[:100], 0)
+	// The camera restarts: timestamps go back to 0; analysis resumes at once.
+	pushAll(p, aus[:50], 0)
+	waitIdle(t, p)
+	stop()
+	if err := p.Run(context.Background()); err == nil {
+		t.Error("second Run did not fail")
+	}
+	st := p.Stats()
+	// 100 AUs at 10 fps analysed at 5 fps: 50; then 50 more: 25.
+	if st.Analysed != 75 || rec.count() != 75 || st.Decoded != 150 || st.Received != 150 || st.DroppedTotal() != 0 {
+		t.Errorf("stats %+v, recorder saw %d", st, rec.count())
+	}
+	if rec.pts[50] != 0 {
+		t.Errorf("first frame after the restart has pts %v, want 0", rec.pts[50])
+	}
+	if st.LatencyP95 <= 0 || st.LatencyP95 > time.Minute || lateResults.Load() != 0 || st.LastFrame.IsZero() {
+		t.Errorf("latency p50 %v p95 %v, last frame %v", st.LatencyP50, st.LatencyP95, st.LastFrame)
+	}
+	if m.received.Load() != 150 || m.decoded.Load() != 150 || m.analysed.Load() != 75 || len(modes) == 0 || modes[0] != ModeFull {
+		t.Errorf("metrics: received %d decoded %d analysed %d modes %v", m.received.Load(), m.decoded.Load(), m.analysed.Load(), modes)
+	}
+}
+
+// TestPushNeverBlocks: with nothing decoding, Push drops once the queue is
+// full, and keeps dropping until a random-access unit.
+func TestPushNeverBlocks(t *testing.T) {
+	aus, _ := loadClip(t, clipPath(t, "vtest_h264.mp4"))
+	p, err := New(Config{Queue: 10}, nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, au := range aus[:100] {
+		p.Push(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess})
+	}
+	if st := p.Stats(); st.Dropped[DropQueueFull] != 90 || st.Received != 100 {
+		t.Fatalf("stats %+v", st)
+	}
+	// Drain the queue: the next unit is still dropped (not random access),
+	// the next random-access unit is queued.
+	for len(p.queue) > 0 {
+		<-p.queue
+	}
+	p.Push(AccessUnit{NALUs: aus[1].NALUs, PTS: aus[1].PTS})
+	p.Push(AccessUnit{NALUs: aus[25].NALUs, PTS: aus[25].PTS, RandomAccess: true})
+	p.Push(AccessUnit{NALUs: aus[26].NALUs, PTS: aus[26].PTS})
+	if st := p.Stats(); st.Dropped[DropQueueFull] != 91 || len(p.queue) != 2 {
+		t.Fatalf("after drain: stats %+v, queue %d", st, len(p.queue))
+	}
+}
+
+// TestSlowAnalyzer: a slow analyzer gets the latest frame; the others are
+// dropped as analyzer_busy, and the frame pool never runs dry.
+func TestSlowAnalyzer(t *testing.T) {
+	checkMats(t)
+	aus, _ := loadClip(t, clipPath(t, "vtest_h264.mp4"))
+	rec := &recorder{delay: 30 * time.Millisecond, fail: true}
+	p, err := New(Config{FPS: 1000}, []Analyzer{rec}, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, p)
+	pushAll(p, aus[:200], 0)
+	waitIdle(t, p)
+	stop()
+	st := p.Stats()
+	busy := st.Dropped[DropAnalyzerBusy]
+	if busy == 0 || st.Analysed+busy != 200 || st.Dropped[DropNoFrame] != 0 || st.AnalyzerErrors != st.Analysed {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestAutoStepsDown: offered far more 1080p frames than one core decodes,
+// auto mode steps down to keyframes; given headroom and a sustainable rate
+// it steps back up to full.
+func TestAutoStepsDown(t *testing.T) {
+	checkMats(t)
+	aus, _ := loadClip(t, clipPath(t, "cam1080_h264.mp4"))
+	var modes []string
+	p, err := New(Config{Queue: 8, PressureSeconds: 1, MinHold: time.Second, Headroom: func() bool { return true }},
+		nil, nil, &countMetrics{modes: &modes}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, p)
+	// Flood: 10 units every 5 ms (2000 fps) until the mode changes.
+	pts := time.Duration(0)
+	next := func(i int) AccessUnit {
+		au := aus[i%len(aus)]
+		pts += 40 * time.Millisecond
+		return AccessUnit{NALUs: au.NALUs, PTS: pts, RandomAccess: au.RandomAccess, Received: time.Now()}
+	}
+	i := 0
+	for deadline := time.Now().Add(20 * time.Second); p.Mode() != ModeKeyframes; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %s after 20 s of flooding: %+v", p.Mode(), p.Stats())
+		}
+		p.Push(next(i))
+		if i%10 == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// A 25 fps camera: keyframes mode keeps up; with headroom it goes back.
+	for deadline := time.Now().Add(20 * time.Second); p.Mode() != ModeFull; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %s after 20 s at 25 fps: %+v", p.Mode(), p.Stats())
+		}
+		p.Push(next(i))
+		time.Sleep(40 * time.Millisecond)
+	}
+	stop()
+	t.Logf("modes %v, stats %+v", modes, p.Stats())
+}
+
+// countMetrics is a Metrics that counts; modes records DecodeMode calls
+// (from one goroutine).
+type countMetrics struct {
+	received, decoded, analysed, dropped, errs atomic.Int64
+	modes                                      *[]string
+}
+
+func (m *countMetrics) FrameReceived()                      { m.received.Add(1) }
+func (m *countMetrics) FrameDecoded(time.Duration)          { m.decoded.Add(1) }
+func (m *countMetrics) FrameAnalysed(string, time.Duration) { m.analysed.Add(1) }
+func (m *countMetrics) FrameDropped(string)                 { m.dropped.Add(1) }
+func (m *countMetrics) DecodeError()                        { m.errs.Add(1) }
+func (m *countMetrics) DecodeMode(mode string)              { *m.modes = append(*m.modes, mode) }
