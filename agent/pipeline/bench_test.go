@@ -38,7 +38,7 @@ func BenchmarkHandoff(b *testing.B) {
 
 type nopAnalyzer struct{}
 
-func (nopAnalyzer) Name() string                             { return "nop" }
+func (nopAnalyzer) Name() string                               { return "nop" }
 func (nopAnalyzer) Analyze(*frame.Frame, *vision.Result) error { return nil }
 
 // BenchmarkPipeline pushes 1080p25 access units through the running
