@@ -1,0 +1,120 @@
+package mqtt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/internal/testbroker"
+)
+
+// agentCommands stands for the agent's command implementations.
+type agentCommands struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (a *agentCommands) HandleCommand(_ context.Context, name string, body []byte) (any, error) {
+	a.mu.Lock()
+	a.calls = append(a.calls, name+" "+string(body))
+	a.mu.Unlock()
+	if name == event.CmdReload {
+		return nil, errors.New("configs/pantau.yaml: cameras[0].url: required")
+	}
+	return map[string]any{"cameras": 2}, nil
+}
+
+func TestCommands(t *testing.T) {
+	b := testbroker.Start(t)
+	cc := testbroker.Subscribe(t, b.URL(), prefix+"cmd/+/result")
+	cfg := testConfig(b.URL(), t.TempDir())
+	cfg.Commands.Disabled = []string{event.CmdDiscover}
+	cfg.Commands.MaxBody = 1024
+	c, _, _ := runClient(t, cfg, nil)
+	h := &agentCommands{}
+	c.HandleCommands(h)
+	waitConnected(t, c)
+
+	tests := []struct {
+		name, body string
+		ok         bool
+		want       string // in the error, or in the result when ok
+		requestID  string
+	}{
+		{"status", `{"request_id":"r1"}`, true, `"cameras":2`, "r1"},
+		{"status", `{"request_id": "r2"`, false, "not JSON", ""},
+		{"status", `{"request_id":"r3","reboot":true}`, false, "reboot", "r3"},
+		{"status", `[]`, false, "command.status", ""},
+		{"reboot", `{"request_id":"r4"}`, false, `unknown command "reboot"`, "r4"},
+		{"discover", `{"request_id":"r5"}`, false, "disabled", "r5"},
+		{"snapshot", `{"request_id":"r6","camera":"` + strings.Repeat("x", 2000) + `"}`, false, "exceeds the limit of 1024", ""},
+		{"reload", `{"request_id":"r7"}`, false, "cameras[0].url: required", "r7"},
+	}
+	for i, tc := range tests {
+		t.Run(fmt.Sprintf("%d_%s", i, tc.name), func(t *testing.T) {
+			topic := prefix + "cmd/" + tc.name + "/result"
+			before := len(cc.On(topic))
+			cc.Publish(t, prefix+"cmd/"+tc.name, []byte(tc.body), false)
+			cc.Wait(t, 10*time.Second, "the result on "+topic, func([]testbroker.Message) bool { return len(cc.On(topic)) > before })
+			m := cc.On(topic)[before]
+			if err := event.Validate(m.Topic, m.Payload); err != nil {
+				t.Fatalf("result does not match its schema: %v", err)
+			}
+			var r event.CommandResult
+			if err := json.Unmarshal(m.Payload, &r); err != nil {
+				t.Fatal(err)
+			}
+			text := r.Error
+			if r.OK {
+				b, _ := json.Marshal(r.Result)
+				text = string(b)
+			}
+			if r.OK != tc.ok || !strings.Contains(text, tc.want) || r.RequestID != tc.requestID || r.Command != tc.name {
+				t.Fatalf("result %s; want ok=%t, %q, request_id %q", m.Payload, tc.ok, tc.want, tc.requestID)
+			}
+			if m.Retained {
+				t.Fatal("command result retained")
+			}
+		})
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.calls) != 2 || !strings.HasPrefix(h.calls[0], "status ") || !strings.HasPrefix(h.calls[1], "reload ") {
+		t.Fatalf("handler saw %q; only the valid status and reload should reach it", h.calls)
+	}
+}
+
+func TestCommandsOffAndNoHandler(t *testing.T) {
+	b := testbroker.Start(t)
+	cc := testbroker.Subscribe(t, b.URL(), prefix+"cmd/+/result")
+	off := false
+	cfg := testConfig(b.URL(), t.TempDir())
+	cfg.Commands.Enabled = &off
+	c, _, _ := runClient(t, cfg, nil)
+	c.HandleCommands(&agentCommands{})
+	waitConnected(t, c)
+	cc.Publish(t, prefix+"cmd/status", []byte(`{"request_id":"x"}`), false)
+	m := cc.WaitTopic(t, 10*time.Second, prefix+"cmd/status/result", `"ok":false`)
+	if !strings.Contains(string(m.Payload), "commands are disabled") {
+		t.Fatalf("result %s", m.Payload)
+	}
+
+	cfg2 := testConfig(b.URL(), t.TempDir())
+	cfg2.Agent = "box-2"
+	cfg2.ClientID = ""
+	c2, _, _ := runClient(t, cfg2, nil)
+	waitConnected(t, c2)
+	topic := event.TopicPrefix + "/" + testSite + "/box-2/cmd/status"
+	cc2 := testbroker.Subscribe(t, b.URL(), topic+"/result")
+	cc2.Publish(t, topic, []byte(`{"request_id":"y"}`), false)
+	m = cc2.WaitTopic(t, 10*time.Second, topic+"/result", `"ok":false`)
+	if !strings.Contains(string(m.Payload), "not ready") {
+		t.Fatalf("result without a handler: %s", m.Payload)
+	}
+}
