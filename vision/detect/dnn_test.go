@@ -43,9 +43,15 @@ var headBoxes = []headBox{
 	{48, 16, 10, 8, 1, 0.855, 0},
 }
 
-// testModel writes the head in format to dir and returns its path.
+// testModel writes the head in format to a temporary directory and returns
+// its path.
 func testModel(t *testing.T, format string) string {
 	t.Helper()
+	return writeFile(t, format+".onnx", headBytes(format))
+}
+
+// headBytes is the ONNX test head with format's output layout.
+func headBytes(format string) []byte {
 	n, nc := len(headBoxes), len(testClasses)
 	var per int
 	var idx func(box, j int) int
@@ -86,7 +92,7 @@ func testModel(t *testing.T, format string) string {
 			w[idx(i, 2)][0] = hb.redScore
 		}
 	}
-	return writeFile(t, format+".onnx", headModel(64, w, b, shape))
+	return headModel(64, w, b, shape)
 }
 
 func writeFile(t *testing.T, name string, data []byte) string {
