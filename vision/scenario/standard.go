@@ -21,8 +21,8 @@ const personW, personH = 0.05, 0.18
 //	32–40  e and f cross side by side (two in at 36.0)
 //	42–56  g walks to the line, stands on it swaying for 6 s, goes on
 //	       (one in, at 52.0 when it leaves the line)
-//	58–72  h walks into bench, stands 8 s, leaves (enter 59.2, loiter
-//	       64.2, exit 70.8)
+//	58–72  h walks into bench, lingers 8 s shuffling about, leaves
+//	       (enter 59.2, loiter 64.2, exit 70.8)
 //	76–80  the light dims to 75 % (and stays dim)
 //	82–87  the lens is covered
 //	94–100 the lens is defocused (Gaussian blur, sigma 4 px)
@@ -48,7 +48,9 @@ func Standard() (Scenario, []count.LineConfig, []count.ZoneConfig) {
 			{Name: "g", W: personW, H: personH, Shade: 45, Sway: 0.006, Path: []Waypoint{
 				{T: 42, X: -0.05, Y: 0.7}, {T: 46, X: 0.5, Y: 0.7}, {T: 52, X: 0.5, Y: 0.7}, {T: 56, X: 1.05, Y: 0.7}}},
 			{Name: "h", W: personW, H: personH, Shade: 45, Path: []Waypoint{
-				{T: 58, X: 1.05, Y: 0.32}, {T: 61, X: 0.85, Y: 0.32}, {T: 69, X: 0.85, Y: 0.32}, {T: 72, X: 1.05, Y: 0.32}}},
+				{T: 58, X: 1.05, Y: 0.32}, {T: 61, X: 0.85, Y: 0.32}, {T: 63, X: 0.8, Y: 0.36},
+				{T: 64, X: 0.8, Y: 0.36}, {T: 66, X: 0.87, Y: 0.3}, {T: 67, X: 0.87, Y: 0.3},
+				{T: 69, X: 0.85, Y: 0.32}, {T: 72, X: 1.05, Y: 0.32}}},
 		},
 		Effects: []Effect{
 			{Kind: EffectLight, From: 76, To: 104, Amount: 0.75, Ramp: 4},
