@@ -2,7 +2,6 @@ package event
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -103,6 +102,6 @@ func TestDocBridgeSnippet(t *testing.T) {
 		t.Errorf("agent status at central is not retained: %+v", m)
 	}
 	if t.Failed() {
-		fmt.Println(site.Log())
+		t.Logf("site broker log:\n%s", site.Log())
 	}
 }
