@@ -217,3 +217,13 @@ func (s *Server) match() wsdiscovery.Match {
 		XAddrs: []string{"http://" + s.advHost + "/onvif/device_service"},
 	}
 }
+
+// MulticastErr says why the WS-Discovery responder answers only unicast
+// probes (e.g. the interface is not multicast-capable); nil when it joined
+// the multicast group or discovery is disabled.
+func (s *Server) MulticastErr() error {
+	if s.disco == nil {
+		return nil
+	}
+	return s.disco.mcastErr
+}
