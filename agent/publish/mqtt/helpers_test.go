@@ -64,7 +64,7 @@ func (s *syncBuffer) String() string {
 
 // runClient creates a client and runs it until the test ends; it returns
 // the client and its log.
-func runClient(t *testing.T, cfg Config, m Metrics) (*Client, *syncBuffer, context.CancelFunc) {
+func runClient(t testing.TB, cfg Config, m Metrics) (*Client, *syncBuffer, context.CancelFunc) {
 	t.Helper()
 	logs := &syncBuffer{}
 	c, err := New(cfg, m, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -89,7 +89,7 @@ func runClient(t *testing.T, cfg Config, m Metrics) (*Client, *syncBuffer, conte
 	return c, logs, stop
 }
 
-func waitConnected(t *testing.T, c *Client) {
+func waitConnected(t testing.TB, c *Client) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !c.Connected() {
