@@ -8,8 +8,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Decode modes pre-created at 0 for every camera, so dashboards see both.
-var knownModes = []string{"full", "keyframes"}
+// Label values created at 0 for every camera, so that rate() and
+// dashboards see a series before the first event: the decode modes and the
+// pipeline's drop reasons.
+var (
+	knownModes       = []string{"full", "keyframes"}
+	knownDropReasons = []string{"queue_full", "analyzer_busy", "no_frame"}
+)
 
 // CameraMetrics records one camera. It satisfies the pipeline's Metrics
 // interface (FrameReceived, FrameDecoded, FrameAnalysed, FrameDropped,
@@ -57,6 +62,9 @@ func (m *Metrics) Camera(name string) *CameraMetrics {
 	}
 	for _, mode := range knownModes {
 		m.decodeMode.WithLabelValues(name, mode).Set(0)
+	}
+	for _, r := range knownDropReasons {
+		c.drops[r] = m.framesDropped.WithLabelValues(name, r)
 	}
 	c.lastFrame.Store(m.now().UnixNano())
 	m.cameras[name] = c

@@ -94,7 +94,9 @@ func TestCameraMetrics(t *testing.T) {
 pantau_frames_analysed_total{camera="cam1"} 2
 # HELP pantau_frames_dropped_total Frames dropped before analysis, by reason.
 # TYPE pantau_frames_dropped_total counter
+pantau_frames_dropped_total{camera="cam1",reason="analyzer_busy"} 0
 pantau_frames_dropped_total{camera="cam1",reason="fps_limit"} 1
+pantau_frames_dropped_total{camera="cam1",reason="no_frame"} 0
 pantau_frames_dropped_total{camera="cam1",reason="queue_full"} 2
 # HELP pantau_frames_received_total Access units (frames) received from the camera.
 # TYPE pantau_frames_received_total counter
@@ -188,16 +190,24 @@ func TestMQTTMetrics(t *testing.T) {
 pantau_mqtt_connected 1
 # HELP pantau_mqtt_published_total Messages acknowledged by the broker, by kind (event, counts, status, occupancy, command).
 # TYPE pantau_mqtt_published_total counter
+pantau_mqtt_published_total{kind="command_result"} 0
+pantau_mqtt_published_total{kind="counts"} 0
 pantau_mqtt_published_total{kind="event"} 2
+pantau_mqtt_published_total{kind="occupancy"} 0
+pantau_mqtt_published_total{kind="status"} 0
 # HELP pantau_spool_bytes Bytes used by the on-disk spool.
 # TYPE pantau_spool_bytes gauge
 pantau_spool_bytes 3400
 # HELP pantau_spool_oldest_age_seconds Age of the oldest message in the spool (0 when empty).
 # TYPE pantau_spool_oldest_age_seconds gauge
 pantau_spool_oldest_age_seconds 90
-# HELP pantau_spool_dropped_total Messages dropped from the spool, by reason (full, max_age, …).
+# HELP pantau_spool_dropped_total Messages dropped from the spool, by reason (full, full_counts, age, corrupt, too_big).
 # TYPE pantau_spool_dropped_total counter
+pantau_spool_dropped_total{reason="age"} 0
+pantau_spool_dropped_total{reason="corrupt"} 0
 pantau_spool_dropped_total{reason="full"} 5
+pantau_spool_dropped_total{reason="full_counts"} 0
+pantau_spool_dropped_total{reason="too_big"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "pantau_mqtt_connected",
 		"pantau_mqtt_published_total", "pantau_spool_bytes", "pantau_spool_oldest_age_seconds",

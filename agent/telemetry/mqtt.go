@@ -35,7 +35,7 @@ type SpoolState struct {
 }
 
 func newMQTTMetrics() *MQTTMetrics {
-	return &MQTTMetrics{
+	q := &MQTTMetrics{
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_mqtt_connected",
 			Help: "Whether the agent is connected to the MQTT broker (1) or not (0)."}),
 		published: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pantau_mqtt_published_total",
@@ -49,7 +49,26 @@ func newMQTTMetrics() *MQTTMetrics {
 		spoolOldest: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_spool_oldest_age_seconds",
 			Help: "Age of the oldest message in the spool (0 when empty)."}),
 		spoolDropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pantau_spool_dropped_total",
-			Help: "Messages dropped from the spool, by reason (full, max_age, …)."}, []string{"reason"}),
+			Help: "Messages dropped from the spool, by reason (full, full_counts, age, corrupt, too_big)."}, []string{"reason"}),
+	}
+	q.init()
+	return q
+}
+
+// Label values created at 0, so that rate() sees a series before the
+// first event: the publisher's message kinds and spool drop reasons.
+var (
+	knownKinds        = []string{"event", "counts", "status", "occupancy", "command_result"}
+	knownSpoolReasons = []string{"full", "full_counts", "age", "corrupt", "too_big"}
+)
+
+func (q *MQTTMetrics) init() {
+	for _, k := range knownKinds {
+		q.published.WithLabelValues(k)
+		q.failures.WithLabelValues(k)
+	}
+	for _, r := range knownSpoolReasons {
+		q.spoolDropped.WithLabelValues(r)
 	}
 }
 
