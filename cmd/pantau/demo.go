@@ -2,11 +2,103 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/agent/config"
 )
 
-// cmdDemo is a placeholder until the demo command lands.
+// demoConfig is the agent config of `pantau demo`: one camera (the
+// simulator playing vtest, people walking in a plaza) with a counting line
+// down the middle and a zone over the lower half. {{…}} are filled in at
+// start.
+const demoConfig = `
+site: demo
+agent: demo-box
+log: {level: warn}
+mqtt: {url: "{{mqtt}}"}
+http: {listen: "{{http}}"}
+spool: {dir: "{{spool}}"}
+counts: {interval: 10s}
+cameras:
+  - name: cam1
+    url: "{{rtsp}}"
+    fps: 5
+    lines:
+      - name: mid
+        points: [[0.5, 0.1], [0.5, 0.95]]
+    zones:
+      - name: plaza
+        points: [[0.1, 0.4], [0.9, 0.4], [0.9, 0.9], [0.1, 0.9]]
+        loiter_after: 20s
+    tamper: {enabled: true}
+`
+
+// cmdDemo runs the whole chain on one machine with nothing installed but
+// Pantau's own dependencies: a simulated camera, an embedded MQTT broker,
+// the agent, and a live view of every message it publishes.
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("demo: not implemented yet")
+	fs := newFlagSet("demo", stderr)
+	clipPath := fs.String("clip", "testdata/clips/vtest_h264.mp4", "video clip the simulated camera plays (H.264 or H.265)")
+	duration := fs.Duration("duration", 0, "stop after this long (0: run until Ctrl-C)")
+	httpAddr := fs.String("http", "127.0.0.1:9090", "metrics and health address (/metrics, /readyz)")
+	logLevel := fs.String("log-level", "warn", "agent log level (debug, info, warn, error)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if _, err := os.Stat(*clipPath); err != nil {
+		return fmt.Errorf("demo clip %s: %w (run `make demo`, or scripts/setup.sh, to make it)", *clipPath, err)
+	}
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+
+	cam, err := camsim.New(camsim.Config{Clip: *clipPath, Addr: "127.0.0.1:0"})
+	if err != nil {
+		return err
+	}
+	if err := cam.Start(ctx); err != nil {
+		return fmt.Errorf("camera simulator: %w", err)
+	}
+	defer cam.Close()
+
+	broker, err := startDemoBroker("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer broker.Close()
+	var outMu sync.Mutex
+	if err := broker.Subscribe("pantau/v1/#", func(topic string, payload []byte, retained bool) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintln(stdout, viewLine(time.Now(), topic, payload, retained))
+	}); err != nil {
+		return fmt.Errorf("live view: %w", err)
+	}
+
+	spool, err := os.MkdirTemp("", "pantau-demo-spool-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(spool)
+	cfg, err := config.Parse([]byte(strings.NewReplacer(
+		"{{mqtt}}", broker.URL(), "{{http}}", *httpAddr,
+		"{{spool}}", filepath.ToSlash(spool), "{{rtsp}}", cam.URL(),
+	).Replace(demoConfig)))
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	fmt.Fprintf(stdout, "pantau demo: camera %s → agent → MQTT %s (topics pantau/v1/#)\n", cam.URL(), broker.URL())
+	fmt.Fprintf(stdout, "metrics at http://%s/metrics, health at /readyz; Ctrl-C stops\n\n", *httpAddr)
+	err = runAgent(ctx, cfg, "", *logLevel, "text", stderr)
+	fmt.Fprintln(stdout, "\npantau demo: stopped")
+	return err
 }

@@ -1,0 +1,271 @@
+// Package agent wires cameras to pipelines and the publisher, supervises
+// them (restart with backoff), applies config reloads camera by camera and
+// owns shutdown.
+//
+// The shutdown order matters for "nothing lost": cameras stop first, their
+// aggregators flush the partial counts interval into the spool, and only
+// then does the MQTT client publish the agent's offline status and
+// disconnect.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pantau/pantau/agent/aggregate"
+	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/publish/mqtt"
+	"github.com/pantau/pantau/agent/telemetry"
+)
+
+// Options configures an Agent. Config is required.
+type Options struct {
+	// Config is the validated configuration to start with.
+	Config *config.Config
+	// ConfigPath is the file Config came from; reloads (SIGHUP, the reload
+	// command, a change of the file) read it again. Empty disables reloads
+	// from file.
+	ConfigPath string
+	// Log defaults to slog.Default().
+	Log *slog.Logger
+	// Registry receives the metrics; nil makes a new one.
+	Registry *prometheus.Registry
+	// Version is reported in metrics and the agent status.
+	Version string
+}
+
+// Agent runs every configured camera and publishes what they see.
+type Agent struct {
+	opts    Options
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	metrics *telemetry.Metrics
+	mq      *mqtt.Client
+	started time.Time
+
+	mu   sync.Mutex
+	cfg  *config.Config
+	cams map[string]*running
+
+	reloads chan chan error
+}
+
+// running is a camera with the means to stop it.
+type running struct {
+	cam    *camera
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New checks the options and prepares the agent; Run starts it.
+func New(opts Options) (*Agent, error) {
+	if opts.Config == nil {
+		return nil, errors.New("agent: no config")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m, err := telemetry.New(reg, opts.Version)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	cfg := opts.Config
+	mq, err := mqtt.New(mqttConfig(cfg), m.MQTT(), opts.Log.With("component", "mqtt"))
+	if err != nil {
+		return nil, fmt.Errorf("mqtt: %w", err)
+	}
+	a := &Agent{
+		opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
+		started: time.Now(), cfg: cfg, cams: map[string]*running{},
+		reloads: make(chan chan error),
+	}
+	mq.SetStatus(a.agentStatus)
+	mq.HandleCommands(&commands{a: a})
+	return a, nil
+}
+
+// Registry is where the agent's metrics live.
+func (a *Agent) Registry() *prometheus.Registry { return a.reg }
+
+// Run runs the agent until ctx is cancelled, then shuts down in order and
+// returns nil; it returns an error only when it cannot start.
+func (a *Agent) Run(ctx context.Context) error {
+	cfg := a.config()
+	a.metrics.ConfigLoaded(true)
+	mqCtx, mqCancel := context.WithCancel(context.Background())
+	defer mqCancel()
+	mqDone := make(chan error, 1)
+	go func() { mqDone <- a.mq.Run(mqCtx) }()
+
+	httpCtx, httpCancel := context.WithCancel(context.Background())
+	defer httpCancel()
+	srv := telemetry.NewServer(cfg.HTTP.Listen, a.reg, a.metrics.Ready(telemetry.ReadyOptions{
+		SpoolDir: cfg.Spool.Dir, SpoolMaxBytes: int64(cfg.Spool.MaxBytes),
+	}), a.log.With("component", "http"))
+	srv.Handle("/snapshot/", snapshotHandler(a))
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Run(httpCtx) }()
+	select {
+	case err := <-httpDone:
+		if err != nil {
+			mqCancel()
+			<-mqDone
+			return fmt.Errorf("http server on %s: %w", cfg.HTTP.Listen, err)
+		}
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	a.applyCameras(ctx, cfg)
+	a.log.Info("agent started", "site", cfg.Site, "agent", cfg.Agent, "cameras", len(cfg.Cameras),
+		"mqtt", config.RedactURL(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
+
+	stopReload := a.watchReloads(ctx)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case now := <-tick.C:
+			a.tick(now)
+		case reply := <-a.reloads:
+			reply <- a.reload(ctx)
+		}
+	}
+	stopReload()
+	a.stopAll()
+	mqCancel()
+	err := <-mqDone
+	httpCancel()
+	<-httpDone
+	a.log.Info("agent stopped")
+	return err
+}
+
+func (a *Agent) config() *config.Config {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
+}
+
+func (a *Agent) tick(now time.Time) {
+	a.mu.Lock()
+	cams := make([]*camera, 0, len(a.cams))
+	for _, r := range a.cams {
+		cams = append(cams, r.cam)
+	}
+	a.mu.Unlock()
+	for _, c := range cams {
+		c.tick(now)
+	}
+}
+
+// startCamera starts one camera under ctx. a.mu must be held.
+func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.Camera, source string, dev deviceInfo) {
+	log := a.log.With("camera", cc.Name)
+	c := &camera{
+		cfg: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
+		metrics: a.metrics.Camera(cc.Name), pub: a.mq, log: log, snaps: &snapshotter{},
+	}
+	c.agg = aggregate.New(aggregate.Config{
+		Site: cfg.Site, Agent: cfg.Agent, Camera: cc.Name, Interval: cfg.Counts.Interval,
+		Lines: ruleNames(cc.Lines), Zones: zoneNames(cc.Zones),
+	}, c.emit)
+	cctx, cancel := context.WithCancel(ctx)
+	r := &running{cam: c, cancel: cancel, done: make(chan struct{})}
+	a.cams[cc.Name] = r
+	go func() {
+		defer close(r.done)
+		c.run(cctx)
+	}()
+}
+
+// stop stops one running camera and flushes its partial counts.
+func (r *running) stop() {
+	r.cancel()
+	<-r.done
+	r.cam.agg.Flush(time.Now())
+}
+
+func (a *Agent) stopAll() {
+	a.mu.Lock()
+	cams := a.cams
+	a.cams = map[string]*running{}
+	a.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range cams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.stop()
+		}()
+	}
+	wg.Wait()
+}
+
+// emit hands an aggregator's message to the publisher. Durable messages
+// are on disk when Publish returns; a failure here means the spool itself
+// failed (disk full, policy drop), which the publisher counts.
+func (c *camera) emit(m event.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.pub.Publish(ctx, m); err != nil {
+		c.log.Warn("publishing", "topic", m.Subtopic, "err", err)
+	}
+}
+
+// agentStatus is the retained agent status body the publisher sends.
+func (a *Agent) agentStatus() event.Payload {
+	a.mu.Lock()
+	n, online := len(a.cams), 0
+	for _, r := range a.cams {
+		if r.cam.Online() {
+			online++
+		}
+	}
+	cfg := a.cfg
+	a.mu.Unlock()
+	msgs, bytes, oldest := a.mq.SpoolStats()
+	now := time.Now()
+	st := event.NewAgentStatus(cfg.Site, cfg.Agent, now, event.AgentStatus{
+		State:         event.StateOnline,
+		Version:       a.opts.Version,
+		Started:       event.Timestamp(a.started),
+		UptimeS:       now.Sub(a.started).Seconds(),
+		Cameras:       n,
+		CamerasOnline: online,
+		Spool: event.SpoolStatus{
+			Messages: int64(msgs), Bytes: bytes, MaxBytes: int64(cfg.Spool.MaxBytes),
+			OldestAgeS: oldest.Seconds(),
+		},
+	})
+	return st.Body
+}
+
+func ruleNames(ls []config.Line) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Name
+	}
+	return out
+}
+
+func zoneNames(zs []config.Zone) []string {
+	out := make([]string, len(zs))
+	for i, z := range zs {
+		out[i] = z.Name
+	}
+	return out
+}

@@ -1,0 +1,213 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/pipeline"
+	"github.com/pantau/pantau/devices/rtsp"
+	"github.com/pantau/pantau/vision"
+)
+
+// cameraMetrics is what a camera reports to Prometheus; agent/telemetry's
+// per-camera metrics implement it.
+type cameraMetrics interface {
+	pipeline.Metrics
+	StreamUp(up bool)
+	Reconnect()
+	LineCrossing(rule, direction, class string)
+	ZoneOccupancy(zone, class string, n int)
+}
+
+// publisher takes messages for the command centre; it returns once a
+// durable message is safe on disk.
+type publisher interface {
+	Publish(ctx context.Context, m event.Message) error
+}
+
+// deviceInfo is what ONVIF told us about a discovered camera.
+type deviceInfo struct {
+	Manufacturer, Model, Serial, Profile string
+}
+
+// camera runs one camera: a supervised stream session (RTSP → pipeline →
+// analyzers), its aggregator, and its retained status. Methods are safe for
+// concurrent use.
+type camera struct {
+	cfg     config.Camera
+	source  string // event.SourceConfig or event.SourceDiscovery
+	device  deviceInfo
+	site    string
+	agent   string
+	metrics cameraMetrics
+	pub     publisher
+	log     *slog.Logger
+	agg     aggregator
+	snaps   *snapshotter
+
+	mu        sync.Mutex
+	state     string
+	lastErr   string
+	info      rtsp.StreamInfo
+	mode      string
+	lastFrame time.Time
+	fps       rateMeter
+	published time.Time // last retained status sent
+	pipe      *pipeline.Pipeline
+	analyzers []Analyzer
+	tickers   []ticker
+}
+
+// ticker is an analyzer that also notices things when no frame comes
+// (tamper's video loss); the camera calls it every second.
+type ticker interface {
+	Tick(now time.Time) []vision.Event
+}
+
+// aggregator turns per-frame results into events and counts
+// (agent/aggregate).
+type aggregator interface {
+	Add(r *vision.Result)
+	Tick(now time.Time)
+	Flush(now time.Time)
+}
+
+// url returns the stream URL with the configured credentials in it.
+func (c *camera) url() string {
+	return withCredentials(c.cfg.URL, c.cfg.Username, c.cfg.Password)
+}
+
+// run supervises the camera's stream until ctx ends. The analyzers live as
+// long as the camera, so a reconnect keeps the learnt background, the
+// tracks and the tamper baseline, and video loss is noticed while the
+// stream is down.
+func (c *camera) run(ctx context.Context) {
+	c.setState(event.StateOffline, nil)
+	analyzers, err := BuildAnalyzers(c.cfg, c.snaps)
+	if err != nil {
+		// A config the validator let through but the analyzers refuse (a
+		// model file that does not load): retrying cannot help.
+		c.setState(event.StateError, fmt.Errorf("analyzers: %w", err))
+		c.log.Error("camera cannot start", "err", err)
+		<-ctx.Done()
+		return
+	}
+	defer CloseAnalyzers(analyzers)
+	c.mu.Lock()
+	c.analyzers = analyzers
+	for _, a := range analyzers {
+		if t, ok := a.(ticker); ok {
+			c.tickers = append(c.tickers, t)
+		}
+	}
+	c.mu.Unlock()
+	s := supervisor{
+		run: c.session,
+		log: c.log,
+		failed: func(err error, pause time.Duration) {
+			c.metrics.Reconnect()
+			c.setState(stateFor(err), err)
+			c.log.Warn("camera stream failed; retrying", "err", err, "retry_in", pause.Round(time.Millisecond))
+		},
+	}
+	_ = s.Run(ctx)
+	c.setState(event.StateOffline, nil)
+}
+
+// stateFor maps a session error to the state the command centre sees.
+func stateFor(err error) string {
+	if errors.Is(err, rtsp.ErrAuth) {
+		return event.StateAuthFailed
+	}
+	return event.StateOffline
+}
+
+// session is one connection to the camera: it returns when the stream
+// fails or ctx ends.
+func (c *camera) session(ctx context.Context) error {
+	c.mu.Lock()
+	analyzers := pipelineAnalyzers(c.analyzers)
+	c.mu.Unlock()
+	p, err := pipeline.New(c.pipelineConfig(), analyzers, c.onResult, c.metrics, c.log)
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	c.mu.Lock()
+	c.pipe = p
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.pipe = nil
+		c.mu.Unlock()
+	}()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pipeDone := make(chan error, 1)
+	go func() {
+		err := p.Run(ctx)
+		cancel() // a failed pipeline ends the session
+		pipeDone <- err
+	}()
+	client := rtsp.New(rtsp.Config{
+		URL:         c.url(),
+		Transport:   c.cfg.Transport,
+		ReadTimeout: c.cfg.ReadTimeout,
+		OnInfo: func(info rtsp.StreamInfo) {
+			c.mu.Lock()
+			c.info = info
+			c.mu.Unlock()
+		},
+	}, func(au rtsp.AccessUnit) {
+		p.Push(pipeline.AccessUnit{
+			NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
+			Received: au.Received, Codec: au.Codec,
+		})
+	})
+	err = client.Run(ctx)
+	cancel()
+	if perr := <-pipeDone; perr != nil {
+		return fmt.Errorf("pipeline: %w", perr)
+	}
+	if err == nil && ctx.Err() == nil {
+		err = errors.New("stream ended")
+	}
+	return err
+}
+
+func (c *camera) pipelineConfig() pipeline.Config {
+	return pipeline.Config{
+		AnalysisWidth: c.cfg.AnalysisWidth,
+		FPS:           c.cfg.FPS,
+		Decode:        c.cfg.Decode,
+		Threads:       c.cfg.DecodeThreads,
+		NeedColour:    c.cfg.Detector.Type == config.DetectorDNN,
+	}
+}
+
+// onResult runs on the pipeline's analyzer goroutine after every analysed
+// frame.
+func (c *camera) onResult(r *vision.Result) {
+	c.mu.Lock()
+	c.lastFrame = r.Time
+	c.fps.Add(r.Time)
+	c.mu.Unlock()
+	for i := range r.Events {
+		ev := &r.Events[i]
+		if ev.Type == vision.EventLineCross {
+			c.metrics.LineCrossing(ev.Rule, ev.Direction, ev.Class)
+		}
+	}
+	for _, z := range r.Occupancy {
+		for class, n := range z.ByClass {
+			c.metrics.ZoneOccupancy(z.Zone, class, n)
+		}
+	}
+	c.agg.Add(r)
+}
