@@ -237,7 +237,7 @@ func (a *Agent) agentStatus() event.Payload {
 	}
 	cfg := a.cfg
 	a.mu.Unlock()
-	msgs, bytes, oldest := a.mq.SpoolStats()
+	spool := a.mq.SpoolStatus()
 	now := time.Now()
 	st := event.NewAgentStatus(cfg.Site, cfg.Agent, now, event.AgentStatus{
 		State:         event.StateOnline,
@@ -246,10 +246,7 @@ func (a *Agent) agentStatus() event.Payload {
 		UptimeS:       now.Sub(a.started).Seconds(),
 		Cameras:       n,
 		CamerasOnline: online,
-		Spool: event.SpoolStatus{
-			Messages: int64(msgs), Bytes: bytes, MaxBytes: int64(cfg.Spool.MaxBytes),
-			OldestAgeS: oldest.Seconds(),
-		},
+		Spool:         spool,
 	})
 	return st.Body
 }

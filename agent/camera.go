@@ -74,6 +74,7 @@ type ticker interface {
 // (agent/aggregate).
 type aggregator interface {
 	Add(r *vision.Result)
+	AddEvent(ev vision.Event)
 	Tick(now time.Time)
 	Flush(now time.Time)
 }

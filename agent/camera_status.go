@@ -40,12 +40,7 @@ func (c *camera) tick(now time.Time) {
 	c.mu.Unlock()
 	for _, t := range tickers {
 		for _, ev := range t.Tick(now) {
-			msg, err := event.NewEvent(c.site, c.agent, c.cfg.Name, ev)
-			if err != nil {
-				c.log.Warn("tamper event", "err", err)
-				continue
-			}
-			c.emit(msg)
+			c.agg.AddEvent(ev)
 		}
 	}
 	fresh := !last.IsZero() && now.Sub(last) < c.staleAfter()
