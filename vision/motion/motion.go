@@ -35,6 +35,10 @@ type Config struct {
 	// EndAfter is how long motion must be absent before an "end" event. It
 	// defaults to 2 seconds; a negative value ends on the first still frame.
 	EndAfter time.Duration
+	// Silent keeps the detector from reporting: r.Motion, r.MotionArea and
+	// r.Events are left alone. Use it when motion is off for a camera but
+	// its foreground still feeds the blob or HOG detector.
+	Silent bool
 	// Warmup is how many frames are only learnt, never reported, after the
 	// start or a change of frame size. It defaults to 10.
 	Warmup int
@@ -99,6 +103,9 @@ func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	}
 	d.last, d.ok = f.Time, true
 	d.warm = d.sub.Frames() > d.cfg.Warmup
+	if d.cfg.Silent {
+		return nil
+	}
 	if !d.warm {
 		d.since = time.Time{}
 		r.Motion = d.active

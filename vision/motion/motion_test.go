@@ -106,6 +106,7 @@ func TestDebounceSynthetic(t *testing.T) {
 			[]span{{20, 30}}, []transition{{20, "start"}, {32, "end"}}},
 		{"masked", Config{Masks: [][]vision.Point{poly(0, 0.4, 1, 0.4, 1, 0.8, 0, 0.8)}}, 60, []span{{20, 40}}, nil},
 		{"too small", Config{MinArea: 0.05}, 60, []span{{20, 40}}, nil},
+		{"silent", Config{Silent: true}, 60, []span{{20, 40}}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -274,5 +275,35 @@ func BenchmarkAnalyze(b *testing.B) {
 		if err := d.Analyze(f, &r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSilentStillFeedsBlobs(t *testing.T) {
+	checkMats(t)
+	d, err := New(Config{Silent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f := &frame.Frame{Gray: gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC1)}
+	defer f.Gray.Close()
+	var r vision.Result
+	for i := 0; i < 30; i++ {
+		synth(&f.Gray, i, i >= 20)
+		f.Time = t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		r.Reset(f.Time)
+		if err := d.Analyze(f, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Motion || r.MotionArea != 0 || len(r.Events) != 0 {
+			t.Fatalf("frame %d: silent detector reported %+v", i, r)
+		}
+	}
+	blobs, ok := d.Blobs(f.Time)
+	if !ok || len(blobs) != 1 || blobs[0].Px.Dx() < 36 || blobs[0].Px.Dx() > 44 {
+		t.Fatalf("blobs %+v (ok %v), want the 40×40 square", blobs, ok)
+	}
+	if fg, ok := d.Foreground(f.Time); !ok || gocv.CountNonZero(fg) < 1400 {
+		t.Fatalf("foreground mask has %d pixels set, want about 1600", gocv.CountNonZero(fg))
 	}
 }
