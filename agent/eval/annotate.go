@@ -29,12 +29,12 @@ type Overlay struct {
 }
 
 var (
-	colLine  = color.RGBA{0, 220, 255, 0}   // yellow (BGR order in gocv)
-	colZone  = color.RGBA{255, 200, 0, 0}   // light blue
-	colTrack = color.RGBA{0, 255, 0, 0}     // green
+	colLine  = color.RGBA{255, 220, 0, 0}   // yellow
+	colZone  = color.RGBA{0, 200, 255, 0}   // light blue
+	colTrack = color.RGBA{0, 255, 0, 0}     // confirmed: green
 	colTent  = color.RGBA{160, 160, 160, 0} // unconfirmed: grey
-	colLost  = color.RGBA{0, 140, 255, 0}   // lost (predicted): orange
-	colAlarm = color.RGBA{0, 0, 255, 0}     // red
+	colLost  = color.RGBA{255, 140, 0, 0}   // lost (predicted box): orange
+	colAlarm = color.RGBA{255, 0, 0, 0}     // red
 	colText  = color.RGBA{255, 255, 255, 0}
 )
 
@@ -102,10 +102,16 @@ func (a *Annotator) Analyze(f *frame.Frame, r *vision.Result) error {
 		a.occ[o.Zone] = n
 	}
 	for _, z := range a.ov.Zones {
+		if len(z.Points) == 0 {
+			continue
+		}
 		a.poly(z.Points, true, colZone)
 		a.label(z.Points[0], z.Name+" "+strconv.Itoa(a.occ[z.Name]), colZone)
 	}
 	for _, l := range a.ov.Lines {
+		if len(l.Points) == 0 {
+			continue
+		}
 		a.poly(l.Points, false, colLine)
 		a.label(l.Points[0], fmt.Sprintf("%s in %d out %d", l.Name, a.counts[l.Name+" in"], a.counts[l.Name+" out"]), colLine)
 	}

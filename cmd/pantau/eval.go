@@ -10,8 +10,6 @@ import (
 	"github.com/pantau/pantau/agent"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/eval"
-	"github.com/pantau/pantau/agent/pipeline"
-	"github.com/pantau/pantau/vision"
 )
 
 // cmdEval runs one camera's analytics on a clip as fast as it can, lists
@@ -60,10 +58,10 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer agent.CloseAnalyzers(as)
 	rc := eval.RunConfig{
 		Clip:     *clip,
-		Pipeline: pipeline.Config{AnalysisWidth: cam.AnalysisWidth, FPS: cam.FPS, Decode: cam.Decode},
+		Pipeline: eval.CameraPipeline(*cam),
 		Interval: cfg.Counts.Interval,
 		Annotate: *annotate,
-		Overlay:  overlay(cam),
+		Overlay:  eval.CameraOverlay(*cam),
 	}
 	if *interval > 0 {
 		rc.Interval = *interval
@@ -112,22 +110,4 @@ func findCamera(cfg *config.Config, name string) (*config.Camera, error) {
 		names = append(names, cfg.Cameras[i].Name)
 	}
 	return nil, fmt.Errorf("--camera: no camera %q in the config (have %v)", name, names)
-}
-
-func overlay(cam *config.Camera) eval.Overlay {
-	var ov eval.Overlay
-	pts := func(ps []config.Point) []vision.Point {
-		out := make([]vision.Point, len(ps))
-		for i, p := range ps {
-			out[i] = vision.Point(p)
-		}
-		return out
-	}
-	for _, l := range cam.Lines {
-		ov.Lines = append(ov.Lines, eval.Polyline{Name: l.Name, Points: pts(l.Points)})
-	}
-	for _, z := range cam.Zones {
-		ov.Zones = append(ov.Zones, eval.Polyline{Name: z.Name, Points: pts(z.Points)})
-	}
-	return ov
 }
