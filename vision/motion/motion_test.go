@@ -307,3 +307,34 @@ func TestSilentStillFeedsBlobs(t *testing.T) {
 		t.Fatalf("foreground mask has %d pixels set, want about 1600", gocv.CountNonZero(fg))
 	}
 }
+
+func TestFrameSizeChange(t *testing.T) {
+	checkMats(t)
+	d, err := New(Config{StartAfter: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	big := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC1)
+	defer big.Close()
+	small := gocv.NewMatWithSize(120, 160, gocv.MatTypeCV8UC1)
+	defer small.Close()
+	var r vision.Result
+	for i := 0; i < 30; i++ {
+		f := &frame.Frame{Gray: big, Time: t0.Add(time.Duration(i) * 100 * time.Millisecond)}
+		synth(&big, i, false)
+		if i >= 15 {
+			// The camera changed resolution: the model restarts and
+			// learns again instead of failing or seeing the whole frame move.
+			f.Gray = small
+			gocv.Resize(big, &small, image.Pt(160, 120), 0, 0, gocv.InterpolationArea)
+		}
+		r.Reset(f.Time)
+		if err := d.Analyze(f, &r); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if len(r.Events) != 0 || r.Motion {
+			t.Fatalf("frame %d: events %+v on a still scene across a size change", i, r.Events)
+		}
+	}
+}
