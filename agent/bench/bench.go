@@ -1,0 +1,234 @@
+// Package bench measures Pantau's frame path against the decode floor and
+// a naive OpenCV loop (`pantau bench`). It serves a clip over RTSP on
+// loopback to N pipelines (RTSP client → queue → libavcodec → gray frame
+// → motion analyzer), measures this process's CPU time (getrusage), RSS,
+// frame rates, drops and access-unit-to-result latency, and in the same
+// run decodes the clip with `ffmpeg -threads 1` (the floor, CPU from the
+// child's rusage) and with gocv's VideoCapture plus the same motion
+// analyzer on every full-size frame (the naive baseline).
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"time"
+
+	"github.com/pantau/pantau/agent/pipeline"
+)
+
+// Config configures a Run. Only Clip is required.
+type Config struct {
+	// Clip is the H.264 or H.265 file to serve.
+	Clip string
+	// Streams is the number of concurrent pipelines. It defaults to 1.
+	Streams int
+	// Mode is the pipelines' decode mode: full, keyframes or auto. It
+	// defaults to auto.
+	Mode string
+	// FPS is the analysis rate. It defaults to 5.
+	FPS float64
+	// AnalysisWidth defaults to 640.
+	AnalysisWidth int
+	// Duration is how long the pipelines are measured. It defaults to 20 s.
+	Duration time.Duration
+	// Warmup runs before measuring (connect, first keyframe, settle). It
+	// defaults to 3 s.
+	Warmup time.Duration
+	// ServerCommand, when set, runs the RTSP server as a child process
+	// (e.g. pantau camsim --clip FILE) so its CPU is not counted; the
+	// bench appends "--rtsp 127.0.0.1:PORT". Otherwise the server runs in
+	// this process and its CPU is included (Report.ServerInProcess).
+	ServerCommand []string
+	// NoFloor and NoNaive skip the two reference measurements.
+	NoFloor, NoNaive bool
+	// NaiveMax bounds the naive loop's wall time. It defaults to 20 s.
+	NaiveMax time.Duration
+	// CPUProfile, when set, is a file for a pprof CPU profile of the
+	// measured window.
+	CPUProfile string
+	// Log receives the pipelines' logs. It defaults to discarding.
+	Log *slog.Logger
+}
+
+func (c *Config) setDefaults() error {
+	if c.Clip == "" {
+		return errors.New("bench: no clip given (--clip FILE)")
+	}
+	if _, err := os.Stat(c.Clip); err != nil {
+		return fmt.Errorf("bench: clip: %w", err)
+	}
+	if c.Streams < 0 || c.FPS < 0 || c.Duration < 0 || c.Warmup < 0 {
+		return errors.New("bench: streams, fps, duration and warm-up must not be negative")
+	}
+	if c.Streams == 0 {
+		c.Streams = 1
+	}
+	if c.Mode == "" {
+		c.Mode = pipeline.ModeAuto
+	}
+	if c.Mode != pipeline.ModeFull && c.Mode != pipeline.ModeKeyframes && c.Mode != pipeline.ModeAuto {
+		return fmt.Errorf("bench: mode %q: want full, keyframes or auto", c.Mode)
+	}
+	if c.FPS == 0 {
+		c.FPS = 5
+	}
+	if c.Duration == 0 {
+		c.Duration = 20 * time.Second
+	}
+	if c.Warmup == 0 {
+		c.Warmup = 3 * time.Second
+	}
+	if c.NaiveMax == 0 {
+		c.NaiveMax = 20 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Run measures; it returns the report or the first error.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	counts, err := countClip(cfg.Clip)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Clip: cfg.Clip, Codec: counts.info.Codec, Width: counts.info.Width, Height: counts.info.Height,
+		ClipFPS: counts.info.FPS, Streams: cfg.Streams, Mode: cfg.Mode, FPS: cfg.FPS,
+		ServerInProcess: len(cfg.ServerCommand) == 0, Machine: machine(),
+	}
+
+	url, stopServer, err := startServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var prof *os.File
+	profile := func(start bool) error {
+		if cfg.CPUProfile == "" {
+			return nil
+		}
+		if !start {
+			pprof.StopCPUProfile()
+			return prof.Close()
+		}
+		if prof, err = os.Create(cfg.CPUProfile); err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(prof)
+	}
+	live, err := runLive(ctx, cfg, url, profile)
+	stopServer()
+	if err != nil {
+		return nil, err
+	}
+	rep.addLive(live, cfg)
+
+	// The floor decodes what pantau decoded: keyframes only when the
+	// pipelines ended in keyframes mode.
+	keyframes := rep.Modes[pipeline.ModeKeyframes] == cfg.Streams
+	if !cfg.NoFloor {
+		cpu, cmd, err := runFloor(ctx, cfg.Clip, keyframes)
+		if err != nil {
+			return nil, err
+		}
+		frames := counts.frames
+		if keyframes {
+			frames = counts.keys
+		}
+		rep.FloorCommand = cmd
+		rep.FloorFrames = frames
+		rep.FloorCPUPerFrame = cpu.Seconds() / float64(frames)
+		if rep.FloorCPUPerFrame > 0 {
+			rep.RatioToFloor = rep.CPUPerDecodedFrame / rep.FloorCPUPerFrame
+		}
+	}
+	if !cfg.NoNaive {
+		fps := counts.info.FPS
+		if fps <= 0 {
+			fps = 25
+		}
+		nv, err := runNaive(ctx, cfg.Clip, fps, cfg.NaiveMax)
+		if err != nil {
+			return nil, err
+		}
+		rep.NaiveFrames = nv.frames
+		rep.NaiveCPUPerFrame = nv.cpu.Seconds() / float64(nv.frames)
+		rep.NaiveCPUPerStreamMinute = nv.cpu.Seconds() / nv.video.Minutes()
+		if rep.CPUPerStreamMinute > 0 {
+			rep.NaiveOverPantau = rep.NaiveCPUPerStreamMinute / rep.CPUPerStreamMinute
+		}
+	}
+	return rep, nil
+}
+
+// addLive fills the pantau figures.
+func (r *Report) addLive(l liveResult, cfg Config) {
+	secs := l.wall.Seconds()
+	r.DurationS = secs
+	r.CPUS = l.cpu.Seconds()
+	r.CPUCores = r.CPUS / secs
+	r.Modes = map[string]int{}
+	r.DroppedByReason = map[string]uint64{}
+	var decoded, analysed uint64
+	for i := range l.after {
+		a, b := l.after[i], l.before[i]
+		s := StreamReport{
+			Mode:         a.Mode,
+			DecodedFPS:   float64(a.Decoded-b.Decoded) / secs,
+			AnalysedFPS:  float64(a.Analysed-b.Analysed) / secs,
+			Dropped:      a.DroppedTotal() - b.DroppedTotal(),
+			DecodeErrors: a.DecodeErrors - b.DecodeErrors,
+		}
+		for k, v := range a.Dropped {
+			r.DroppedByReason[k] += v - b.Dropped[k]
+		}
+		r.Modes[a.Mode]++
+		r.PerStream = append(r.PerStream, s)
+		decoded += a.Decoded - b.Decoded
+		analysed += a.Analysed - b.Analysed
+		r.Dropped += s.Dropped
+	}
+	r.DecodedFPS = float64(decoded) / secs
+	r.AnalysedFPS = float64(analysed) / secs
+	if analysed > 0 {
+		r.CPUPerFrame = r.CPUS / float64(analysed)
+	}
+	if decoded > 0 {
+		r.CPUPerDecodedFrame = r.CPUS / float64(decoded)
+	}
+	r.CPUPerStreamMinute = r.CPUS / (float64(cfg.Streams) * secs / 60)
+	r.RSSBaseBytes = l.rssBase
+	r.RSSTotalBytes = l.rssTotal
+	r.RSSPerStreamBytes = (l.rssTotal - l.rssBase) / int64(cfg.Streams)
+	lat := slices.Clone(l.latencies)
+	slices.Sort(lat)
+	r.LatencyP50Ms = float64(percentile(lat, 50).Microseconds()) / 1000
+	r.LatencyP95Ms = float64(percentile(lat, 95).Microseconds()) / 1000
+	for _, err := range l.clientErrs {
+		r.Errors = append(r.Errors, err.Error())
+	}
+}
+
+// machine describes the CPU this ran on.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range slices.Collect(splitLines(string(b))) {
+			if k, v, ok := cut(line, ":"); ok && k == "model name" {
+				model = v
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s/%s, %s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}

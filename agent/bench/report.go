@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+)
+
+// Report is the result of a Run. JSON names are stable: scripts and
+// docs/performance.md read them.
+type Report struct {
+	Clip            string  `json:"clip"`
+	Codec           string  `json:"codec"`
+	Width           int     `json:"width"`
+	Height          int     `json:"height"`
+	ClipFPS         float64 `json:"clip_fps"`
+	Machine         string  `json:"machine"`
+	Streams         int     `json:"streams"`
+	Mode            string  `json:"mode"`
+	FPS             float64 `json:"fps"`
+	ServerInProcess bool    `json:"server_in_process"`
+	DurationS       float64 `json:"duration_s"`
+
+	// Modes counts the streams in each decode mode at the end.
+	Modes           map[string]int    `json:"modes"`
+	DecodedFPS      float64           `json:"decoded_fps"`
+	AnalysedFPS     float64           `json:"analysed_fps"`
+	Dropped         uint64            `json:"dropped"`
+	DroppedByReason map[string]uint64 `json:"dropped_by_reason"`
+
+	// CPU of this process over the measured window, all streams.
+	CPUS               float64 `json:"cpu_s"`
+	CPUCores           float64 `json:"cpu_cores"`
+	CPUPerFrame        float64 `json:"cpu_per_frame_s"` // per analysed frame
+	CPUPerDecodedFrame float64 `json:"cpu_per_decoded_frame_s"`
+	CPUPerStreamMinute float64 `json:"cpu_per_stream_minute_s"`
+
+	// Floor: ffmpeg decoding the same frames (per decoded frame).
+	FloorCommand     []string `json:"floor_command,omitempty"`
+	FloorFrames      int      `json:"floor_frames,omitempty"`
+	FloorCPUPerFrame float64  `json:"floor_cpu_per_frame_s"`
+	// RatioToFloor is pantau's CPU per decoded frame over the floor's.
+	RatioToFloor float64 `json:"ratio_to_floor"`
+
+	// Naive: VideoCapture, BGR, motion on every full-size frame.
+	NaiveFrames             int     `json:"naive_frames,omitempty"`
+	NaiveCPUPerFrame        float64 `json:"naive_cpu_per_frame_s"`
+	NaiveCPUPerStreamMinute float64 `json:"naive_cpu_per_stream_minute_s"`
+	// NaiveOverPantau is the naive loop's CPU per stream-minute over
+	// pantau's: how many more cameras the same CPU watches.
+	NaiveOverPantau float64 `json:"naive_over_pantau"`
+
+	// RSS: RSSPerStreamBytes is (RSSTotalBytes - RSSBaseBytes) / streams,
+	// base measured before the pipelines started.
+	RSSTotalBytes     int64 `json:"rss_total_bytes"`
+	RSSBaseBytes      int64 `json:"rss_base_bytes"`
+	RSSPerStreamBytes int64 `json:"rss_per_stream_bytes"`
+
+	// Latency from access-unit arrival to the end of the analysis.
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	LatencyP95Ms float64 `json:"latency_p95_ms"`
+
+	PerStream []StreamReport `json:"per_stream"`
+	Errors    []string       `json:"errors,omitempty"`
+}
+
+// StreamReport is one pipeline's share of a Report.
+type StreamReport struct {
+	Mode         string  `json:"mode"`
+	DecodedFPS   float64 `json:"decoded_fps"`
+	AnalysedFPS  float64 `json:"analysed_fps"`
+	Dropped      uint64  `json:"dropped"`
+	DecodeErrors uint64  `json:"decode_errors"`
+}
+
+// WriteJSON writes r as one JSON object.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes r for people.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	p("clip      %s (%s %dx%d @ %.4g fps)", r.Clip, r.Codec, r.Width, r.Height, r.ClipFPS)
+	p("machine   %s", r.Machine)
+	server := "child process (not counted)"
+	if r.ServerInProcess {
+		server = "in process (its CPU is counted)"
+	}
+	p("run       %d stream(s), mode %s (end: %v), analysis %.4g fps, %.1f s measured, RTSP server %s",
+		r.Streams, r.Mode, r.Modes, r.FPS, r.DurationS, server)
+	p("")
+	p("pantau    decoded %.1f fps, analysed %.1f fps, dropped %d %v", r.DecodedFPS, r.AnalysedFPS, r.Dropped, r.DroppedByReason)
+	p("          CPU %.2f cores; %.2f ms per decoded frame, %.2f ms per analysed frame, %.2f s per stream-minute",
+		r.CPUCores, 1000*r.CPUPerDecodedFrame, 1000*r.CPUPerFrame, r.CPUPerStreamMinute)
+	p("          RSS %.1f MB total, %.1f MB base, %.1f MB per stream", mb(r.RSSTotalBytes), mb(r.RSSBaseBytes), mb(r.RSSPerStreamBytes))
+	p("          latency AU→result p50 %.1f ms, p95 %.1f ms", r.LatencyP50Ms, r.LatencyP95Ms)
+	if r.FloorCPUPerFrame > 0 {
+		p("floor     %.2f ms per decoded frame (%s)", 1000*r.FloorCPUPerFrame, strings.Join(r.FloorCommand, " "))
+		p("          pantau/floor %.2f× per decoded frame", r.RatioToFloor)
+	}
+	if r.NaiveCPUPerFrame > 0 {
+		p("naive     %.2f ms per frame (%d frames), %.2f s per stream-minute", 1000*r.NaiveCPUPerFrame, r.NaiveFrames, r.NaiveCPUPerStreamMinute)
+		p("          naive/pantau %.1f× per stream-minute", r.NaiveOverPantau)
+	}
+	if len(r.PerStream) > 1 {
+		for i, s := range r.PerStream {
+			p("stream %-3d %s: decoded %.1f fps, analysed %.1f fps, dropped %d, decode errors %d", i, s.Mode, s.DecodedFPS, s.AnalysedFPS, s.Dropped, s.DecodeErrors)
+		}
+	}
+	for _, e := range r.Errors {
+		p("error     %s", e)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mb(n int64) float64 { return float64(n) / (1 << 20) }
+
+func splitLines(s string) iter.Seq[string] { return strings.SplitSeq(s, "\n") }
+
+func cut(line, sep string) (string, string, bool) {
+	k, v, ok := strings.Cut(line, sep)
+	return strings.TrimSpace(k), strings.TrimSpace(v), ok
+}
