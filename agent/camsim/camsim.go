@@ -77,7 +77,7 @@ type Server struct {
 	paused  atomic.Bool
 	clients atomic.Int64
 
-	sent, corrupted atomic.Uint64
+	sent, corrupted, writeErrs atomic.Uint64
 }
 
 // New reads the clip into memory and checks cfg. It does not listen yet.

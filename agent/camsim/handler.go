@@ -71,3 +71,21 @@ func (s *Server) admit(conn *gortsplib.ServerConn, req *base.Request, path strin
 	}
 	return &base.Response{StatusCode: base.StatusOK}, st, nil
 }
+
+// OnStreamWriteError implements gortsplib.ServerHandlerOnStreamWriteError:
+// a client too slow to take the stream loses packets. Counted here,
+// summarised by the streaming loop (gortsplib would log each one).
+func (h *handler) OnStreamWriteError(*gortsplib.ServerHandlerOnStreamWriteErrorCtx) {
+	h.s.writeErrs.Add(1)
+}
+
+// OnDecodeError implements gortsplib.ServerHandlerOnDecodeError (bad
+// RTCP from a client).
+func (h *handler) OnDecodeError(ctx *gortsplib.ServerHandlerOnDecodeErrorCtx) {
+	h.s.log.Debug("rtsp client sent an undecodable packet", "err", ctx.Error)
+}
+
+// OnPacketsLost implements gortsplib.ServerHandlerOnPacketsLost.
+func (h *handler) OnPacketsLost(ctx *gortsplib.ServerHandlerOnPacketsLostCtx) {
+	h.s.log.Debug("rtsp packets lost", "count", ctx.Lost)
+}

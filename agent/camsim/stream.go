@@ -31,6 +31,9 @@ func (s *Server) streamLoop(ctx context.Context, done chan<- struct{}) {
 	defer timer.Stop()
 	<-timer.C
 
+	var reported uint64 // write errors already summarised
+	lastReport := start
+
 	for i := s.cfg.StartFrame; ; {
 		au := s.aus[i]
 		at := au.PTS + offset
@@ -46,6 +49,13 @@ func (s *Server) streamLoop(ctx context.Context, done chan<- struct{}) {
 		}
 		if !s.paused.Load() {
 			s.send(encode, s.prepare(au, rng), rtpBase+uint32(at.Microseconds()*9/100))
+		}
+		if now := time.Now(); now.Sub(lastReport) >= 10*time.Second {
+			if n := s.writeErrs.Load(); n > reported {
+				s.log.Warn("packets dropped for slow clients", "count", n-reported, "period", now.Sub(lastReport).Round(time.Second))
+				reported = n
+			}
+			lastReport = now
 		}
 		if i++; i == len(s.aus) {
 			i = 0

@@ -22,7 +22,8 @@ import (
 // calls the access-unit callback until the stream fails or ends (an error
 // classified as documented on the package) or ctx is cancelled (nil). It
 // closes the connection and waits for gortsplib's goroutines before it
-// returns. Call it once per Client.
+// returns. Run may be called again after it returned (Stats keep
+// counting), but not concurrently.
 func (c *Client) Run(ctx context.Context) error {
 	if c.onAU == nil {
 		return c.newError(nil, "no access-unit callback", nil)
@@ -85,7 +86,8 @@ func (c *Client) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	onPacket, err := c.packetHandler(gc, medi, forma, ps)
+	ptsOf := func(pkt *rtp.Packet) (int64, bool) { return gc.PacketPTS2(medi, pkt) }
+	onPacket, err := c.packetHandler(ptsOf, forma, ps)
 	if err != nil {
 		return c.newError(nil, "create depacketizer", err)
 	}
@@ -156,7 +158,9 @@ func (c *Client) pickTrack(desc *description.Session) (*description.Media, forma
 // packetHandler returns the RTP callback for one track: depacketize,
 // time-stamp, complete parameter sets, hand out. gortsplib calls it from
 // one goroutine, so its state needs no lock.
-func (c *Client) packetHandler(gc *gortsplib.Client, medi *description.Media, forma format.Format,
+// ptsOf returns a packet's presentation time in clock-rate ticks, false
+// while unknown.
+func (c *Client) packetHandler(ptsOf func(*rtp.Packet) (int64, bool), forma format.Format,
 	ps *paramSets,
 ) (func(*rtp.Packet), error) {
 	var decode func(*rtp.Packet) ([][]byte, error)
@@ -182,7 +186,7 @@ func (c *Client) packetHandler(gc *gortsplib.Client, medi *description.Media, fo
 	return func(pkt *rtp.Packet) {
 		prevPTS, prevOK = pts, ok
 		var ticks int64
-		if ticks, ok = gc.PacketPTS2(medi, pkt); ok {
+		if ticks, ok = ptsOf(pkt); ok {
 			pts = time.Duration(ticks/clockRate)*time.Second +
 				time.Duration(ticks%clockRate)*time.Second/time.Duration(clockRate)
 		}

@@ -67,8 +67,8 @@ type Config struct {
 	DialTimeout time.Duration
 	// OnInfo, when set, is called with the track description as soon as
 	// the first SPS is known (from the SDP or in-band), and again whenever
-	// it changes. It is called from the receiving goroutine and must not
-	// block.
+	// it changes. It is never called concurrently with itself or with the
+	// access-unit callback, and must not block.
 	OnInfo func(StreamInfo)
 }
 
