@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,7 +88,15 @@ func (c *Client) answer(ctx context.Context, name string, out commandOutcome) {
 		name = "invalid" // keep the result topic sane for garbage names
 	}
 	msg := event.NewCommandResult(c.cfg.Site, c.cfg.Agent, name, out.requestID, time.Now(), out.result, out.err)
-	if err := c.Publish(ctx, msg); err != nil {
+	err := c.Publish(ctx, msg)
+	if errors.Is(err, ErrTooLarge) {
+		// Tell the sender rather than leave it waiting (a snapshot asked
+		// inline can be larger than a broker should carry).
+		msg = event.NewCommandResult(c.cfg.Site, c.cfg.Agent, name, out.requestID, time.Now(), nil,
+			fmt.Errorf("command %s: the result is larger than this agent's max_payload of %d bytes", name, c.cfg.MaxPayload))
+		err = c.Publish(ctx, msg)
+	}
+	if err != nil {
 		c.log.Warn("mqtt: could not publish command result", "command", name, "err", err)
 	}
 }

@@ -27,6 +27,9 @@ func (a *agentCommands) HandleCommand(_ context.Context, name string, body []byt
 	if name == event.CmdReload {
 		return nil, errors.New("configs/pantau.yaml: cameras[0].url: required")
 	}
+	if name == event.CmdSnapshot {
+		return event.SnapshotResult{Camera: "cam1", ContentType: "image/jpeg", JPEGBase64: strings.Repeat("A", 8<<10)}, nil
+	}
 	return map[string]any{"cameras": 2}, nil
 }
 
@@ -36,6 +39,7 @@ func TestCommands(t *testing.T) {
 	cfg := testConfig(b.URL(), t.TempDir())
 	cfg.Commands.Disabled = []string{event.CmdDiscover}
 	cfg.Commands.MaxBody = 1024
+	cfg.MaxPayload = 4 << 10
 	c, _, _ := runClient(t, cfg, nil)
 	h := &agentCommands{}
 	c.HandleCommands(h)
@@ -55,6 +59,7 @@ func TestCommands(t *testing.T) {
 		{"discover", `{"request_id":"r5"}`, false, "disabled", "r5"},
 		{"snapshot", `{"request_id":"r6","camera":"` + strings.Repeat("x", 2000) + `"}`, false, "exceeds the limit of 1024", ""},
 		{"reload", `{"request_id":"r7"}`, false, "cameras[0].url: required", "r7"},
+		{"snapshot", `{"request_id":"r8","camera":"cam1","inline":true}`, false, "larger than this agent's max_payload of 4096", "r8"},
 	}
 	for i, tc := range tests {
 		t.Run(fmt.Sprintf("%d_%s", i, tc.name), func(t *testing.T) {
@@ -85,8 +90,8 @@ func TestCommands(t *testing.T) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.calls) != 2 || !strings.HasPrefix(h.calls[0], "status ") || !strings.HasPrefix(h.calls[1], "reload ") {
-		t.Fatalf("handler saw %q; only the valid status and reload should reach it", h.calls)
+	if len(h.calls) != 3 || !strings.HasPrefix(h.calls[0], "status ") || !strings.HasPrefix(h.calls[1], "reload ") {
+		t.Fatalf("handler saw %q; only the valid status, reload and snapshot should reach it", h.calls)
 	}
 }
 

@@ -19,6 +19,10 @@ import (
 // Metrics.SpoolDropped and summarised in the log: callers need not log it.
 var ErrSpoolFull = spool.ErrFull
 
+// ErrTooLarge is returned (wrapped) by Publish for a message whose JSON is
+// larger than Config.MaxPayload.
+var ErrTooLarge = errors.New("payload exceeds max_payload")
+
 // Publish accepts a message. It fills the header's ID when empty.
 //
 // A Durable message gets the next Seq of msg.Camera and is written to the
@@ -60,7 +64,7 @@ func (c *Client) marshal(msg event.Message) ([]byte, error) {
 		return nil, fmt.Errorf("mqtt: publish %s: %w", msg.Subtopic, err)
 	}
 	if len(b) > c.cfg.MaxPayload {
-		return nil, fmt.Errorf("mqtt: publish %s: payload of %d bytes exceeds max_payload %d", msg.Subtopic, len(b), c.cfg.MaxPayload)
+		return nil, fmt.Errorf("mqtt: publish %s: %d bytes: %w (%d)", msg.Subtopic, len(b), ErrTooLarge, c.cfg.MaxPayload)
 	}
 	return b, nil
 }

@@ -136,7 +136,9 @@ func (s *Spool) tidyLocked() error {
 		s.syncDir()
 	}
 	for _, seg := range s.segs[:len(s.segs)-1] {
-		if seg.live > 0 && seg.deadBytes > seg.size/2 {
+		// Acks in order leave a done prefix, which costs nothing to keep
+		// until the segment is deleted; only holes are worth a rewrite.
+		if seg.live > 0 && seg.deadBytes > seg.size/2 && s.firstLiveOffLocked(seg) < seg.deadBytes {
 			if err := s.compactLocked(seg); err != nil {
 				return err
 			}
@@ -146,6 +148,17 @@ func (s *Spool) tidyLocked() error {
 		return s.rewriteAcksLocked()
 	}
 	return nil
+}
+
+// firstLiveOffLocked is the offset of seg's first live record.
+func (s *Spool) firstLiveOffLocked(seg *segment) int64 {
+	i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].index >= seg.first })
+	for ; i < len(s.entries) && s.entries[i].seg == seg; i++ {
+		if !s.entries[i].dead {
+			return s.entries[i].off
+		}
+	}
+	return seg.size
 }
 
 // rotateLocked closes the current segment for appends and starts a new one.
@@ -223,6 +236,7 @@ func (s *Spool) compactLocked(seg *segment) error {
 	}
 	seg.size = off
 	seg.deadBytes = 0
+	s.compactions++
 	return nil
 }
 

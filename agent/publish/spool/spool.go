@@ -106,17 +106,18 @@ type Spool struct {
 	opt  Options
 	lock *os.File
 
-	mu        sync.Mutex
-	segs      []*segment // by first index; the last one takes appends
-	entries   []entry    // by index; a dead prefix is trimmed
-	live      int
-	liveBytes int64
-	nextIndex uint64
-	seq       map[string]uint64
-	acks      *os.File
-	ackBytes  int64
-	buf       []byte
-	written   uint64 // appends so far (group-commit tickets)
+	mu          sync.Mutex
+	segs        []*segment // by first index; the last one takes appends
+	entries     []entry    // by index; a dead prefix is trimmed
+	live        int
+	liveBytes   int64
+	nextIndex   uint64
+	seq         map[string]uint64
+	acks        *os.File
+	ackBytes    int64
+	buf         []byte
+	written     uint64 // appends so far (group-commit tickets)
+	compactions int    // segment rewrites, for tests
 	// noCountsBelow: no live counts record has a smaller index.
 	noCountsBelow uint64
 	closed        bool

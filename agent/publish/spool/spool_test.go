@@ -293,6 +293,9 @@ func TestCompactionFreesHoles(t *testing.T) {
 		}
 	}
 	st := s.Stats()
+	if s.compactions == 0 {
+		t.Fatal("no segment was compacted")
+	}
 	if st.DiskBytes > 3*40*size {
 		t.Fatalf("disk %d bytes for %d live bytes (bound %d): holes not compacted", st.DiskBytes, st.Bytes, 40*size)
 	}
@@ -352,5 +355,24 @@ func TestBadOptions(t *testing.T) {
 		if _, err := Open(t.TempDir(), o); err == nil {
 			t.Fatalf("Open accepted %+v", o)
 		}
+	}
+}
+
+func TestInOrderAcksDoNotRewriteSegments(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), Options{SegmentBytes: 1000})
+	var recs []Record
+	for i := 0; i < 100; i++ {
+		recs = append(recs, appendMsg(t, s, "cam1", KindEvent, "x"))
+	}
+	for _, r := range recs {
+		if err := s.Ack(r.Index); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.compactions != 0 {
+		t.Fatalf("%d segment rewrites while acking in order", s.compactions)
+	}
+	if st := s.Stats(); st.Messages != 0 || st.DiskBytes > 1000 {
+		t.Fatalf("after acking all: %+v", st)
 	}
 }
