@@ -259,3 +259,36 @@ func BenchmarkFrame(b *testing.B) {
 		c.FrameAnalysed("motion", time.Millisecond)
 	}
 }
+
+// TestConcurrentUse updates, scrapes, removes and re-adds cameras from
+// several goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	m, reg := newMetrics(t, WithoutRuntimeCollectors())
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			name := []string{"a", "b"}[g%2]
+			for i := 0; i < 500; i++ {
+				c := m.Camera(name)
+				c.FrameReceived()
+				c.FrameAnalysed("motion", time.Millisecond)
+				c.FrameDropped("queue_full")
+				c.DecodeMode([]string{"full", "keyframes"}[i%2])
+				c.StreamUp(i%2 == 0)
+				m.MQTT().SpoolState(i, int64(i), time.Second)
+				if i%100 == 99 {
+					m.Remove(name)
+				}
+			}
+		}(g)
+	}
+	for i := 0; i < 20; i++ {
+		if _, err := reg.Gather(); err != nil {
+			t.Error(err)
+		}
+		m.Ready(ReadyOptions{})()
+	}
+	wg.Wait()
+}
