@@ -11,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v4"
+	"github.com/bluenviron/gortsplib/v4/pkg/base"
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision/clip"
+	"github.com/pion/rtp"
 )
 
 // clipPath returns the path of a test clip, failing with the set-up step
@@ -280,5 +284,83 @@ func TestFFmpegPlays(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStartFrame: with StartFrame on a non-keyframe, the first picture a
+// raw client (gortsplib, no waiting for a keyframe) gets is that frame or
+// one shortly after, not random access — what a decoder joining a camera
+// mid-GOP must survive.
+func TestStartFrame(t *testing.T) {
+	aus, _, err := clip.ReadAll(clipPath(t, "vtest_h264.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frameOf := map[string]int{}
+	for i, au := range aus {
+		for _, n := range au.NALUs {
+			if nalType("h264", n) <= 5 {
+				frameOf[string(n)] = i
+			}
+		}
+	}
+	sim := start(t, camsim.Config{Clip: "vtest_h264.mp4", StartFrame: 10})
+	u, err := base.ParseURL(sim.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp := gortsplib.TransportTCP
+	c := gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Transport: &tcp}
+	if err := c.Start2(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	desc, _, err := c.Describe(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forma *format.H264
+	medi := desc.FindFormat(&forma)
+	if medi == nil {
+		t.Fatal("no H.264 track")
+	}
+	dec, err := forma.CreateDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Setup(desc.BaseURL, medi, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan [][]byte, 1)
+	c.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) {
+		if au, err := dec.Decode(pkt); err == nil {
+			select {
+			case first <- au:
+			default:
+			}
+		}
+	})
+	if _, err := c.Play(nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case au := <-first:
+		frame := -1
+		for _, n := range au {
+			if nalType("h264", n) == 5 {
+				t.Fatalf("first access unit is an IDR, want a non-keyframe (StartFrame 10)")
+			}
+			if i, ok := frameOf[string(n)]; ok {
+				frame = i
+			}
+		}
+		// The stream starts at frame 10 when Start returns; the next
+		// keyframe is frame 25, 1.5 s later.
+		if frame < 10 || frame >= 25 {
+			t.Fatalf("first access unit is frame %d of the clip, want 10 to 24", frame)
+		}
+		t.Logf("first access unit: frame %d", frame)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no access unit within 10 s")
 	}
 }
