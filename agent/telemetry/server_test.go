@@ -204,3 +204,22 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Error("Run on a bad address returned nil")
 	}
 }
+
+// TestHandleExtra checks that handlers added with Handle (the agent's
+// snapshot endpoint) are served next to the built-in ones.
+func TestHandleExtra(t *testing.T) {
+	_, s := populated(t)
+	s.Handle("/snapshot/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("cam=" + strings.TrimPrefix(r.URL.Path, "/snapshot/")))
+	}))
+	base := startServer(t, s)
+	if code, body := get(t, base+"/snapshot/cam1.jpg"); code != 200 || string(body) != "cam=cam1.jpg" {
+		t.Errorf("/snapshot/cam1.jpg = %d %q", code, body)
+	}
+	if code, _ := get(t, base+"/metrics"); code != 200 {
+		t.Errorf("/metrics = %d after Handle", code)
+	}
+	if code, _ := get(t, base+"/nothing"); code != 404 {
+		t.Errorf("/nothing = %d, want 404", code)
+	}
+}
