@@ -59,7 +59,7 @@ func (s *Server) Start(ctx context.Context) error {
 	stopAfter := context.AfterFunc(ctx, func() { s.close(srv) })
 	s.stop = func() { stopAfter(); stop() }
 	s.done = done
-	s.log.Info("camera simulator serving", "url", s.urlFor(bound), "codec", s.info.Codec,
+	s.log.Info("camera simulator serving", "url", s.urlFor(bound), "listen", srv.RTSPAddress, "codec", s.info.Codec,
 		"size", fmt.Sprintf("%dx%d", s.info.Width, s.info.Height), "frames", len(s.aus))
 	return nil
 }
