@@ -5,27 +5,37 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strings"
 
 	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/devices/onvif/onvifsim"
 	"github.com/pantau/pantau/devices/rtsp"
 )
 
 // cmdCamsim serves a clip as an RTSP camera until Ctrl-C:
 //
 //	pantau camsim --clip FILE [--rtsp :8554] [--path cam] [--user U --password P]
+//	              [--onvif :8080] [--captures DIR]
 func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("camsim", stderr)
 	clipPath := fs.String("clip", "", "video file to serve in a loop (H.264 or H.265; MP4, MKV, TS …)")
 	rtspAddr := fs.String("rtsp", ":8554", "RTSP listen address")
 	path := fs.String("path", "cam", "stream path: rtsp://ADDR/PATH")
-	user := fs.String("user", "", "require this RTSP user (Basic or Digest)")
+	user := fs.String("user", "", "require this user for RTSP (Basic or Digest) and ONVIF (WS-UsernameToken)")
 	password := fs.String("password", "", "password of --user")
+	onvifAddr := fs.String("onvif", "", "also answer ONVIF here: device service at http://ADDR/onvif/device_service, WS-Discovery on port 3702 of its IP")
+	captures := fs.String("captures", "", "with --onvif: replay captured responses from DIR (DIR/device_management/<Op>Response.xml, media1, media2) instead of its own")
 	verbose := fs.Bool("v", false, "log every connection and session")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "pantau camsim: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if *captures != "" && *onvifAddr == "" {
+		fmt.Fprintln(stderr, "pantau camsim: --captures needs --onvif ADDR")
 		return errUsage
 	}
 	if *clipPath == "" {
@@ -65,6 +75,34 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "serving %s (%s %dx%d, %d frames) at %s — Ctrl-C to stop\n",
 		*clipPath, info.Codec, info.Width, info.Height, srv.Frames(), url)
 
-	<-ctx.Done()
-	return nil
+	if *onvifAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	return camsimONVIF(ctx, stdout, *onvifAddr, *captures, srv.URL(), *user, *password, info.Codec, info.Width, info.Height, info.FPS)
+}
+
+// camsimONVIF answers ONVIF (and WS-Discovery) for the RTSP simulator until
+// ctx is done.
+func camsimONVIF(ctx context.Context, stdout io.Writer, addr, captures, rtspURL, user, password, codec string, w, h int, fps float64) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--onvif %q: want HOST:PORT or :PORT", addr)
+	}
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	osim, err := onvifsim.New(onvifsim.Config{
+		Addr: addr, Captures: captures, RTSPURL: rtspURL, User: user, Password: password,
+		DiscoveryAddr: host,
+		Profiles:      []onvifsim.ProfileSpec{{Token: "main", Name: "main", Encoding: strings.ToUpper(codec), Width: w, Height: h, FPS: fps}},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ONVIF device service at %s, WS-Discovery on %s\n", osim.DeviceURL(), osim.DiscoveryAddr())
+	if err := osim.MulticastErr(); err != nil {
+		fmt.Fprintf(stdout, "WS-Discovery answers unicast probes only: %v\n", err)
+	}
+	return osim.Run(ctx)
 }

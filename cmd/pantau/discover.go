@@ -238,41 +238,9 @@ func writeDiscoveredConfig(path string, res []onvif.Result, user, password strin
 	return len(cams), f.Close()
 }
 
-// discoverCameraName makes "<model>-<serial suffix>" in [a-z0-9_-],
-// unique among used.
+// discoverCameraName is onvif.CameraName made unique among used.
 func discoverCameraName(d *onvif.Device, used map[string]bool) string {
-	clean := func(s string) string {
-		var b strings.Builder
-		dashed := false
-		for _, r := range strings.ToLower(s) {
-			if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' {
-				b.WriteRune(r)
-				dashed = false
-			} else if !dashed && b.Len() > 0 {
-				b.WriteByte('-')
-				dashed = true
-			}
-		}
-		return strings.Trim(b.String(), "-")
-	}
-	model := clean(d.Model)
-	if model == "" {
-		model = "camera"
-	}
-	if len(model) > 40 {
-		model = strings.TrimRight(model[:40], "-")
-	}
-	suffix := clean(d.Serial)
-	if suffix == "" {
-		suffix = clean(d.UUID)
-	}
-	if len(suffix) > 6 {
-		suffix = strings.TrimLeft(suffix[len(suffix)-6:], "-")
-	}
-	name := model
-	if suffix != "" {
-		name += "-" + suffix
-	}
+	name := onvif.CameraName(d)
 	base := name
 	for i := 2; used[name]; i++ {
 		name = fmt.Sprintf("%s-%d", base, i)

@@ -59,7 +59,9 @@ func TestDiscoverMulticastNetns(t *testing.T) {
 	}
 
 	res, err := onvif.Provision(ctx, onvif.ProvisionConfig{Discover: onvif.DiscoverConfig{Timeout: time.Second}, AnalysisWidth: 640},
-		func(onvif.Discovered) []onvif.Credentials { return []onvif.Credentials{{User: "admin", Password: "good"}} })
+		func(onvif.Discovered) []onvif.Credentials {
+			return []onvif.Credentials{{User: "admin", Password: "good"}}
+		})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,22 @@ func TestPickProfile(t *testing.T) {
 	}
 	if _, ok := (onvif.Device{Profiles: []onvif.Profile{{Encoding: "JPEG", StreamURI: "x"}}}).PickProfile(640); ok {
 		t.Error("JPEG-only device picked a profile")
+	}
+}
+
+func TestCameraNameCases(t *testing.T) {
+	for _, c := range []struct {
+		d    onvif.Device
+		want string
+	}{
+		{onvif.Device{Model: "Performance-Series", Serial: "210231T2H63235000045"}, "performance-series-000045"},
+		{onvif.Device{Model: "IPG 8150/PSS", Serial: "I207215E7840DFDA9877E8B"}, "ipg-8150-pss-877e8b"},
+		{onvif.Device{Model: "", Serial: "", UUID: "urn:uuid:c9790c3a-701b-464d-a189-0060351c8ada"}, "camera-1c8ada"},
+		{onvif.Device{Model: "Ünïcode ☃ Cam!!", Serial: "--"}, "n-code-cam"},
+		{onvif.Device{Model: strings.Repeat("x", 80), Serial: "12"}, strings.Repeat("x", 40) + "-12"},
+	} {
+		if got := onvif.CameraName(&c.d); got != c.want {
+			t.Errorf("CameraName(%q, %q) = %q, want %q", c.d.Model, c.d.Serial, got, c.want)
+		}
 	}
 }
