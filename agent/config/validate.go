@@ -133,8 +133,8 @@ func validateSpool(v *collector, s *SpoolConfig) {
 }
 
 func validateDiscovery(v *collector, d *DiscoveryConfig) {
-	if d.Interval < 10e9 {
-		v.add("discovery.interval", "must be at least 10s, got %s", d.Interval)
+	if d.Interval < 2e9 {
+		v.add("discovery.interval", "must be at least 2s, got %s", d.Interval)
 	}
 	if d.Timeout > d.Interval {
 		v.add("discovery.timeout", "must not be longer than discovery.interval (%s), got %s", d.Interval, d.Timeout)
