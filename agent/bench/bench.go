@@ -150,6 +150,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.FloorCPUPerFrame = cpu.Seconds() / float64(frames)
 		if rep.FloorCPUPerFrame > 0 {
 			rep.RatioToFloor = rep.CPUPerDecodedFrame / rep.FloorCPUPerFrame
+			rep.DecodeRatioToFloor = rep.DecodeCPUPerFrame / rep.FloorCPUPerFrame
 		}
 	}
 	if !cfg.NoNaive {
@@ -180,6 +181,7 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 	r.Modes = map[string]int{}
 	r.DroppedByReason = map[string]uint64{}
 	var decoded, analysed uint64
+	var decodeCPU time.Duration
 	for i := range l.after {
 		a, b := l.after[i], l.before[i]
 		s := StreamReport{
@@ -195,6 +197,7 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 		r.Modes[a.Mode]++
 		r.PerStream = append(r.PerStream, s)
 		decoded += a.Decoded - b.Decoded
+		decodeCPU += a.DecodeCPU - b.DecodeCPU
 		analysed += a.Analysed - b.Analysed
 		r.Dropped += s.Dropped
 	}
@@ -205,6 +208,7 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 	}
 	if decoded > 0 {
 		r.CPUPerDecodedFrame = r.CPUS / float64(decoded)
+		r.DecodeCPUPerFrame = decodeCPU.Seconds() / float64(decoded)
 	}
 	r.CPUPerStreamMinute = r.CPUS / (float64(cfg.Streams) * secs / 60)
 	r.RSSBaseBytes = l.rssBase

@@ -145,16 +145,36 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 	}
 	stop := func() { cancel(); wg.Wait() }
 
-	if !sleep(ctx, cfg.Warmup) {
-		stop()
-		return res, ctx.Err()
-	}
 	snap := func() []pipeline.Stats {
 		out := make([]pipeline.Stats, len(streams))
 		for i, s := range streams {
 			out[i] = s.p.Stats()
 		}
 		return out
+	}
+	// Streams join the camera mid-GOP and wait for a keyframe: warm up
+	// from the moment every stream decodes.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		n := 0
+		for _, st := range snap() {
+			if st.Decoded > 0 {
+				n++
+			}
+		}
+		if n == len(streams) {
+			break
+		}
+		if time.Now().After(deadline) || !sleep(ctx, 50*time.Millisecond) {
+			stop()
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			return res, fmt.Errorf("bench: %d of %d streams decoded nothing in 30 s (errors %v)", len(streams)-n, len(streams), errs)
+		}
+	}
+	if !sleep(ctx, cfg.Warmup) {
+		stop()
+		return res, ctx.Err()
 	}
 	if profile != nil {
 		if err := profile(true); err != nil {

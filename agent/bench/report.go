@@ -36,6 +36,9 @@ type Report struct {
 	CPUPerFrame        float64 `json:"cpu_per_frame_s"` // per analysed frame
 	CPUPerDecodedFrame float64 `json:"cpu_per_decoded_frame_s"`
 	CPUPerStreamMinute float64 `json:"cpu_per_stream_minute_s"`
+	// DecodeCPUPerFrame is the decoder thread's CPU per decoded frame:
+	// libavcodec plus the copy into the analysis frame, nothing else.
+	DecodeCPUPerFrame float64 `json:"decode_cpu_per_frame_s"`
 
 	// Floor: ffmpeg decoding the same frames (per decoded frame).
 	FloorCommand     []string `json:"floor_command,omitempty"`
@@ -43,6 +46,8 @@ type Report struct {
 	FloorCPUPerFrame float64  `json:"floor_cpu_per_frame_s"`
 	// RatioToFloor is pantau's CPU per decoded frame over the floor's.
 	RatioToFloor float64 `json:"ratio_to_floor"`
+	// DecodeRatioToFloor compares the decoder thread alone with the floor.
+	DecodeRatioToFloor float64 `json:"decode_ratio_to_floor"`
 
 	// Naive: VideoCapture, BGR, motion on every full-size frame.
 	NaiveFrames             int     `json:"naive_frames,omitempty"`
@@ -98,11 +103,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("pantau    decoded %.1f fps, analysed %.1f fps, dropped %d %v", r.DecodedFPS, r.AnalysedFPS, r.Dropped, r.DroppedByReason)
 	p("          CPU %.2f cores; %.2f ms per decoded frame, %.2f ms per analysed frame, %.2f s per stream-minute",
 		r.CPUCores, 1000*r.CPUPerDecodedFrame, 1000*r.CPUPerFrame, r.CPUPerStreamMinute)
+	p("          decoder thread %.2f ms per decoded frame (libavcodec + copy to the analysis frame)", 1000*r.DecodeCPUPerFrame)
 	p("          RSS %.1f MB total, %.1f MB base, %.1f MB per stream", mb(r.RSSTotalBytes), mb(r.RSSBaseBytes), mb(r.RSSPerStreamBytes))
 	p("          latency AU→result p50 %.1f ms, p95 %.1f ms", r.LatencyP50Ms, r.LatencyP95Ms)
 	if r.FloorCPUPerFrame > 0 {
 		p("floor     %.2f ms per decoded frame (%s)", 1000*r.FloorCPUPerFrame, strings.Join(r.FloorCommand, " "))
-		p("          pantau/floor %.2f× per decoded frame", r.RatioToFloor)
+		p("          pantau/floor %.2f× per decoded frame (whole process), decoder thread/floor %.2f×", r.RatioToFloor, r.DecodeRatioToFloor)
 	}
 	if r.NaiveCPUPerFrame > 0 {
 		p("naive     %.2f ms per frame (%d frames), %.2f s per stream-minute", 1000*r.NaiveCPUPerFrame, r.NaiveFrames, r.NaiveCPUPerStreamMinute)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/pantau/pantau/vision"
@@ -36,6 +37,8 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 		return Stats{}, err
 	}
 	defer s.close()
+	runtime.LockOSThread() // for DecodeCPU, see decodeLoop
+	defer runtime.UnlockOSThread()
 	var res vision.Result
 	var el errLog
 	for {

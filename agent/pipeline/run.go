@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 
@@ -47,6 +48,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // decodeLoop takes units from the queue until ctx is done.
 func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error {
+	// One OS thread per camera decoder, as libavcodec runs one thread per
+	// stream; it also makes the per-thread CPU clock (DecodeCPU) valid.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var lastDrops, summaryDrops uint64

@@ -56,10 +56,10 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		s.lastRA, s.haveRA = au.PTS, true
 	}
 	want := s.gate.want(au.PTS)
-	start := time.Now()
+	start, cpu := time.Now(), threadCPU()
 	f, err := s.dec.Decode(decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: au.Received}, want)
-	took := time.Since(start)
-	s.report(took)
+	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
+	s.report(time.Since(start))
 	switch {
 	case errors.Is(err, decode.ErrNoFrame):
 		s.p.drop(DropNoFrame)

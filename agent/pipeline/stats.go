@@ -18,6 +18,9 @@ type Stats struct {
 	// Dropped counts dropped units and frames by reason (Drop* constants);
 	// every reason is present.
 	Dropped map[string]uint64
+	// DecodeCPU is the CPU time spent in the decoder (libavcodec and the
+	// copy to the analysis frame), measured on the decoder's thread.
+	DecodeCPU time.Duration
 	// AnalyzerErrors counts errors returned by analyzers.
 	AnalyzerErrors uint64
 	// LastFrame is the capture time of the last analysed frame.
@@ -45,6 +48,7 @@ type counters struct {
 	received, decoded, analysed, decodeErrs, analyzerErrs atomic.Uint64
 	dropped                                               [len(dropReasons)]atomic.Uint64
 	lastFrame                                             atomic.Int64  // unix nanoseconds
+	decodeCPU                                             atomic.Int64  // nanoseconds
 	decodedFPS, analysedFPS                               atomic.Uint64 // float64 bits
 
 	mu      sync.Mutex
@@ -85,6 +89,7 @@ func (p *Pipeline) Stats() Stats {
 		Decoded:        c.decoded.Load(),
 		Analysed:       c.analysed.Load(),
 		DecodeErrors:   c.decodeErrs.Load(),
+		DecodeCPU:      time.Duration(c.decodeCPU.Load()),
 		AnalyzerErrors: c.analyzerErrs.Load(),
 		Dropped:        make(map[string]uint64, len(dropReasons)),
 		DecodedFPS:     math.Float64frombits(c.decodedFPS.Load()),
