@@ -50,6 +50,25 @@ func FromEvent(e vision.Event, start time.Time) (c Counted, ok bool) {
 	return c, true
 }
 
+// Window keeps the truth and counted events with from ≤ time < to (to ≤ 0
+// means no upper bound): for truth that labels only a stretch of a clip.
+func Window(truth []Truth, counted []Counted, from, to float64) ([]Truth, []Counted) {
+	in := func(t float64) bool { return t >= from && (to <= 0 || t < to) }
+	var ts []Truth
+	for _, t := range truth {
+		if in(t.Time) {
+			ts = append(ts, t)
+		}
+	}
+	var cs []Counted
+	for _, c := range counted {
+		if in(c.Time) {
+			cs = append(cs, c)
+		}
+	}
+	return ts, cs
+}
+
 // RuleScore is the score of one rule and direction (and class, when the
 // truth gives classes for the rule).
 type RuleScore struct {

@@ -135,3 +135,15 @@ func TestScoreEdges(t *testing.T) {
 		t.Errorf("double match: %+v", rep.Rules[0])
 	}
 }
+
+func TestWindow(t *testing.T) {
+	truth := []Truth{{0.5, "a", "in", ""}, {5, "a", "in", ""}, {47.5, "a", "in", ""}}
+	counted := []Counted{{Time: 0.9, Rule: "a", Direction: "in"}, {Time: 5.2, Rule: "a", Direction: "in"}, {Time: 50, Rule: "a", Direction: "in"}}
+	ts, cs := Window(truth, counted, 1, 47.5)
+	if len(ts) != 1 || ts[0].Time != 5 || len(cs) != 1 || cs[0].Time != 5.2 {
+		t.Errorf("window: %+v %+v", ts, cs)
+	}
+	if ts, cs = Window(truth, counted, 1, 0); len(ts) != 2 || len(cs) != 2 {
+		t.Errorf("open window: %+v %+v", ts, cs)
+	}
+}

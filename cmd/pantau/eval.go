@@ -24,6 +24,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	annotate := fs.String("annotate", "", "write an annotated H.264 video (boxes, track IDs, lines, zones, counters) to this file")
 	tol := fs.Duration("tolerance", eval.DefaultTolerance, "how far apart a counted and a true event may be to match")
 	interval := fs.Duration("interval", 0, "counts interval (default: the config's counts.interval)")
+	from := fs.Float64("from", 0, "score only events from this many seconds into the clip (for truth labelling a stretch)")
+	to := fs.Float64("to", 0, "score only events before this many seconds into the clip (0: to the end)")
 	startAt := fs.String("start", "", "wall-clock time of the clip's first frame, RFC 3339 (for intrusion schedules; default 1970-01-01T00:00:00Z)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: pantau eval --clip FILE -c CONFIG --camera NAME [--truth FILE.csv] [--json] [--annotate OUT.mp4]")
@@ -80,7 +82,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	var rep *eval.Report
 	if truth != nil {
-		r := eval.Score(truth, out.Counted, *tol)
+		ts, cs := eval.Window(truth, out.Counted, *from, *to)
+		r := eval.Score(ts, cs, *tol)
 		rep = &r
 	}
 	if *asJSON {
