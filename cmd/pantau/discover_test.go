@@ -143,3 +143,74 @@ func TestDiscoverCommandUsage(t *testing.T) {
 		t.Errorf("huge CIDR: %v", err)
 	}
 }
+
+func freeLoopbackPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestCamsimONVIF runs "pantau camsim --onvif" on the real test clip and
+// finds it with "pantau discover --device": the stream URI handed out is
+// the RTSP simulator's, the profile the clip's shape.
+func TestCamsimONVIF(t *testing.T) {
+	clipPath := "../../testdata/clips/vtest_h264.mp4"
+	if _, err := os.Stat(clipPath); err != nil {
+		t.Fatalf("%v: run scripts/testdata.sh (make testdata) first", err)
+	}
+	rtspAddr, onvifAddr := freeLoopbackPort(t), freeLoopbackPort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	simCtx, stopSim := context.WithCancel(ctx)
+	var simOut, simErr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- cmdCamsim(simCtx, []string{"--clip", clipPath, "--rtsp", rtspAddr, "--onvif", onvifAddr,
+			"--user", "admin", "--password", "pw"}, &simOut, &simErr)
+	}()
+	defer func() {
+		stopSim()
+		if err := <-done; err != nil {
+			t.Errorf("camsim: %v\n%s", err, simErr.String())
+		}
+	}()
+	device := "http://" + onvifAddr + "/onvif/device_service"
+	var out bytes.Buffer
+	for {
+		out.Reset()
+		var errb bytes.Buffer
+		err := cmdDiscover(ctx, []string{"--device", device, "--user", "admin", "--password", "pw", "--json"}, &out, &errb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"error"`) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("camsim ONVIF never answered: %s", out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	var list []struct {
+		Model    string
+		Profiles []struct {
+			Encoding      string
+			Width, Height int
+			FPS           float64
+			StreamURI     string `json:"stream_uri"`
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil || len(list) != 1 || len(list[0].Profiles) != 1 {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	p := list[0].Profiles[0]
+	if list[0].Model != "camsim" || p.Encoding != "H264" || p.Width != 768 || p.Height != 576 || p.FPS != 10 ||
+		p.StreamURI != "rtsp://"+rtspAddr+"/cam" {
+		t.Errorf("camsim device %+v, want H264 768x576 10 fps at rtsp://%s/cam", list[0], rtspAddr)
+	}
+}

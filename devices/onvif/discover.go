@@ -59,7 +59,8 @@ type datagram struct {
 }
 
 // Discover sends WS-Discovery probes and collects the answers for the
-// listening window (or until ctx is done), deduplicated by endpoint UUID.
+// listening window, deduplicated by endpoint UUID. When ctx is cancelled
+// first it returns what it found so far with ctx's error.
 // It returns an error when nothing could be probed at all (no usable
 // interface, an unknown interface name, a bad or oversized probe list);
 // answers that do not parse are ignored, as are answers to other probes.
@@ -85,6 +86,7 @@ func Discover(ctx context.Context, cfg DiscoverConfig) ([]Discovered, error) {
 		return nil, errors.New("onvif discover: no up, multicast-capable interface with IPv4 and nothing to probe by unicast (use a probe list)")
 	}
 
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	msgID := wsdiscovery.NewUUID()
@@ -145,7 +147,7 @@ func Discover(ctx context.Context, cfg DiscoverConfig) ([]Discovered, error) {
 	for {
 		select {
 		case <-ctx.Done():
-			return collect(found), nil
+			return collect(found), parent.Err()
 		case <-resend.C:
 			for _, c := range mconns {
 				_, _ = c.WriteToUDP(probe, group)
