@@ -77,7 +77,13 @@ func TestStandardScenario(t *testing.T) {
 		t.Fatalf("%s does not match scenario.Standard's lines and zones", scenarioConfig)
 	}
 
-	dir := t.TempDir()
+	// PANTAU_SCENARIO_OUT keeps the clip and the annotated video (for
+	// docs/accuracy.md and for looking at them); by default they go to a
+	// temporary directory.
+	dir := os.Getenv("PANTAU_SCENARIO_OUT")
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	clip := filepath.Join(dir, "standard.mp4")
 	bg, err := scenario.MedianBackground("../../testdata/vtest.avi", s.Width, s.Height, 40)
 	if err != nil {

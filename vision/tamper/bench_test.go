@@ -1,0 +1,41 @@
+package tamper
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/frame"
+	"github.com/pantau/pantau/vision/internal/testclip"
+)
+
+// BenchmarkAnalyze measures one analysed frame (640 wide, a real vtest
+// picture): Interval is set to zero so every call does the full work.
+func BenchmarkAnalyze(b *testing.B) {
+	rd, err := testclip.Open(vtest, 640)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rd.Close()
+	f := frame.New(nil, nil)
+	defer f.Close()
+	t0 := time.Unix(0, 0)
+	if _, ok := rd.Next(&f.Gray, t0); !ok {
+		b.Fatal("no frame")
+	}
+	d, err := New(Config{Interval: time.Nanosecond})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	var r vision.Result
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.Time = t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		r.Reset(f.Time)
+		if err := d.Analyze(f, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
