@@ -36,6 +36,7 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/publish"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
 
@@ -72,6 +73,8 @@ func (nopMetrics) SpoolDropped(string, int)             {}
 type CommandHandler interface {
 	HandleCommand(ctx context.Context, name string, body []byte) (result any, err error)
 }
+
+var _ publish.Publisher = (*Client)(nil)
 
 // Client is the MQTT publisher. Create it with New, run Run in a goroutine,
 // and call Publish from anywhere. All methods are safe for concurrent use.

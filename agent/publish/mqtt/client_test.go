@@ -172,3 +172,45 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestRetainedResentAfterBrokerRestartAndStatusProvider(t *testing.T) {
+	b := testbroker.Start(t) // no persistence: a restart forgets retained messages
+	c, _, stop := runClient(t, testConfig(b.URL(), t.TempDir()), nil)
+	calls := 0
+	c.SetStatus(func() event.Payload {
+		calls++
+		m := event.NewAgentStatus(testSite, testAgent, time.Now(), event.AgentStatus{
+			State: event.StateOnline, Version: "v9.9.9", Started: event.Timestamp(time.Now()),
+			Cameras: 3, CamerasOnline: 2, Spool: c.SpoolStatus(),
+		})
+		return m.Body
+	})
+	waitConnected(t, c)
+	b.Stop()
+	// Published while the broker is away (whether or not the client has
+	// noticed yet): kept and sent on reconnect.
+	cs := event.NewCameraStatus(testSite, testAgent, "cam1", time.Now(), event.CameraStatus{State: event.StateDegraded, FPS: 3})
+	if err := c.Publish(context.Background(), cs); err != nil {
+		t.Fatal(err)
+	}
+	b.Start()
+	late := testbroker.Subscribe(t, b.URL(), prefix+"#")
+	late.WaitTopic(t, 10*time.Second, prefix+"cam1/status", `"degraded"`)
+	// A subscriber arriving now gets it as a retained message.
+	later := testbroker.Subscribe(t, b.URL(), prefix+"cam1/status")
+	if m := later.WaitTopic(t, 5*time.Second, prefix+"cam1/status", `"degraded"`); !m.Retained {
+		t.Fatal("camera status not retained after the broker restart")
+	}
+	st := late.WaitTopic(t, 10*time.Second, prefix+"status", `"v9.9.9"`)
+	if !strings.Contains(string(st.Payload), `"cameras_online":2`) || calls == 0 {
+		t.Fatalf("status from the provider: %s", st.Payload)
+	}
+	stop()
+	off := late.WaitTopic(t, 5*time.Second, prefix+"status", `"offline"`)
+	if !strings.Contains(string(off.Payload), `"v9.9.9"`) {
+		t.Fatalf("offline status is not the provider's body with state offline: %s", off.Payload)
+	}
+	if err := event.Validate(off.Topic, off.Payload); err != nil {
+		t.Fatal(err)
+	}
+}

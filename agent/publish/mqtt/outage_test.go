@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -149,6 +150,15 @@ func TestSpoolFullDropsOldestCountsKeepsEvents(t *testing.T) {
 
 	b.Start()
 	sub := testbroker.Subscribe(t, b.URL(), prefix+"#")
+	// The status says what was dropped (published on connect).
+	st := sub.WaitTopic(t, 10*time.Second, prefix+"status", `"online"`)
+	var status event.AgentStatus
+	if err := json.Unmarshal(st.Payload, &status); err != nil {
+		t.Fatal(err)
+	}
+	if status.Spool.Dropped != int64(nCounts+refused) || status.Spool.MaxBytes != cfg.Spool.MaxBytes || status.Spool.Messages == 0 {
+		t.Fatalf("agent status spool %+v; want %d dropped", status.Spool, nCounts+refused)
+	}
 	kept := nEvents - refused
 	msgs := sub.Wait(t, 20*time.Second, "the kept events", eventsDone(kept))
 	// Events keep their seq after the counts before them: 31, 32, …

@@ -93,7 +93,9 @@ func (c *Client) publishDurable(msg event.Message, topic string) error {
 }
 
 // publishDirect sends a non-spooled message, or keeps it for the next
-// connection.
+// connection. A message whose send fails is kept too (retained ones always
+// are); Publish returns nil when the connection was lost under it, since
+// it will be sent after the reconnect.
 func (c *Client) publishDirect(ctx context.Context, topic string, b []byte, retained bool, kind string) error {
 	c.sendMu.Lock()
 	c.mu.Lock()
@@ -110,12 +112,42 @@ func (c *Client) publishDirect(ctx context.Context, topic string, b []byte, reta
 	}
 	tok := s.cl.Publish(topic, 1, retained, b)
 	c.sendMu.Unlock()
-	if err := wait(ctx, tok, c.cfg.PublishTimeout); err != nil {
-		c.m.PublishFailed(kind)
-		return fmt.Errorf("mqtt: publish %s: %w", topic, err)
+	err := waitSession(ctx, s, tok, c.cfg.PublishTimeout)
+	if err == nil {
+		c.m.Published(kind)
+		return nil
 	}
-	c.m.Published(kind)
-	return nil
+	c.m.PublishFailed(kind)
+	if !retained {
+		c.mu.Lock()
+		if _, newer := c.pending[topic]; !newer {
+			c.pending[topic] = b
+		}
+		c.mu.Unlock()
+	}
+	if errors.Is(err, errLost) || errors.Is(err, paho.ErrNotConnected) {
+		return nil // paho saw the loss before our handler did
+	}
+	return fmt.Errorf("mqtt: publish %s: %w (kept; sent again after the next connect)", topic, err)
+}
+
+var errLost = errors.New("connection lost")
+
+// waitSession is wait that also gives up when s's connection is lost
+// (paho completes a QoS 1 token only on its PUBACK).
+func waitSession(ctx context.Context, s *session, tok paho.Token, timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-s.lost:
+		return errLost
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("no PUBACK within %v", timeout)
+	}
 }
 
 // activate makes s the current session and sends what waited for it.
