@@ -67,6 +67,11 @@ func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
 			d.fail(path, "want a list, got %s", describe(n))
 			return
 		}
+		if len(n.Content) == 0 {
+			// An empty list is the same as an omitted one.
+			v.Set(reflect.Zero(v.Type()))
+			return
+		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
 			d.decode(fmt.Sprintf("%s[%d]", path, i), item, s.Index(i))

@@ -16,10 +16,12 @@ type errInvalid struct{ n int }
 func (e errInvalid) Error() string { return fmt.Sprintf("%d problem(s) found", e.n) }
 
 // cmdCheck validates a config file: it prints every problem, one per line
-// naming the key, and fails; or prints "ok: N cameras".
+// naming the key, and fails; or prints "ok: N cameras" (after the
+// effective config with --print).
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", stderr)
 	path := fs.String("c", "configs/pantau.yaml", "config file to validate")
+	printCfg := fs.Bool("print", false, "print the effective config (defaults and PANTAU_* environment applied, secrets redacted)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,6 +39,15 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err != nil {
 		return err
+	}
+	if *printCfg {
+		out, err := cfg.YAML()
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(out); err != nil {
+			return err
+		}
 	}
 	enabled := 0
 	for i := range cfg.Cameras {

@@ -18,6 +18,17 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("output = %q, want ok: 1 cameras …", out.String())
 	}
 
+	out.Reset()
+	t.Setenv("PANTAU_MQTT_PASSWORD", "envsecret")
+	t.Setenv("PANTAU_SITE", "from-env")
+	if err := cmdCheck(context.Background(), []string{"-c", "../../configs/pantau.yaml", "--print"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "site: from-env\n") || !strings.Contains(s, "password: xxxxx\n") ||
+		!strings.Contains(s, "fps: 5\n") || strings.Contains(s, "envsecret") {
+		t.Errorf("--print output:\n%s", s)
+	}
+
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	data := "site: s\ncolour: red\ncameras:\n  - name: cam1\n    url: rtsp://u:topsecret@/x\n    lines: [{name: l, points: [[0.2, 0.2]]}]\n"
 	if err := os.WriteFile(bad, []byte(data), 0o600); err != nil {

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"gopkg.in/yaml.v3"
+)
+
+// MarshalYAML writes a point as [x, y].
+func (p Point) MarshalYAML() (any, error) { return []float64{p.X, p.Y}, nil }
+
+// Redacted returns a copy of c with every password replaced by "xxxxx" and
+// the credentials in URLs removed, safe to print or log.
+func (c *Config) Redacted() *Config {
+	r := *c
+	hide := func(s *string) {
+		if *s != "" {
+			*s = "xxxxx"
+		}
+	}
+	hide(&r.MQTT.Password)
+	r.MQTT.URL = RedactURL(r.MQTT.URL)
+	hide(&r.Discovery.DefaultCredentials.Password)
+	r.Discovery.Credentials = append([]Credential(nil), c.Discovery.Credentials...)
+	for i := range r.Discovery.Credentials {
+		hide(&r.Discovery.Credentials[i].Password)
+	}
+	redactCamera := func(cam *Camera) {
+		cam.URL = RedactURL(cam.URL)
+		cam.ONVIF = RedactURL(cam.ONVIF)
+		hide(&cam.Password)
+	}
+	redactCamera(&r.Defaults)
+	r.Cameras = append([]Camera(nil), c.Cameras...)
+	for i := range r.Cameras {
+		redactCamera(&r.Cameras[i])
+	}
+	return &r
+}
+
+// YAML returns the effective configuration (defaults and environment
+// applied) as YAML, with secrets redacted. It parses back to the same
+// configuration, secrets aside.
+func (c *Config) YAML() ([]byte, error) {
+	return yaml.Marshal(c.Redacted())
+}
