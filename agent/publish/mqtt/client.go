@@ -210,7 +210,7 @@ func (c *Client) Run(ctx context.Context) error {
 	defer wg.Wait()
 
 	backoff := c.cfg.ReconnectMin
-	failures := 0
+	failures, flaps := 0, 0
 	var lastLog time.Time
 	var lastMsg string
 	for ctx.Err() == nil {
@@ -234,9 +234,12 @@ func (c *Client) Run(ctx context.Context) error {
 			backoff = min(2*backoff, c.cfg.ReconnectMax)
 			continue
 		}
-		c.log.Info("mqtt: connected", "url", Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
-		failures, backoff, lastMsg = 0, c.cfg.ReconnectMin, ""
+		if flaps == 0 {
+			c.log.Info("mqtt: connected", "url", Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
+		}
+		failures, lastMsg = 0, ""
 		c.m.Connected(true)
+		up := time.Now()
 		c.serve(ctx, s)
 		if ctx.Err() != nil {
 			c.shutdown(s)
@@ -244,13 +247,34 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		c.setErr(fmt.Errorf("connection lost: %w", s.err))
 		c.m.Connected(false)
-		c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
-		if !sleep(ctx, jitter(c.cfg.ReconnectMin)) {
+		pause := c.cfg.ReconnectMin
+		if time.Since(up) < stableAfter {
+			// Lost again right after connecting (typically another client
+			// with the same client id, which the broker kicks us for):
+			// back off and summarise instead of flapping every second.
+			flaps++
+			pause, backoff = backoff, min(2*backoff, c.cfg.ReconnectMax)
+		} else {
+			flaps, backoff = 0, c.cfg.ReconnectMin
+		}
+		switch {
+		case flaps <= 1:
+			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
+		case time.Since(lastLog) >= time.Minute:
+			c.log.Warn("mqtt: connection keeps dropping right after connecting; is another client using the same client id?",
+				"client_id", c.cfg.ClientID, "drops", flaps, "err", s.err)
+			lastLog = time.Now()
+		}
+		if !sleep(ctx, jitter(pause)) {
 			break
 		}
 	}
 	return nil
 }
+
+// stableAfter is how long a connection must last for its loss to count as
+// an outage rather than a refusal in disguise.
+const stableAfter = 10 * time.Second
 
 // serve runs one connection until it is lost or ctx is cancelled.
 func (c *Client) serve(ctx context.Context, s *session) {

@@ -97,3 +97,28 @@ func TestRefusedCredentialsKeepSpooling(t *testing.T) {
 		t.Fatalf("%d connect-failure lines for the same error, want 1 (summarised):\n%s", n, logs)
 	}
 }
+
+func TestDuplicateClientIDIsNamedNotFlappedInTheLog(t *testing.T) {
+	b := testbroker.Start(t)
+	cfg := testConfig(b.URL(), t.TempDir())
+	_, logs1, _ := runClient(t, cfg, nil)
+	cfg.Spool.Dir = t.TempDir()
+	_, logs2, _ := runClient(t, cfg, nil) // same site and agent: same client id
+	const hint = "is another client using the same client id?"
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs1.String()+logs2.String(), hint) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no hint at a duplicate client id after 15 s:\n%s\n%s", logs1, logs2)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // several more kicks
+	for _, l := range []string{logs1.String(), logs2.String()} {
+		if n := strings.Count(l, "connection lost"); n > 1 {
+			t.Fatalf("%d 'connection lost' lines; repeated drops should be summarised:\n%s", n, l)
+		}
+		if n := strings.Count(l, hint); n > 1 {
+			t.Fatalf("the hint repeated %d times within a minute:\n%s", n, l)
+		}
+	}
+}
