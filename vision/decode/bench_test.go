@@ -1,7 +1,9 @@
 package decode
 
 import (
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchDecode decodes the clip in a loop, one access unit per op, wanting
@@ -22,6 +24,7 @@ func benchDecode(b *testing.B, name string, opt Options, every int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	frames := 0
 	for i := 0; i < b.N; i++ {
 		au := aus[(50+i)%len(aus)]
@@ -35,6 +38,17 @@ func benchDecode(b *testing.B, name string, opt Options, every int) {
 		}
 	}
 	b.ReportMetric(float64(frames)/float64(b.N), "frames/op")
+	// CPU time, unlike ns/op, does not count waiting for a busy CPU.
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+}
+
+// processCPU is the user+system CPU time of the test process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkDecode1080Analysis(b *testing.B) {
