@@ -1,4 +1,8 @@
-package onvifsim
+// Package netnstest runs a test inside a fresh Linux network namespace
+// with a multicast-capable loopback, so WS-Discovery multicast between
+// simulated cameras (devices/onvif/onvifsim) and the code under test works
+// without touching the host's network. It is for tests only.
+package netnstest
 
 import (
 	"bytes"
@@ -13,11 +17,11 @@ import (
 // netnsEnv marks the re-executed test process running inside the namespace.
 const netnsEnv = "PANTAU_TEST_NETNS"
 
-// InNetns reports whether this test process is the copy ReexecInNetns
+// Inside reports whether this test process is the copy Reexec
 // started inside a network namespace.
-func InNetns() bool { return os.Getenv(netnsEnv) != "" }
+func Inside() bool { return os.Getenv(netnsEnv) != "" }
 
-// ReexecInNetns runs the test named test of the current test binary again,
+// Reexec runs the test named test of the current test binary again,
 // inside a fresh network namespace whose loopback is up and
 // multicast-capable with 224.0.0.0/4 routed to it, so WS-Discovery
 // multicast works between simulators and the code under test without
@@ -27,11 +31,11 @@ func InNetns() bool { return os.Getenv(netnsEnv) != "" }
 //
 // Use it as the first lines of a test:
 //
-//	if !onvifsim.InNetns() {
-//		onvifsim.ReexecInNetns(t, "TestX")
+//	if !netnstest.Inside() {
+//		netnstest.Reexec(t, "TestX")
 //		return
 //	}
-func ReexecInNetns(t testing.TB, test string) {
+func Reexec(t testing.TB, test string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatalf("%s needs root to create a network namespace (ip netns add); run the tests as root", test)
