@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/devices/onvif"
-	"github.com/pantau/pantau/devices/onvif/netnstest"
 	"github.com/pantau/pantau/devices/onvif/onvifsim"
 )
 
@@ -20,8 +19,8 @@ import (
 // all four and fix the address; Provision must pick profiles for three and
 // report the fourth as ErrAuth.
 func TestDiscoverMulticastNetns(t *testing.T) {
-	if !netnstest.Inside() {
-		netnstest.Reexec(t, "TestDiscoverMulticastNetns")
+	if !onvifsim.InNetns() {
+		onvifsim.ReexecInNetns(t, "TestDiscoverMulticastNetns")
 		return
 	}
 	cfgs := []onvifsim.Config{

@@ -1,8 +1,4 @@
-// Package netnstest runs a test inside a fresh Linux network namespace
-// with a multicast-capable loopback, so WS-Discovery multicast between
-// simulated cameras (devices/onvif/onvifsim) and the code under test works
-// without touching the host's network. It is for tests only.
-package netnstest
+package onvifsim
 
 import (
 	"bytes"
@@ -10,18 +6,26 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"testing"
 	"time"
 )
+
+// TB is the part of testing.TB ReexecInNetns uses (declared here so the
+// simulator does not link package testing into binaries).
+type TB interface {
+	Helper()
+	Logf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
 
 // netnsEnv marks the re-executed test process running inside the namespace.
 const netnsEnv = "PANTAU_TEST_NETNS"
 
-// Inside reports whether this test process is the copy Reexec
+// InNetns reports whether this test process is the copy ReexecInNetns
 // started inside a network namespace.
-func Inside() bool { return os.Getenv(netnsEnv) != "" }
+func InNetns() bool { return os.Getenv(netnsEnv) != "" }
 
-// Reexec runs the test named test of the current test binary again,
+// ReexecInNetns runs the test named test of the current test binary again,
 // inside a fresh network namespace whose loopback is up and
 // multicast-capable with 224.0.0.0/4 routed to it, so WS-Discovery
 // multicast works between simulators and the code under test without
@@ -31,11 +35,11 @@ func Inside() bool { return os.Getenv(netnsEnv) != "" }
 //
 // Use it as the first lines of a test:
 //
-//	if !netnstest.Inside() {
-//		netnstest.Reexec(t, "TestX")
+//	if !onvifsim.InNetns() {
+//		onvifsim.ReexecInNetns(t, "TestX")
 //		return
 //	}
-func Reexec(t testing.TB, test string) {
+func ReexecInNetns(t TB, test string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatalf("%s needs root to create a network namespace (ip netns add); run the tests as root", test)
