@@ -161,8 +161,10 @@ func (m *Metrics) ConfigLoaded(ok bool) {
 // ageCollector computes pantau_last_frame_age_seconds at scrape time.
 type ageCollector struct{ m *Metrics }
 
+// Describe sends the one descriptor.
 func (a ageCollector) Describe(ch chan<- *prometheus.Desc) { ch <- a.m.lastFrameAge }
 
+// Collect sends one age per camera, computed now.
 func (a ageCollector) Collect(ch chan<- prometheus.Metric) {
 	now := a.m.now()
 	a.m.mu.Lock()

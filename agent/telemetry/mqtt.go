@@ -27,9 +27,12 @@ type MQTTMetrics struct {
 
 // SpoolState is the last spool state the publisher reported.
 type SpoolState struct {
+	// Messages waiting in the spool.
 	Messages int
-	Bytes    int64
-	Oldest   time.Duration
+	// Bytes the spool uses.
+	Bytes int64
+	// Oldest is the age of the oldest message when it was reported.
+	Oldest time.Duration
 	// Reported is false until the publisher reported once.
 	Reported bool
 }

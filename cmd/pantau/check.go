@@ -13,6 +13,7 @@ import (
 // main only sets the exit status.
 type errInvalid struct{ n int }
 
+// Error says how many problems were printed.
 func (e errInvalid) Error() string { return fmt.Sprintf("%d problem(s) found", e.n) }
 
 // cmdCheck validates a config file: it prints every problem, one per line
