@@ -7,6 +7,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,13 @@ import (
 // MaxProbeHosts bounds how many addresses a unicast probe list (after CIDR
 // expansion) may contain.
 const MaxProbeHosts = 4096
+
+// Caps on what one discovery keeps, so a flood of forged answers cannot
+// grow memory without bound.
+const (
+	maxDiscovered = 4096
+	maxXAddrs     = 8
+)
 
 // DefaultDiscoverTimeout is the default listening window.
 const DefaultDiscoverTimeout = 3 * time.Second
@@ -180,14 +188,19 @@ func addMatches(found map[string]*Discovered, d datagram, msgID string) {
 	}
 	from := d.from.IP.String()
 	for _, m := range pm.Matches {
-		dev := found[m.Address]
+		// "urn:uuid:X" and "uuid:X" name the same endpoint.
+		key := strings.ToLower(strings.TrimPrefix(m.Address, "urn:"))
+		dev := found[key]
 		if dev == nil {
+			if len(found) >= maxDiscovered {
+				return
+			}
 			dev = &Discovered{UUID: m.Address, Types: m.Types, Scopes: m.Scopes, From: from}
-			found[m.Address] = dev
+			found[key] = dev
 		}
 		for _, x := range m.XAddrs {
 			x = FixHost(x, from, false)
-			if !contains(dev.XAddrs, x) {
+			if !contains(dev.XAddrs, x) && len(dev.XAddrs) < maxXAddrs {
 				dev.XAddrs = append(dev.XAddrs, x)
 			}
 		}
