@@ -53,6 +53,9 @@ type Agent struct {
 	mu   sync.Mutex
 	cfg  *config.Config
 	cams map[string]*running
+	// authFailed are discovered cameras that refused our credentials,
+	// reported once until that changes.
+	authFailed map[string]bool
 
 	reloads chan chan error
 }
@@ -62,6 +65,9 @@ type running struct {
 	cam    *camera
 	cancel context.CancelFunc
 	done   chan struct{}
+	// misses counts discovery rounds in a row that did not see a
+	// discovered camera (guarded by Agent.mu).
+	misses int
 }
 
 // New checks the options and prepares the agent; Run starts it.
@@ -87,7 +93,7 @@ func New(opts Options) (*Agent, error) {
 	}
 	a := &Agent{
 		opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
-		started: time.Now(), cfg: cfg, cams: map[string]*running{},
+		started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
 	mq.SetStatus(a.agentStatus)
@@ -130,6 +136,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent started", "site", cfg.Site, "agent", cfg.Agent, "cameras", len(cfg.Cameras),
 		"mqtt", config.RedactURL(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
 
+	discCtx, discCancel := context.WithCancel(ctx)
+	discDone := make(chan struct{})
+	go func() {
+		defer close(discDone)
+		if cfg.Discovery.Enabled {
+			a.runDiscovery(discCtx)
+		}
+	}()
 	stopReload := a.watchReloads(ctx)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -145,6 +159,8 @@ loop:
 		}
 	}
 	stopReload()
+	discCancel()
+	<-discDone
 	a.stopAll()
 	mqCancel()
 	err := <-mqDone

@@ -34,6 +34,9 @@ func (a *Agent) applyCameras(ctx context.Context, cfg *config.Config) {
 	var removed []string
 	for name, r := range a.cams {
 		nc, ok := want[name]
+		if r.cam.source == event.SourceDiscovery && !ok {
+			continue // discovery owns it, unless the config now names it
+		}
 		if ok && reflect.DeepEqual(nc, r.cam.cfg) && sameEnvelope(old, cfg) {
 			delete(want, name)
 			continue
