@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -43,6 +42,9 @@ func BuildAnalyzers(cam config.Camera, snaps *snapshotter) (_ []Analyzer, err er
 			Masks:      points2(cam.Motion.Masks),
 			StartAfter: cam.Motion.Debounce,
 			EndAfter:   cam.Motion.Hold,
+			// Motion turned off but blobs needed: subtract the background,
+			// report no motion.
+			Silent: !cam.Motion.IsEnabled(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("motion: %w", err)
@@ -185,4 +187,3 @@ func tamperConfig(t config.TamperConfig) tamper.Config {
 	return c
 }
 
-var errNoDNN = errors.New("dnn detector not available in this build")
