@@ -85,16 +85,6 @@ func parseAuthParams(s string) map[string]string {
 
 // authorization computes the Authorization header for one request.
 func (c *digestChallenge) authorization(method, uri, user, password string) string {
-	var newHash func() hash.Hash = md5.New
-	alg := strings.ToUpper(c.algorithm)
-	if alg == "SHA-256" || alg == "SHA-256-SESS" {
-		newHash = sha256.New
-	}
-	hx := func(s string) string {
-		h := newHash()
-		h.Write([]byte(s))
-		return hex.EncodeToString(h.Sum(nil))
-	}
 	c.mu.Lock()
 	c.nc++
 	nc := fmt.Sprintf("%08x", c.nc)
@@ -102,18 +92,8 @@ func (c *digestChallenge) authorization(method, uri, user, password string) stri
 	cb := make([]byte, 8)
 	_, _ = rand.Read(cb)
 	cnonce := hex.EncodeToString(cb)
+	resp := c.response(method, uri, user, password, nc, cnonce)
 
-	ha1 := hx(user + ":" + c.realm + ":" + password)
-	if strings.HasSuffix(alg, "-SESS") {
-		ha1 = hx(ha1 + ":" + c.nonce + ":" + cnonce)
-	}
-	ha2 := hx(method + ":" + uri)
-	var resp string
-	if c.qop == "auth" {
-		resp = hx(ha1 + ":" + c.nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2)
-	} else {
-		resp = hx(ha1 + ":" + c.nonce + ":" + ha2)
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `Digest username=%q, realm=%q, nonce=%q, uri=%q, response=%q`, user, c.realm, c.nonce, uri, resp)
 	if c.algorithm != "" {
@@ -126,4 +106,27 @@ func (c *digestChallenge) authorization(method, uri, user, password string) stri
 		fmt.Fprintf(&b, `, qop=auth, nc=%s, cnonce=%q`, nc, cnonce)
 	}
 	return b.String()
+}
+
+// response is the RFC 7616 request-digest.
+func (c *digestChallenge) response(method, uri, user, password, nc, cnonce string) string {
+	var newHash func() hash.Hash = md5.New
+	alg := strings.ToUpper(c.algorithm)
+	if alg == "SHA-256" || alg == "SHA-256-SESS" {
+		newHash = sha256.New
+	}
+	hx := func(s string) string {
+		h := newHash()
+		h.Write([]byte(s))
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	ha1 := hx(user + ":" + c.realm + ":" + password)
+	if strings.HasSuffix(alg, "-SESS") {
+		ha1 = hx(ha1 + ":" + c.nonce + ":" + cnonce)
+	}
+	ha2 := hx(method + ":" + uri)
+	if c.qop == "auth" {
+		return hx(ha1 + ":" + c.nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2)
+	}
+	return hx(ha1 + ":" + c.nonce + ":" + ha2)
 }
