@@ -126,12 +126,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		return pprof.StartCPUProfile(prof)
 	}
+	load := loadAverage()
 	live, err := runLive(ctx, cfg, url, profile)
-	stopServer()
+	serverCPU := stopServer()
 	if err != nil {
 		return nil, err
 	}
 	rep.addLive(live, cfg)
+	rep.LoadAverage = load
+	if !rep.ServerInProcess {
+		// Over the server's whole life, not only the measured window.
+		rep.ServerCPUS = serverCPU.Seconds()
+	}
 
 	// The floor decodes what pantau decoded: keyframes only when the
 	// pipelines ended in keyframes mode.
@@ -221,6 +227,18 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 	for _, err := range l.clientErrs {
 		r.Errors = append(r.Errors, err.Error())
 	}
+}
+
+// loadAverage is the 1-minute load average before the run (other work
+// on the machine skews every figure).
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	fmt.Sscan(string(b), &l)
+	return l
 }
 
 // machine describes the CPU this ran on.

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
@@ -21,7 +22,7 @@ import (
 // startServer serves the clip over RTSP on loopback: as a child process
 // when cfg.ServerCommand is set (so its CPU is not counted), else in
 // process. It returns the stream URL and a stop function.
-func startServer(ctx context.Context, cfg Config) (string, func(), error) {
+func startServer(ctx context.Context, cfg Config) (string, func() time.Duration, error) {
 	if len(cfg.ServerCommand) == 0 {
 		srv, err := camsim.New(camsim.Config{Clip: cfg.Clip, Addr: "127.0.0.1:0"})
 		if err != nil {
@@ -30,7 +31,7 @@ func startServer(ctx context.Context, cfg Config) (string, func(), error) {
 		if err := srv.Start(ctx); err != nil {
 			return "", nil, err
 		}
-		return srv.URL(), srv.Close, nil
+		return srv.URL(), func() time.Duration { srv.Close(); return 0 }, nil
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -52,7 +53,15 @@ func startServer(ctx context.Context, cfg Config) (string, func(), error) {
 		cancel()
 		return "", nil, fmt.Errorf("bench: start RTSP server %v: %w", cfg.ServerCommand, err)
 	}
-	stop := func() { cancel(); cmd.Wait() }
+	// stop returns the child's CPU time.
+	stop := func() time.Duration {
+		cancel()
+		cmd.Wait()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			return rusageCPU(ru)
+		}
+		return 0
+	}
 	// The server prints a line once it listens.
 	line := make(chan bool, 1)
 	go func() { line <- bufio.NewScanner(out).Scan() }()

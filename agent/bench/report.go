@@ -21,7 +21,11 @@ type Report struct {
 	Mode            string  `json:"mode"`
 	FPS             float64 `json:"fps"`
 	ServerInProcess bool    `json:"server_in_process"`
-	DurationS       float64 `json:"duration_s"`
+	// ServerCPUS is the child RTSP server's CPU time over its whole life.
+	ServerCPUS float64 `json:"server_cpu_s,omitempty"`
+	// LoadAverage is the machine's 1-minute load average before the run.
+	LoadAverage float64 `json:"load_average"`
+	DurationS   float64 `json:"duration_s"`
 
 	// Modes counts the streams in each decode mode at the end.
 	Modes           map[string]int    `json:"modes"`
@@ -92,8 +96,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	p("clip      %s (%s %dx%d @ %.4g fps)", r.Clip, r.Codec, r.Width, r.Height, r.ClipFPS)
-	p("machine   %s", r.Machine)
-	server := "child process (not counted)"
+	p("machine   %s, load average %.2f before the run", r.Machine, r.LoadAverage)
+	server := fmt.Sprintf("child process (not counted; %.1f s CPU)", r.ServerCPUS)
 	if r.ServerInProcess {
 		server = "in process (its CPU is counted)"
 	}

@@ -142,6 +142,16 @@ func TestAutoStepsDown(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	// In keyframes mode only random-access units are queued.
+	skipped := p.Stats().Skipped
+	for j := 0; j < 49; j++ {
+		if au := next(i + j); !au.RandomAccess {
+			p.Push(au)
+		}
+	}
+	if n := p.Stats().Skipped - skipped; n < 40 {
+		t.Errorf("keyframes mode: %d of 49 other units skipped at Push", n)
+	}
 	// A 25 fps camera: keyframes mode keeps up; with headroom it goes back.
 	for deadline := time.Now().Add(20 * time.Second); p.Mode() != ModeFull; i++ {
 		if time.Now().After(deadline) {

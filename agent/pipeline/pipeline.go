@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -148,7 +149,10 @@ func (c *Config) setDefaults() error {
 // Pipeline is one camera's frame path. Create it with New, feed it with
 // Push from any goroutine, and Run it once.
 type Pipeline struct {
-	cfg       Config
+	cfg Config
+	// anMu is held while the analyzers run on a frame, so SetAnalyzers
+	// can tell when the old ones are out of use.
+	anMu      sync.Mutex
 	analyzers []Analyzer
 	onResult  func(*vision.Result)
 	m         Metrics
@@ -156,6 +160,7 @@ type Pipeline struct {
 
 	queue   chan AccessUnit
 	resync  atomic.Bool // dropping until the next random-access unit
+	keyOnly atomic.Bool // keyframes mode: other units are not even queued
 	started atomic.Bool
 	mode    atomic.Value // string: the effective decode mode
 	st      counters
@@ -185,6 +190,7 @@ func New(cfg Config, analyzers []Analyzer, onResult func(*vision.Result), m Metr
 		queue: make(chan AccessUnit, cfg.Queue),
 	}
 	p.mode.Store(initialMode(cfg.Decode))
+	p.keyOnly.Store(cfg.Decode == ModeKeyframes)
 	return p, nil
 }
 
@@ -202,6 +208,11 @@ func initialMode(decode string) string {
 func (p *Pipeline) Push(au AccessUnit) {
 	p.m.FrameReceived()
 	p.st.received.Add(1)
+	if p.keyOnly.Load() && !au.RandomAccess {
+		// The decoder would skip it: spare the queue and a wake-up.
+		p.st.skipped.Add(1)
+		return
+	}
 	if p.resync.Load() {
 		if !au.RandomAccess {
 			p.drop(DropQueueFull)

@@ -80,6 +80,7 @@ func (s *stage) report(took time.Duration) {
 		p.st.decoded.Add(n)
 		p.m.FrameDecoded(took)
 	}
+	p.st.skipped.Add(st.NotKey + st.NonRef - s.seen.NotKey - s.seen.NonRef)
 	for n := st.Errors - s.seen.Errors; n > 0; n-- {
 		p.st.decodeErrs.Add(1)
 		p.m.DecodeError()
@@ -93,6 +94,7 @@ func (s *stage) setMode(mode, why string) {
 		return
 	}
 	s.dec.SetKeyframesOnly(mode == ModeKeyframes)
+	s.p.keyOnly.Store(mode == ModeKeyframes)
 	s.p.mode.Store(mode)
 	s.p.m.DecodeMode(mode)
 	s.p.log.Info("decode mode changed", "mode", mode, "reason", why)
@@ -103,6 +105,8 @@ func (s *stage) close() { s.dec.Close() }
 // analyse runs the analyzers on f and calls onResult. It is called from
 // one goroutine; errors are counted and logged at most every 10 s.
 func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency bool) {
+	p.anMu.Lock()
+	defer p.anMu.Unlock()
 	r.Reset(f.Time)
 	for _, a := range p.analyzers {
 		start := time.Now()

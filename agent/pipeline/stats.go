@@ -10,8 +10,12 @@ import (
 
 // Stats is a snapshot of a pipeline's counters.
 type Stats struct {
-	Mode         string // decode mode in use: "full" or "keyframes"
-	Received     uint64 // access units pushed
+	Mode     string // decode mode in use: "full" or "keyframes"
+	Received uint64 // access units pushed
+	// Skipped counts units not decoded because nothing needs them
+	// (keyframes mode and not random access, or an unwanted
+	// non-reference picture); they are not drops.
+	Skipped      uint64
 	Decoded      uint64 // pictures out of the decoder
 	Analysed     uint64 // frames the analyzers ran on
 	DecodeErrors uint64 // corrupt or undecodable units
@@ -46,6 +50,7 @@ const latencyRing = 256
 // counters are written by the pipeline's goroutines and read by Stats.
 type counters struct {
 	received, decoded, analysed, decodeErrs, analyzerErrs atomic.Uint64
+	skipped                                               atomic.Uint64
 	dropped                                               [len(dropReasons)]atomic.Uint64
 	lastFrame                                             atomic.Int64  // unix nanoseconds
 	decodeCPU                                             atomic.Int64  // nanoseconds
@@ -86,6 +91,7 @@ func (p *Pipeline) Stats() Stats {
 	s := Stats{
 		Mode:           p.Mode(),
 		Received:       c.received.Load(),
+		Skipped:        c.skipped.Load(),
 		Decoded:        c.decoded.Load(),
 		Analysed:       c.analysed.Load(),
 		DecodeErrors:   c.decodeErrs.Load(),
