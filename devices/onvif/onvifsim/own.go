@@ -3,6 +3,7 @@ package onvifsim
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/pantau/pantau/devices/onvif"
@@ -36,11 +37,30 @@ func (s *Server) applyDefaults() {
 	}
 }
 
-func (s *Server) streamURI(token string) string {
+// streamURI is the stream URI for a client that reached us at xhost. A
+// loopback or wildcard host in RTSPURL becomes xhost's host, so clients on
+// other machines get a usable address.
+func (s *Server) streamURI(token, xhost string) string {
+	host, _, _ := net.SplitHostPort(xhost)
 	if s.cfg.RTSPURL != "" {
-		return s.cfg.RTSPURL
+		u, err := url.Parse(s.cfg.RTSPURL)
+		if err != nil || host == "" {
+			return s.cfg.RTSPURL
+		}
+		ip := net.ParseIP(u.Hostname())
+		if ip == nil || !(ip.IsLoopback() || ip.IsUnspecified()) || u.Hostname() == host {
+			return s.cfg.RTSPURL
+		}
+		if hip := net.ParseIP(host); hip != nil && hip.IsLoopback() && ip.IsLoopback() {
+			return s.cfg.RTSPURL
+		}
+		if p := u.Port(); p != "" {
+			u.Host = net.JoinHostPort(host, p)
+		} else {
+			u.Host = host
+		}
+		return u.String()
 	}
-	host, _, _ := net.SplitHostPort(s.advHost)
 	return "rtsp://" + net.JoinHostPort(host, "8554") + "/" + token
 }
 
@@ -56,7 +76,7 @@ func (s *Server) profile(token string) *ProfileSpec {
 // own builds the simulator's own response for svc/op, or nil.
 func (s *Server) own(svc string, req *request) []byte {
 	c := &s.cfg
-	base := "http://" + s.advHost + "/onvif/"
+	base := "http://" + req.host + "/onvif/"
 	var b strings.Builder
 	b.WriteString(envOpen)
 	switch svc + "/" + req.op {
@@ -110,9 +130,9 @@ func (s *Server) own(svc string, req *request) []byte {
 		if svc == "media1" {
 			fmt.Fprintf(&b, `<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>%s</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect>`+
 				`<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT60S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>`,
-				esc(s.streamURI(req.profileToken)))
+				esc(s.streamURI(req.profileToken, req.host)))
 		} else {
-			fmt.Fprintf(&b, `<tr2:GetStreamUriResponse><tr2:Uri>%s</tr2:Uri></tr2:GetStreamUriResponse>`, esc(s.streamURI(req.profileToken)))
+			fmt.Fprintf(&b, `<tr2:GetStreamUriResponse><tr2:Uri>%s</tr2:Uri></tr2:GetStreamUriResponse>`, esc(s.streamURI(req.profileToken, req.host)))
 		}
 	default:
 		return nil

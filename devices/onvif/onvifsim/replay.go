@@ -30,9 +30,9 @@ func (s *Server) replay(svc string, req *request) []byte {
 	}
 	out := string(b)
 	if s.cfg.RTSPURL != "" {
-		out = rtspRe.ReplaceAllString(out, "${1}"+strings.ReplaceAll(esc(s.cfg.RTSPURL), "$", "$$"))
+		out = rtspRe.ReplaceAllString(out, "${1}"+strings.ReplaceAll(esc(s.streamURI("", req.host)), "$", "$$"))
 	}
-	out = xaddrRe.ReplaceAllString(out, "${1}http://"+s.advHost)
+	out = xaddrRe.ReplaceAllString(out, "${1}http://"+req.host)
 	return []byte(out)
 }
 

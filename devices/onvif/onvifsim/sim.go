@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +85,7 @@ type Server struct {
 	http     *http.Server
 	offset   time.Duration
 	advHost  string // host:port in XAddrs
+	wildcard bool   // listening on 0.0.0.0/[::] with no AdvertiseXAddr
 	disco    *responder
 	mu       sync.Mutex
 	requests map[string]int
@@ -117,6 +119,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	s.advHost = ln.Addr().String()
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() && cfg.AdvertiseXAddr == "" {
+		// Answer with the address each client used (HTTP Host), and
+		// advertise a real address in discovery, as cameras do.
+		s.wildcard = true
+		s.advHost = net.JoinHostPort(firstIPv4(), strconv.Itoa(tcp.Port))
+	}
 	if a := cfg.AdvertiseXAddr; a != "" {
 		if _, _, err := net.SplitHostPort(a); err == nil {
 			s.advHost = a
@@ -139,7 +147,12 @@ func New(cfg Config) (*Server, error) {
 }
 
 // DeviceURL is the device service address, http://ADDR/onvif/device_service.
+// When listening on a wildcard address it names the first non-loopback
+// IPv4 address.
 func (s *Server) DeviceURL() string {
+	if s.wildcard {
+		return "http://" + s.advHost + "/onvif/device_service"
+	}
 	return "http://" + s.ln.Addr().String() + "/onvif/device_service"
 }
 
@@ -226,4 +239,21 @@ func (s *Server) MulticastErr() error {
 		return nil
 	}
 	return s.disco.mcastErr
+}
+
+// firstIPv4 returns the first up, non-loopback IPv4 address, else 127.0.0.1.
+func firstIPv4() string {
+	ifs, _ := net.Interfaces()
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagUp == 0 || ifi.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifi.Addrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+				return n.IP.String()
+			}
+		}
+	}
+	return "127.0.0.1"
 }

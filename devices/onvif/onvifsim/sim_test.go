@@ -131,3 +131,35 @@ func mustAddrPort(t *testing.T, s string) netip.AddrPort {
 	}
 	return ap
 }
+
+// TestWildcardListenAnswersWithClientHost: listening on 0.0.0.0, XAddrs and
+// a loopback RTSPURL name the host the client used, so cameras simulated
+// for other machines hand out reachable addresses.
+func TestWildcardListenAnswersWithClientHost(t *testing.T) {
+	s := run(t, Config{Addr: "0.0.0.0:0", RTSPURL: "rtsp://127.0.0.1:8554/cam"})
+	if strings.Contains(s.DeviceURL(), "0.0.0.0") || strings.Contains(s.DeviceURL(), "[::]") {
+		t.Errorf("DeviceURL %s names the wildcard", s.DeviceURL())
+	}
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(strings.TrimSuffix(s.DeviceURL(), "/onvif/device_service"), "http://"))
+	send := func(body string) string {
+		req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+port+"/onvif/device_service", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "192.0.2.50:8080"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	const env = `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>%s</s:Body></s:Envelope>`
+	if b := send(strings.Replace(env, "%s", `<GetServices xmlns="http://www.onvif.org/ver10/device/wsdl"/>`, 1)); !strings.Contains(b, "http://192.0.2.50:8080/onvif/media_service") {
+		t.Errorf("GetServices: %s", b)
+	}
+	if b := send(strings.Replace(env, "%s", `<GetStreamUri xmlns="http://www.onvif.org/ver20/media/wsdl"><ProfileToken>main</ProfileToken></GetStreamUri>`, 1)); !strings.Contains(b, "rtsp://192.0.2.50:8554/cam") {
+		t.Errorf("GetStreamUri: %s", b)
+	}
+}

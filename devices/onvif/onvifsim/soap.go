@@ -23,6 +23,7 @@ type request struct {
 	nonce        []byte
 	created      string
 	profileToken string
+	host         string // host:port to put in XAddrs
 }
 
 func parseRequest(body []byte) (*request, error) {
@@ -87,6 +88,10 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	svc := service(req.ns)
+	req.host = s.advHost
+	if s.wildcard && r.Host != "" {
+		req.host = r.Host
+	}
 	s.mu.Lock()
 	s.requests[svc+"/"+req.op]++
 	s.mu.Unlock()
