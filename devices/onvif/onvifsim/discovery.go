@@ -17,6 +17,7 @@ type responder struct {
 	mcastErr error
 	match    func() wsdiscovery.Match
 	once     sync.Once
+	closed   chan struct{}
 }
 
 func newResponder(addr string, match func() wsdiscovery.Match) (*responder, error) {
@@ -34,7 +35,7 @@ func newResponder(addr string, match func() wsdiscovery.Match) (*responder, erro
 	if err != nil {
 		return nil, fmt.Errorf("onvifsim: discovery listen %s: %w", addr, err)
 	}
-	r := &responder{uc: pc.(*net.UDPConn), match: match}
+	r := &responder{uc: pc.(*net.UDPConn), match: match, closed: make(chan struct{})}
 	port = r.uc.LocalAddr().(*net.UDPAddr).Port
 
 	// Multicast: join the group on the interface that owns ip. A failure
@@ -89,7 +90,10 @@ func (r *responder) run(ctx context.Context) error {
 			r.serve(c)
 		}()
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-r.closed:
+	}
 	r.close()
 	wg.Wait()
 	return nil
@@ -116,6 +120,7 @@ func (r *responder) serve(c *net.UDPConn) {
 
 func (r *responder) close() {
 	r.once.Do(func() {
+		close(r.closed)
 		r.uc.Close()
 		if r.mc != nil {
 			r.mc.Close()

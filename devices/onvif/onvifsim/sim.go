@@ -207,8 +207,10 @@ func (s *Server) Run(ctx context.Context) error {
 	return first
 }
 
-// Close releases the listeners of a server that was never Run.
+// Close stops the server at once: it releases the listeners (also of a
+// server never Run) and makes a running Run return. Safe to call twice.
 func (s *Server) Close() {
+	_ = s.http.Close()
 	s.ln.Close()
 	if s.disco != nil {
 		s.disco.close()

@@ -163,3 +163,23 @@ func TestWildcardListenAnswersWithClientHost(t *testing.T) {
 		t.Errorf("GetStreamUri: %s", b)
 	}
 }
+
+func TestCloseStopsRun(t *testing.T) {
+	s, err := New(Config{DiscoveryAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(context.Background()) }()
+	time.Sleep(10 * time.Millisecond) // let Run start serving (either order must work)
+	s.Close()
+	s.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after Close")
+	}
+}
