@@ -49,7 +49,7 @@ func TestDiscoverCommand(t *testing.T) {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	common := []string{"--no-multicast", "--probe", probes, "--timeout", "500ms", "--user", "admin", "--password", "good"}
+	common := []string{"--no-multicast", "--probe", probes, "--timeout", "1s", "--user", "admin", "--password", "good"}
 
 	var out, errb bytes.Buffer
 	if err := cmdDiscover(ctx, append(common, "--json"), &out, &errb); err != nil {

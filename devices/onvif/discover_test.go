@@ -47,7 +47,7 @@ func TestDiscoverUnicastCIDR(t *testing.T) {
 	ctx := probeCtx(t)
 	// The CIDR and the explicit host overlap: answers must be deduplicated.
 	got, err := onvif.Discover(ctx, onvif.DiscoverConfig{
-		NoMulticast: true, Probe: []string{"127.0.0.0/29", "127.0.0.3"}, Port: port, Timeout: 700 * time.Millisecond,
+		NoMulticast: true, Probe: []string{"127.0.0.0/29", "127.0.0.3"}, Port: port, Timeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestDiscoverSpoofedAndJunk(t *testing.T) {
 		}
 	}()
 	ctx := probeCtx(t)
-	got, err := onvif.Discover(ctx, onvif.DiscoverConfig{NoMulticast: true, Probe: []string{pc.LocalAddr().String()}, Timeout: 500 * time.Millisecond})
+	got, err := onvif.Discover(ctx, onvif.DiscoverConfig{NoMulticast: true, Probe: []string{pc.LocalAddr().String()}, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestProvisionLoopback(t *testing.T) {
 	)
 	direct := startSim(t, onvifsim.Config{Captures: filepath.Join(captures, "happytimesoft"), User: "admin", Password: "good"})
 	res, err := onvif.Provision(probeCtx(t), onvif.ProvisionConfig{
-		Discover:      onvif.DiscoverConfig{NoMulticast: true, Probe: []string{"127.0.0.0/29"}, Port: port, Timeout: 500 * time.Millisecond},
+		Discover:      onvif.DiscoverConfig{NoMulticast: true, Probe: []string{"127.0.0.0/29"}, Port: port, Timeout: time.Second},
 		Devices:       []string{direct.DeviceURL(), sims[0].DeviceURL()},
 		AnalysisWidth: 640,
 	}, func(onvif.Discovered) []onvif.Credentials {
