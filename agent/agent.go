@@ -192,13 +192,10 @@ func (a *Agent) tick(now time.Time) {
 func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.Camera, source string, dev deviceInfo) {
 	log := a.log.With("camera", cc.Name)
 	c := &camera{
-		cfg: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
+		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
 		metrics: a.metrics.Camera(cc.Name), pub: a.mq, log: log, snaps: &snapshotter{},
 	}
-	c.agg = aggregate.New(aggregate.Config{
-		Site: cfg.Site, Agent: cfg.Agent, Camera: cc.Name, Interval: cfg.Counts.Interval,
-		Lines: ruleNames(cc.Lines), Zones: zoneNames(cc.Zones),
-	}, c.emit)
+	c.agg = aggregate.New(aggregateConfig(cfg, cc), c.emit)
 	cctx, cancel := context.WithCancel(ctx)
 	r := &running{cam: c, cancel: cancel, done: make(chan struct{})}
 	a.cams[cc.Name] = r
@@ -212,7 +209,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 func (r *running) stop() {
 	r.cancel()
 	<-r.done
-	r.cam.agg.Flush(time.Now())
+	r.cam.aggregator().Flush(time.Now())
 }
 
 func (a *Agent) stopAll() {
@@ -265,6 +262,14 @@ func (a *Agent) agentStatus() event.Payload {
 		Spool:         spool,
 	})
 	return st.Body
+}
+
+// aggregateConfig is the aggregation of camera cc under cfg.
+func aggregateConfig(cfg *config.Config, cc config.Camera) aggregate.Config {
+	return aggregate.Config{
+		Site: cfg.Site, Agent: cfg.Agent, Camera: cc.Name, Interval: cfg.Counts.Interval,
+		Lines: ruleNames(cc.Lines), Zones: zoneNames(cc.Zones),
+	}
 }
 
 func ruleNames(ls []config.Line) []string {

@@ -48,10 +48,11 @@ type camera struct {
 	metrics cameraMetrics
 	pub     publisher
 	log     *slog.Logger
-	agg     aggregator
 	snaps   *snapshotter
 
 	mu        sync.Mutex
+	agg       aggregator    // replaced by updateAnalytics
+	current   config.Camera // cfg with analytics updates applied
 	state     string
 	lastErr   string
 	info      rtsp.StreamInfo
@@ -99,7 +100,14 @@ func (c *camera) run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
-	defer CloseAnalyzers(analyzers)
+	defer func() {
+		// The set in use now: an analytics update may have replaced it.
+		c.mu.Lock()
+		as := c.analyzers
+		c.analyzers, c.tickers = nil, nil
+		c.mu.Unlock()
+		CloseAnalyzers(as)
+	}()
 	c.mu.Lock()
 	c.analyzers = analyzers
 	for _, a := range analyzers {
@@ -132,16 +140,17 @@ func stateFor(err error) string {
 // session is one connection to the camera: it returns when the stream
 // fails or ctx ends.
 func (c *camera) session(ctx context.Context) error {
+	// Under c.mu so an analytics update cannot slip in between reading the
+	// analyzers and publishing the pipeline that runs them.
 	c.mu.Lock()
-	analyzers := pipelineAnalyzers(c.analyzers)
+	p, err := pipeline.New(c.pipelineConfig(), pipelineAnalyzers(c.analyzers), c.onResult, c.metrics, c.log)
+	if err == nil {
+		c.pipe = p
+	}
 	c.mu.Unlock()
-	p, err := pipeline.New(c.pipelineConfig(), analyzers, c.onResult, c.metrics, c.log)
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	c.mu.Lock()
-	c.pipe = p
-	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		c.pipe = nil
@@ -198,6 +207,7 @@ func (c *camera) onResult(r *vision.Result) {
 	c.mu.Lock()
 	c.lastFrame = r.Time
 	c.fps.Add(r.Time)
+	agg := c.agg
 	c.mu.Unlock()
 	for i := range r.Events {
 		ev := &r.Events[i]
@@ -210,5 +220,12 @@ func (c *camera) onResult(r *vision.Result) {
 			c.metrics.ZoneOccupancy(z.Zone, class, n)
 		}
 	}
-	c.agg.Add(r)
+	agg.Add(r)
+}
+
+// aggregator returns the camera's current aggregator.
+func (c *camera) aggregator() aggregator {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.agg
 }

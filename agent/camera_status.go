@@ -34,13 +34,13 @@ func (c *camera) setState(state string, err error) {
 // tick is called by the agent every second: it derives online/degraded
 // from the frame flow, closes count intervals and refreshes the status.
 func (c *camera) tick(now time.Time) {
-	c.agg.Tick(now)
 	c.mu.Lock()
-	state, last, pub, tickers := c.state, c.lastFrame, c.published, c.tickers
+	state, last, pub, tickers, agg := c.state, c.lastFrame, c.published, c.tickers, c.agg
 	c.mu.Unlock()
+	agg.Tick(now)
 	for _, t := range tickers {
 		for _, ev := range t.Tick(now) {
-			c.agg.AddEvent(ev)
+			agg.AddEvent(ev)
 		}
 	}
 	fresh := !last.IsZero() && now.Sub(last) < c.staleAfter()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -126,7 +127,7 @@ func (a *Agent) applyDiscovered(ctx context.Context, cfg *config.Config, res []o
 			cc.URL = r.Profile.StreamURI
 			cc.Username, cc.Password = r.Credentials.User, r.Credentials.Password
 			config.FillCameraDefaults(&cc)
-			if running && cur.cam.cfg.URL == cc.URL && cur.cam.cfg.Username == cc.Username && cur.cam.cfg.Password == cc.Password {
+			if running && reflect.DeepEqual(cur.cam.config(), cc) {
 				cur.misses = 0
 				continue
 			}

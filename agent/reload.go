@@ -30,16 +30,23 @@ func (a *Agent) applyCameras(ctx context.Context, cfg *config.Config) {
 	a.mu.Lock()
 	old := a.cfg
 	a.cfg = cfg
-	var stop []*running
+	var stop, update []*running
 	var removed []string
 	for name, r := range a.cams {
 		nc, ok := want[name]
 		if r.cam.source == event.SourceDiscovery && !ok {
 			continue // discovery owns it, unless the config now names it
 		}
-		if ok && reflect.DeepEqual(nc, r.cam.cfg) && sameEnvelope(old, cfg) {
-			delete(want, name)
-			continue
+		if ok && r.cam.source == event.SourceConfig && sameEnvelope(old, cfg) {
+			cur := r.cam.config()
+			if reflect.DeepEqual(nc, cur) {
+				delete(want, name)
+				continue
+			}
+			if onlyAnalyticsChanged(nc, cur) {
+				update = append(update, r)
+				continue
+			}
 		}
 		stop = append(stop, r)
 		delete(a.cams, name)
@@ -48,9 +55,21 @@ func (a *Agent) applyCameras(ctx context.Context, cfg *config.Config) {
 		}
 	}
 	a.mu.Unlock()
+	for _, r := range update {
+		nc := want[r.cam.cfg.Name]
+		delete(want, nc.Name)
+		if err := r.cam.updateAnalytics(nc, aggregateConfig(cfg, nc)); err != nil {
+			a.log.Error("camera analytics not updated; restarting it", "camera", nc.Name, "err", err)
+			stop = append(stop, r)
+			want[nc.Name] = nc
+			a.mu.Lock()
+			delete(a.cams, nc.Name)
+			a.mu.Unlock()
+		}
+	}
 	for _, r := range stop {
 		r.stop()
-		a.log.Info("camera stopped", "camera", r.cam.cfg.Name)
+		a.log.Info("camera stopped", "camera", r.cam.config().Name)
 	}
 	for _, name := range removed {
 		a.metrics.Remove(name)

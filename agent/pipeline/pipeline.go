@@ -66,9 +66,13 @@ const (
 	DropAnalyzerBusy = "analyzer_busy"
 	// DropNoFrame: every pooled frame was in use (decoded, not handed out).
 	DropNoFrame = "no_frame"
+	// DropStale: the unit waited longer than Config.MaxDelay for the
+	// decoder; in full mode units are then dropped until the next
+	// random-access unit.
+	DropStale = "stale"
 )
 
-var dropReasons = [...]string{DropQueueFull, DropAnalyzerBusy, DropNoFrame}
+var dropReasons = [...]string{DropQueueFull, DropAnalyzerBusy, DropNoFrame, DropStale}
 
 // Config configures a Pipeline. The zero value is usable.
 type Config struct {
@@ -90,8 +94,13 @@ type Config struct {
 	// Queue is how many access units may wait for the decoder. It
 	// defaults to 32.
 	Queue int
-	// PressureSeconds is how many consecutive seconds with queue drops
-	// make auto mode step down to keyframes. It defaults to 3.
+	// MaxDelay bounds how long a unit may wait for the decoder (from
+	// AccessUnit.Received): older ones are dropped, so an overloaded
+	// machine loses frames instead of falling ever further behind.
+	// It defaults to 2 seconds.
+	MaxDelay time.Duration
+	// PressureSeconds is how many consecutive seconds with queue-full or
+	// stale drops make auto mode step down to keyframes. It defaults to 3.
 	PressureSeconds int
 	// MinHold is how long auto mode stays in keyframes after pressure
 	// before trying full decoding again (when the process leaves headroom);
@@ -129,6 +138,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Queue == 0 {
 		c.Queue = 32
+	}
+	if c.MaxDelay <= 0 {
+		c.MaxDelay = 2 * time.Second
 	}
 	if c.PressureSeconds == 0 {
 		c.PressureSeconds = 3

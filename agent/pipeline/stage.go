@@ -19,6 +19,24 @@ type stage struct {
 	lastRA time.Duration
 	haveRA bool
 	seen   decode.Stats // decoder counters already reported
+	stale  bool         // full mode after a stale drop: wait for random access
+}
+
+// dropStale drops units that waited longer than MaxDelay and, in full
+// mode, the units after them up to the next random-access unit (they
+// would reference a picture that was never decoded). It reports whether
+// au was dropped.
+func (s *stage) dropStale(au AccessUnit, now time.Time) bool {
+	late := !au.Received.IsZero() && now.Sub(au.Received) > s.p.cfg.MaxDelay
+	if !late && (au.RandomAccess || !s.stale) {
+		s.stale = false
+		return false
+	}
+	s.p.drop(DropStale)
+	if !s.dec.KeyframesOnly() {
+		s.stale = true
+	}
+	return true
 }
 
 func (p *Pipeline) newStage() (*stage, error) {
