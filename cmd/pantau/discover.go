@@ -18,8 +18,10 @@ import (
 // discoverList is a repeatable flag that also splits on commas.
 type discoverList []string
 
+// String joins the values (flag.Value).
 func (l *discoverList) String() string { return strings.Join(*l, ",") }
 
+// Set appends one or more comma-separated values (flag.Value).
 func (l *discoverList) Set(s string) error {
 	for _, v := range strings.Split(s, ",") {
 		if v = strings.TrimSpace(v); v != "" {
