@@ -91,6 +91,38 @@ func TestPushNeverBlocks(t *testing.T) {
 	}
 }
 
+// TestStale: units that waited longer than MaxDelay are dropped, and in
+// full mode so is the rest of their GOP.
+func TestStale(t *testing.T) {
+	checkMats(t)
+	aus, _ := loadClip(t, clipPath(t, "vtest_h264.mp4"))
+	rec := &recorder{}
+	p, err := New(Config{Decode: ModeFull, FPS: 1000, MaxDelay: time.Second}, []Analyzer{rec}, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, p)
+	old := time.Now().Add(-5 * time.Second)
+	for i, au := range aus[:75] {
+		received := time.Now()
+		if i >= 20 && i < 30 {
+			received = old // late: 20..24, then 25..29 stale though a new GOP starts at 25
+		}
+		for len(p.queue) > 8 {
+			time.Sleep(time.Millisecond)
+		}
+		p.Push(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Received: received})
+	}
+	waitIdle(t, p)
+	stop()
+	// 0..19 decoded; 20..49 dropped (25 is late too, so the whole GOP
+	// goes); 50..74 decoded.
+	st := p.Stats()
+	if st.Dropped[DropStale] != 30 || st.Decoded != 45 || st.DecodeErrors != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
 // TestSlowAnalyzer: a slow analyzer gets the latest frame; the others are
 // dropped as analyzer_busy, and the frame pool never runs dry.
 func TestSlowAnalyzer(t *testing.T) {

@@ -61,6 +61,9 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 		case <-ctx.Done():
 			return nil
 		case au := <-p.queue:
+			if s.dropStale(au, time.Now()) {
+				continue
+			}
 			f, err := s.handle(au)
 			if err != nil {
 				return err
@@ -70,7 +73,7 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 			}
 		case now := <-tick.C:
 			p.st.updateRates(now)
-			drops := p.st.dropped[0].Load() // DropQueueFull
+			drops := p.st.dropped[0].Load() + p.st.dropped[3].Load() // DropQueueFull, DropStale
 			headroom := p.cfg.Headroom()
 			if p.cfg.Decode == ModeAuto {
 				mode := s.ctl.tick(now, drops > lastDrops, headroom)
