@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -282,4 +283,29 @@ func expandTargets(list []string, port int) ([]*net.UDPAddr, error) {
 		}
 	}
 	return out, nil
+}
+
+// ScopeValues returns the values of the device's ONVIF scopes of one kind:
+// for kind "name" the scope onvif://www.onvif.org/name/Front_Door gives
+// "Front_Door". Kinds are compared case-insensitively ("MAC", "hardware",
+// "location", "Profile", ...); values are URL-unescaped. Cameras that
+// publish their MAC address here can be matched to credentials before any
+// authenticated call.
+func (d Discovered) ScopeValues(kind string) []string {
+	var out []string
+	for _, s := range d.Scopes {
+		rest, ok := strings.CutPrefix(s, "onvif://www.onvif.org/")
+		if !ok {
+			continue
+		}
+		k, v, ok := strings.Cut(rest, "/")
+		if !ok || !strings.EqualFold(k, kind) || v == "" {
+			continue
+		}
+		if u, err := url.PathUnescape(v); err == nil {
+			v = u
+		}
+		out = append(out, v)
+	}
+	return out
 }

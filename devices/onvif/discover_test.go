@@ -203,3 +203,19 @@ func TestProvisionLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestScopeValues(t *testing.T) {
+	d := onvif.Discovered{Scopes: []string{
+		"onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/name/Front%20Door",
+		"onvif://www.onvif.org/MAC/00:11:22:aa:bb:cc", "onvif://www.onvif.org/location/", "http://other/name/x",
+	}}
+	if got := d.ScopeValues("name"); len(got) != 1 || got[0] != "Front Door" {
+		t.Errorf("name = %q", got)
+	}
+	if got := d.ScopeValues("mac"); len(got) != 1 || got[0] != "00:11:22:aa:bb:cc" {
+		t.Errorf("mac = %q", got)
+	}
+	if got := d.ScopeValues("location"); got != nil {
+		t.Errorf("empty location = %q", got)
+	}
+}
