@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -87,6 +88,9 @@ func Run(ctx context.Context, rc RunConfig) (*Output, error) {
 	if rc.Clip == "" {
 		return nil, errors.New("eval: no clip")
 	}
+	if _, err := os.Stat(rc.Clip); err != nil {
+		return nil, fmt.Errorf("eval: clip: %w", err)
+	}
 	if rc.Interval <= 0 {
 		rc.Interval = DefaultInterval
 	}
@@ -127,7 +131,7 @@ func Run(ctx context.Context, rc RunConfig) (*Output, error) {
 		}
 	}
 	if err != nil {
-		return out, fmt.Errorf("eval: %s: %w", rc.Clip, err)
+		return out, fmt.Errorf("eval: %w", err)
 	}
 	out.Intervals = intervals(out.Counted, out.Duration, rc.Interval.Seconds())
 	return out, nil

@@ -38,6 +38,12 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errUsage
 	}
+	if *tol <= 0 {
+		return fmt.Errorf("--tolerance: must be positive, got %v", *tol)
+	}
+	if *from < 0 || (*to != 0 && *to <= *from) {
+		return fmt.Errorf("--from %g --to %g: want 0 ≤ from < to (to 0 means the end)", *from, *to)
+	}
 	var truth []eval.Truth
 	if *truthPath != "" {
 		var err error
