@@ -3,6 +3,8 @@ package onvif_test
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -190,5 +192,28 @@ func TestCameraNameCases(t *testing.T) {
 		if got := onvif.CameraName(&c.d); got != c.want {
 			t.Errorf("CameraName(%q, %q) = %q, want %q", c.d.Model, c.d.Serial, got, c.want)
 		}
+	}
+}
+
+// TestProbeIsSilent: nothing is written to stdout/stderr (use-go/onvif's
+// client prints debug lines; this package must not).
+func TestProbeIsSilent(t *testing.T) {
+	sim := startSim(t, onvifsim.Config{Captures: filepath.Join(captures, "SUNBA"), User: "a", Password: "b"})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = w, w
+	_, perr := onvif.Probe(probeCtx(t), sim.DeviceURL(), "a", "b")
+	_, aerr := onvif.Probe(probeCtx(t), sim.DeviceURL(), "a", "wrong")
+	os.Stdout, os.Stderr = oldOut, oldErr
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if perr != nil || !errors.Is(aerr, onvif.ErrAuth) {
+		t.Fatalf("probe: %v / %v", perr, aerr)
+	}
+	if len(out) > 0 {
+		t.Errorf("Probe printed %q", out)
 	}
 }
