@@ -6,18 +6,13 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+
+	"github.com/pantau/pantau/agent/config"
 )
 
-var (
-	// userinfoRE finds the userinfo of anything that looks like a URL.
-	userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s"']*@`)
-	// secretParamRE finds credentials passed as query parameters, as some
-	// cameras take them (rtsp://cam/live?user=admin&password=…).
-	secretParamRE = regexp.MustCompile(`(?i)([?&;](?:password|passwd|pass|pwd|user|username|token|auth|key)=)[^&;\s"']*`)
-	// secretFieldRE finds "Password:x", "password=x" and "\"password\":\"x\""
-	// in formatted structs, JSON and free text.
-	secretFieldRE = regexp.MustCompile(`(?i)\b((?:password|passwd|secret|token)"?\s*[:=]\s*"?)[^\s,;&}\]"']+`)
-)
+// secretFieldRE finds "Password:x", "password=x" and "\"password\":\"x\""
+// in formatted structs, JSON and free text.
+var secretFieldRE = regexp.MustCompile(`(?i)\b((?:password|passwd|secret|token)"?\s*[:=]\s*"?)[^\s,;&}\]"']+`)
 
 // Redacted replaces credentials.
 const Redacted = "xxxxx"
@@ -29,8 +24,7 @@ func RedactURL(s string) string {
 	if !strings.Contains(s, "://") && !strings.Contains(s, "=") {
 		return s
 	}
-	s = userinfoRE.ReplaceAllString(s, "${1}"+Redacted+"@")
-	return secretParamRE.ReplaceAllString(s, "${1}"+Redacted)
+	return config.RedactURL(s)
 }
 
 // Redact applies RedactURL and also replaces values written as
