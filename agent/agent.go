@@ -21,6 +21,7 @@ import (
 	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
 )
@@ -48,6 +49,7 @@ type Agent struct {
 	reg     *prometheus.Registry
 	metrics *telemetry.Metrics
 	mq      *mqtt.Client
+	sum     *logging.Summariser
 	started time.Time
 
 	mu   sync.Mutex
@@ -93,7 +95,7 @@ func New(opts Options) (*Agent, error) {
 	}
 	a := &Agent{
 		opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
-		started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
+		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
 	mq.SetStatus(a.agentStatus)
@@ -132,6 +134,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-time.After(50 * time.Millisecond):
 	}
 
+	sumCtx, sumCancel := context.WithCancel(context.Background())
+	defer sumCancel()
+	sumDone := make(chan error, 1)
+	go func() { sumDone <- a.sum.Run(sumCtx) }()
+
 	a.applyCameras(ctx, cfg)
 	a.log.Info("agent started", "site", cfg.Site, "agent", cfg.Agent, "cameras", len(cfg.Cameras),
 		"mqtt", config.RedactURL(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
@@ -162,6 +169,8 @@ loop:
 	discCancel()
 	<-discDone
 	a.stopAll()
+	sumCancel()
+	<-sumDone
 	mqCancel()
 	err := <-mqDone
 	httpCancel()
@@ -191,9 +200,13 @@ func (a *Agent) tick(now time.Time) {
 // startCamera starts one camera under ctx. a.mu must be held.
 func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.Camera, source string, dev deviceInfo) {
 	log := a.log.With("camera", cc.Name)
+	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
 		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
-		metrics: a.metrics.Camera(cc.Name), pub: a.mq, log: log, snaps: &snapshotter{},
+		pub: a.mq, log: log, snaps: &snapshotter{},
+		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
+		dropsCounter: drops,
+		pubFailed:    a.sum.Counter("could not publish %d messages in the last %s (see pantau_spool_dropped_total)", "camera", cc.Name),
 	}
 	c.agg = aggregate.New(aggregateConfig(cfg, cc), c.emit)
 	cctx, cancel := context.WithCancel(ctx)
@@ -210,6 +223,8 @@ func (r *running) stop() {
 	r.cancel()
 	<-r.done
 	r.cam.aggregator().Flush(time.Now())
+	r.cam.pubFailed.Remove()
+	r.cam.dropsCounter.Remove()
 }
 
 func (a *Agent) stopAll() {
@@ -235,8 +250,22 @@ func (c *camera) emit(m event.Message) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.pub.Publish(ctx, m); err != nil {
-		c.log.Warn("publishing", "topic", m.Subtopic, "err", err)
+		c.pubFailed.Inc()
+		c.log.Debug("publishing", "topic", m.Subtopic, "err", err)
 	}
+}
+
+// summarisedMetrics counts dropped frames for the log summary as well as
+// for Prometheus: a camera that drops frames says so once per interval,
+// not once per frame.
+type summarisedMetrics struct {
+	cameraMetrics
+	drops *logging.Counter
+}
+
+func (m summarisedMetrics) FrameDropped(reason string) {
+	m.cameraMetrics.FrameDropped(reason)
+	m.drops.Inc()
 }
 
 // agentStatus is the retained agent status body the publisher sends.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
@@ -49,6 +50,8 @@ type camera struct {
 	pub     publisher
 	log     *slog.Logger
 	snaps   *snapshotter
+	// pubFailed and dropsCounter feed the agent's log summary.
+	pubFailed, dropsCounter *logging.Counter
 
 	mu        sync.Mutex
 	agg       aggregator    // replaced by updateAnalytics
