@@ -73,7 +73,8 @@ func TestStandardScenario(t *testing.T) {
 	}
 	cam := cfg.Cameras[0]
 	if len(cam.Lines) != 1 || !samePoints(cam.Lines[0].Points, lines[0].Points) || len(cam.Zones) != 1 ||
-		!samePoints(cam.Zones[0].Points, zones[0].Points) || cam.Zones[0].LoiterAfter != zones[0].LoiterAfter {
+		!samePoints(cam.Zones[0].Points, zones[0].Points) || cam.Zones[0].LoiterAfter != zones[0].LoiterAfter ||
+		strings.Join(cam.Zones[0].Intrusion.Schedule, ";") != zones[0].Armed {
 		t.Fatalf("%s does not match scenario.Standard's lines and zones", scenarioConfig)
 	}
 

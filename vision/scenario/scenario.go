@@ -9,6 +9,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/pantau/pantau/vision"
 )
@@ -95,6 +96,18 @@ type Scenario struct {
 	Effects []Effect
 	// Seed makes textures and noise reproducible.
 	Seed uint64
+	// Start is the wall-clock time of the first frame, for intrusion
+	// schedules in the truth. It defaults to the Unix epoch (UTC), the
+	// time `pantau eval` gives a clip's first frame unless told --start.
+	Start time.Time
+}
+
+// start returns s.Start or its default.
+func (s Scenario) start() time.Time {
+	if s.Start.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return s.Start
 }
 
 // Frames is how many frames the clip has.

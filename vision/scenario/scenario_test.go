@@ -32,6 +32,7 @@ func TestStandardTruth(t *testing.T) {
 36.00,mid,in
 52.00,mid,in
 59.20,bench,enter
+59.20,bench,intrusion
 64.20,bench,loiter
 70.80,bench,exit
 85.00,tamper,covered

@@ -13,7 +13,7 @@ const personW, personH = 0.05, 0.18
 // Standard is the scenario the tests and docs/accuracy.md use, 480×360 at
 // 10 fps, 104 s. Times in seconds; "mid" is a vertical line at x = 0.5
 // drawn top to bottom (in = left → right), "bench" a zone at the top right
-// with loitering after 5 s:
+// with loitering after 5 s, armed for intrusion all the time:
 //
 //	 2–10  a walks left → right (in at 6.0)
 //	12–20  b walks right → left (out at 16.0)
@@ -22,7 +22,7 @@ const personW, personH = 0.05, 0.18
 //	42–56  g walks to the line, stands on it swaying for 6 s, goes on
 //	       (one in, at 52.0 when it leaves the line)
 //	58–72  h walks into bench, lingers 8 s shuffling about, leaves
-//	       (enter 59.2, loiter 64.2, exit 70.8)
+//	       (enter and intrusion 59.2, loiter 64.2, exit 70.8)
 //	76–80  the light dims to 75 % (and stays dim)
 //	82–87  the lens is covered
 //	94–100 the lens is defocused (Gaussian blur, sigma 4 px)
@@ -59,7 +59,7 @@ func Standard() (Scenario, []count.LineConfig, []count.ZoneConfig) {
 		},
 	}
 	lines := []count.LineConfig{{Name: "mid", Points: []vision.Point{{X: 0.5, Y: 0.15}, {X: 0.5, Y: 0.95}}}}
-	zones := []count.ZoneConfig{{Name: "bench", LoiterAfter: 5 * time.Second,
+	zones := []count.ZoneConfig{{Name: "bench", LoiterAfter: 5 * time.Second, Armed: "always",
 		Points: []vision.Point{{X: 0.7, Y: 0.22}, {X: 0.97, Y: 0.22}, {X: 0.97, Y: 0.42}, {X: 0.7, Y: 0.42}}}}
 	return s, lines, zones
 }

@@ -14,7 +14,7 @@ import (
 
 // TruthEvent is one event the analytics should report. Rule is a line or
 // zone name, or "tamper"; Direction is "in"/"out" for lines, "enter",
-// "exit" or "loiter" for zones, and the tamper kind ("covered",
+// "exit", "loiter" or "intrusion" for zones, and the tamper kind ("covered",
 // "defocus") for tamper.
 type TruthEvent struct {
 	Time            float64 // seconds from the clip start
@@ -31,8 +31,10 @@ const truthStep = 0.001
 //     through the segment (so standing on the line and then going on counts
 //     once, when it leaves the line);
 //   - zone enter and exit when the anchor goes into or out of the polygon,
-//     exit also when the object leaves the clip inside the zone, and
-//     loiter LoiterAfter after entering if it is still inside;
+//     exit also when the object leaves the clip inside the zone, loiter
+//     LoiterAfter after entering if it is still inside, and intrusion the
+//     first moment of a visit the zone's Armed schedule holds (read at
+//     s.Start plus the clip time);
 //   - a tamper event for each cover (covered) and blur (defocus) effect,
 //     at its start plus tamperHold, the hold time the tamper analyzer
 //     waits before raising.
@@ -50,7 +52,7 @@ func Truth(s Scenario, lines []count.LineConfig, zones []count.ZoneConfig, tampe
 			}
 		}
 		for _, z := range zones {
-			out = append(out, zoneVisits(o, z, t0, steps)...)
+			out = append(out, zoneVisits(o, z, t0, steps, s.start())...)
 		}
 	}
 	for _, e := range s.Effects {
@@ -107,9 +109,20 @@ func segmentCrossings(o Object, rule string, a, b vision.Point, t0 float64, step
 	return out
 }
 
-func zoneVisits(o Object, z count.ZoneConfig, t0 float64, steps int) []TruthEvent {
+func zoneVisits(o Object, z count.ZoneConfig, t0 float64, steps int, start time.Time) []TruthEvent {
 	var out []TruthEvent
-	inside, since, loitered := false, 0.0, false
+	inside, since, loitered, intruded := false, 0.0, false, false
+	armed, _ := count.ParseSchedule(z.Armed) // validated by count.NewZones in real use
+	isArmed := func(t float64) bool {
+		if armed.Empty() {
+			return false
+		}
+		at := start.Add(time.Duration(t * float64(time.Second)))
+		if z.Location != nil {
+			at = at.In(z.Location)
+		}
+		return armed.Armed(at)
+	}
 	r := func(t float64) float64 { return math.Round(t*100) / 100 }
 	for k := 0; k <= steps; k++ {
 		t := t0 + float64(k)*truthStep
@@ -117,11 +130,15 @@ func zoneVisits(o Object, z count.ZoneConfig, t0 float64, steps int) []TruthEven
 		in := inPolygon(z.Points, p)
 		switch {
 		case in && !inside:
-			inside, since, loitered = true, t, false
+			inside, since, loitered, intruded = true, t, false, false
 			out = append(out, TruthEvent{r(t), z.Name, "enter"})
 		case !in && inside:
 			inside = false
 			out = append(out, TruthEvent{r(t), z.Name, "exit"})
+		}
+		if inside && !intruded && isArmed(t) {
+			intruded = true
+			out = append(out, TruthEvent{r(t), z.Name, "intrusion"})
 		}
 		if inside && z.LoiterAfter > 0 && !loitered && t-since >= z.LoiterAfter.Seconds()-1e-9 {
 			loitered = true
