@@ -186,4 +186,3 @@ func tamperConfig(t config.TamperConfig) tamper.Config {
 	}
 	return c
 }
-

@@ -101,7 +101,7 @@ func (a *Agent) applyDiscovered(ctx context.Context, cfg *config.Config, res []o
 			}
 			continue
 		}
-		name := cameraName(r.Device, used)
+		name := onvif.UniqueCameraName(r.Device, used)
 		if configured[name] {
 			continue
 		}
@@ -213,16 +213,4 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return u.Hostname()
-}
-
-// cameraName names a discovered camera "<model>-<serial suffix>" in
-// [a-z0-9_-], unique among used (which it updates).
-func cameraName(d *onvif.Device, used map[string]bool) string {
-	name := onvif.CameraName(d)
-	base := name
-	for i := 2; used[name]; i++ {
-		name = fmt.Sprintf("%s-%d", base, i)
-	}
-	used[name] = true
-	return name
 }

@@ -207,8 +207,7 @@ func writeDiscoveredConfig(path string, res []onvif.Result, user, password strin
 			skipped = append(skipped, fmt.Sprintf("#   %s (%s %s): %v", d.Address, dash(d.Manufacturer), dash(d.Model), r.Err))
 			continue
 		}
-		name := discoverCameraName(d, used)
-		used[name] = true
+		name := onvif.UniqueCameraName(d, used)
 		cams = append(cams, discoveredCamera{Name: name, URL: onvif.StripCredentials(r.Profile.StreamURI),
 			ONVIF: d.Address, Username: user, Password: password})
 	}
@@ -238,14 +237,4 @@ func writeDiscoveredConfig(path string, res []onvif.Result, user, password strin
 		return 0, fmt.Errorf("--write-config: %w", err)
 	}
 	return len(cams), f.Close()
-}
-
-// discoverCameraName is onvif.CameraName made unique among used.
-func discoverCameraName(d *onvif.Device, used map[string]bool) string {
-	name := onvif.CameraName(d)
-	base := name
-	for i := 2; used[name]; i++ {
-		name = fmt.Sprintf("%s-%d", base, i)
-	}
-	return name
 }

@@ -1,6 +1,9 @@
 package onvif
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // CameraName proposes a camera name for a device: "<model>-<serial
 // suffix>" (last 6 characters of the serial, else of the UUID), lower case,
@@ -25,6 +28,18 @@ func CameraName(d *Device) string {
 		return model
 	}
 	return model + "-" + suffix
+}
+
+// UniqueCameraName is CameraName made unique among used ("-2", "-3", …
+// appended), and added to used.
+func UniqueCameraName(d *Device, used map[string]bool) string {
+	name := CameraName(d)
+	base := name
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	used[name] = true
+	return name
 }
 
 // cleanName lower-cases s and maps runs of other characters to one '-'.
