@@ -38,8 +38,9 @@ func render(t *testing.T, name string, vars map[string]string) string {
 // mosquitto → bridge (configs/mosquitto/bridge.conf.in, TLS with a client
 // certificate and a password) → central mosquitto (configs/mosquitto/
 // central.acl) → command centre. Each broker is restarted while events
-// flow; the command centre still gets every event once after dedupe, in
-// order, and its commands reach the agent through the bridge.
+// flow; the site broker sees every event in order, the command centre
+// every event once after dedupe, and its commands reach the agent through
+// the bridge.
 func TestBridge(t *testing.T) {
 	certs := testbroker.NewCerts(t)
 	acl, err := filepath.Abs(filepath.Join(mosquittoConfigs, "central.acl"))
@@ -61,6 +62,7 @@ func TestBridge(t *testing.T) {
 	})
 	site := testbroker.Start(t, testbroker.WithPersistence(), testbroker.WithConfig(bridge))
 
+	atSite := testbroker.Subscribe(t, site.URL(), "pantau/v1/#", testbroker.Persistent("site-observer"))
 	cc := testbroker.Subscribe(t, central.URL(), "pantau/v1/#",
 		testbroker.WithSubAuth("command-centre", "cc-pw"), testbroker.Persistent("command-centre"))
 	// The bridge is up once the agent's online status crossed it.
@@ -82,9 +84,16 @@ func TestBridge(t *testing.T) {
 		t.Fatalf("Publish failed %d times, first: %v", len(p.errs), p.errs[0])
 	}
 
+	siteMsgs := atSite.Wait(t, 60*time.Second, "every event at the site broker", eventsDone(p.total()))
+	checkDelivery(t, siteMsgs, map[string]uint64{"cam1": 1, "cam2": 1}, map[string]int{"cam1": p.n["cam1"], "cam2": p.n["cam2"]})
 	msgs := cc.Wait(t, 60*time.Second, "every event at the central broker", eventsDone(p.total()))
-	dups := checkDelivery(t, msgs, map[string]uint64{"cam1": 1, "cam2": 1}, map[string]int{"cam1": p.n["cam1"], "cam2": p.n["cam2"]})
-	t.Logf("%d events across the bridge, %d duplicates", p.total(), dups)
+	// At the site broker the agent's order holds strictly (checked above).
+	// Across the bridge, mosquitto 2.0 has once in about thirty runs
+	// delivered a batch it resent after a broker restart behind newer
+	// messages; completeness is what the bridge must give, and subscribers
+	// order by seq (docs/fleet.md).
+	dups, reordered := checkComplete(t, msgs, map[string]uint64{"cam1": 1, "cam2": 1}, map[string]int{"cam1": p.n["cam1"], "cam2": p.n["cam2"]})
+	t.Logf("%d events across the bridge, %d duplicates, %d arrived after a later seq", p.total(), dups, reordered)
 
 	// A command from the command centre reaches the agent and is answered
 	// once; the ACL keeps a command centre command within this site.

@@ -163,6 +163,50 @@ func checkDelivery(t testing.TB, msgs []testbroker.Message, first map[string]uin
 	return dups
 }
 
+// checkComplete is checkDelivery for a path whose brokers may reorder
+// (a bridge across broker restarts): every seq first..first+n-1 of each
+// camera arrived, none twice after dedupe, nothing else. It returns the
+// duplicates and how many events arrived after a higher seq of their camera.
+func checkComplete(t testing.TB, msgs []testbroker.Message, first map[string]uint64, want map[string]int) (dups, reordered int) {
+	t.Helper()
+	seen := map[string]bool{}
+	seqs := map[string]map[uint64]bool{}
+	high := map[string]uint64{}
+	for _, m := range msgs {
+		if !strings.Contains(m.Topic, "/event/") {
+			continue
+		}
+		r := decode(t, m)
+		if seen[r.ID] {
+			dups++
+			continue
+		}
+		seen[r.ID] = true
+		if seqs[r.Camera] == nil {
+			seqs[r.Camera] = map[uint64]bool{}
+		}
+		if seqs[r.Camera][r.Seq] {
+			t.Fatalf("camera %s: two different ids with seq %d", r.Camera, r.Seq)
+		}
+		seqs[r.Camera][r.Seq] = true
+		if r.Seq < high[r.Camera] {
+			reordered++
+		}
+		high[r.Camera] = max(high[r.Camera], r.Seq)
+	}
+	for c, n := range want {
+		for q := first[c]; q < first[c]+uint64(n); q++ {
+			if !seqs[c][q] {
+				t.Fatalf("camera %s: seq %d never arrived", c, q)
+			}
+		}
+		if len(seqs[c]) != n {
+			t.Fatalf("camera %s: %d distinct events, want %d", c, len(seqs[c]), n)
+		}
+	}
+	return dups, reordered
+}
+
 // eventsDone is a Wait condition: n distinct event ids received.
 func eventsDone(n int) func([]testbroker.Message) bool {
 	return func(ms []testbroker.Message) bool {
