@@ -165,6 +165,7 @@ func TestVideoLoss(t *testing.T) {
 	}
 	f := frame.New(nil, nil)
 	defer f.Close()
+	f.Gray.Close()
 	f.Gray = gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 0, 0, 0), 48, 64, gocv.MatTypeCV8U)
 	var r vision.Result
 	feed := func(s float64) {
@@ -206,5 +207,40 @@ func TestVideoLoss(t *testing.T) {
 	defer bad.Close()
 	if err := d.Analyze(bad, &r); err == nil || !strings.Contains(err.Error(), "CV_8UC1") {
 		t.Errorf("empty frame: %v", err)
+	}
+}
+
+// TestTickConcurrent calls Tick from a timer goroutine while frames are
+// analysed, as the agent does; run with -race.
+func TestTickConcurrent(t *testing.T) {
+	before := matCount()
+	d, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			d.Tick(t0.Add(time.Duration(i) * 50 * time.Millisecond))
+		}
+	}()
+	f := frame.New(nil, nil)
+	f.Gray.Close()
+	f.Gray = gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 0, 0, 0), 48, 64, gocv.MatTypeCV8U)
+	var r vision.Result
+	for i := 0; i < 100; i++ {
+		f.Time = t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		r.Reset(f.Time)
+		if err := d.Analyze(f, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	f.Close()
+	d.Close()
+	if n := matCount() - before; n != 0 {
+		t.Errorf("%d Mats leaked", n)
 	}
 }
