@@ -162,7 +162,7 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 	opt.OnDrop = c.onDrop
 	c.spool, err = spool.Open(cfg.Spool.Dir, opt)
 	if err != nil {
-		return nil, fmt.Errorf("mqtt: spool.%w", err)
+		return nil, fmt.Errorf("mqtt: %w", err)
 	}
 	return c, nil
 }

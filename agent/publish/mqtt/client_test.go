@@ -156,7 +156,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{Config{URL: "http://u:hunter2@host", Site: "s", Agent: "a"}, []string{"scheme \"http\""}},
 		{Config{URL: "tcp://h:1", Site: "s", Agent: "a", TLS: TLSConfig{CertFile: "x"}}, []string{"cert_file and key_file"}},
 		{Config{URL: "ssl://h:1", Site: "s", Agent: "a", TLS: TLSConfig{CAFile: "/nonexistent/ca.pem"}}, []string{"tls.ca_file"}},
-		{Config{URL: "tcp://h:1", Site: "s", Agent: "a", Spool: SpoolConfig{Dir: t.TempDir(), Fsync: "sometimes"}}, []string{"spool.", "fsync"}},
+		{Config{URL: "tcp://h:1", Site: "s", Agent: "a", Spool: SpoolConfig{Dir: t.TempDir(), Fsync: "sometimes"}}, []string{"spool.fsync", "sometimes"}},
+		{Config{URL: "tcp://h:1", Site: "s", Agent: "a", Spool: SpoolConfig{Dir: t.TempDir(), Policy: "drop_all"}}, []string{"spool.policy"}},
 	} {
 		_, err := New(tc.cfg, nil, nil)
 		if err == nil {
@@ -212,5 +213,18 @@ func TestRetainedResentAfterBrokerRestartAndStatusProvider(t *testing.T) {
 	}
 	if err := event.Validate(off.Topic, off.Payload); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSpoolDirInUse(t *testing.T) {
+	dir := t.TempDir()
+	c, err := New(testConfig("tcp://127.0.0.1:1", dir), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = New(testConfig("tcp://127.0.0.1:1", dir), nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second client on the same spool: %v", err)
 	}
 }

@@ -127,6 +127,19 @@ func (c *Config) defaults() error {
 	if err := event.CheckName(c.Agent, false); err != nil {
 		errs = append(errs, fmt.Errorf("agent: %w", err))
 	}
+	switch spool.Fsync(c.Spool.Fsync) {
+	case "", spool.FsyncAlways, spool.FsyncInterval, spool.FsyncNever:
+	default:
+		errs = append(errs, fmt.Errorf("spool.fsync: %q is not one of always, interval, never", c.Spool.Fsync))
+	}
+	switch spool.Policy(c.Spool.Policy) {
+	case "", spool.PolicyDropOldestCounts, spool.PolicyDropNewest:
+	default:
+		errs = append(errs, fmt.Errorf("spool.policy: %q is not one of drop_oldest_counts, drop_newest", c.Spool.Policy))
+	}
+	if c.Spool.MaxBytes < 0 {
+		errs = append(errs, fmt.Errorf("spool.max_bytes: must be positive, got %d", c.Spool.MaxBytes))
+	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("tls: cert_file and key_file go together"))
 	}
