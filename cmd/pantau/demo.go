@@ -5,40 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/configs"
 )
-
-// demoConfig is the agent config of `pantau demo`: one camera (the
-// simulator playing vtest, people walking in a plaza) with a counting line
-// down the middle and a zone over the lower half. {{…}} are filled in at
-// start.
-const demoConfig = `
-site: demo
-agent: demo-box
-log: {level: warn}
-mqtt: {url: "{{mqtt}}"}
-http: {listen: "{{http}}"}
-spool: {dir: "{{spool}}"}
-counts: {interval: 10s}
-cameras:
-  - name: cam1
-    url: "{{rtsp}}"
-    fps: 5
-    lines:
-      - name: mid
-        points: [[0.5, 0.1], [0.5, 0.95]]
-    zones:
-      - name: plaza
-        points: [[0.1, 0.4], [0.9, 0.4], [0.9, 0.9], [0.1, 0.9]]
-        loiter_after: 20s
-    tamper: {enabled: true}
-`
 
 // cmdDemo runs the whole chain on one machine with nothing installed but
 // Pantau's own dependencies: a simulated camera, an embedded MQTT broker,
@@ -89,13 +62,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer os.RemoveAll(spool)
-	cfg, err := config.Parse([]byte(strings.NewReplacer(
-		"{{mqtt}}", broker.URL(), "{{http}}", *httpAddr,
-		"{{spool}}", filepath.ToSlash(spool), "{{rtsp}}", cam.URL(),
-	).Replace(demoConfig)))
+	cfg, err := config.Parse(configs.Demo)
 	if err != nil {
-		return fmt.Errorf("demo config: %w", err)
+		return fmt.Errorf("built-in demo config: %w", err)
 	}
+	// The demo's own camera, broker, listener and spool replace the
+	// addresses configs/demo.yaml names for a hand-run set-up.
+	cfg.MQTT.URL, cfg.HTTP.Listen, cfg.Spool.Dir = broker.URL(), *httpAddr, spool
+	cfg.Cameras[0].URL = cam.URL()
 	fmt.Fprintf(stdout, "pantau demo: camera %s → agent → MQTT %s (topics pantau/v1/#)\n", cam.URL(), broker.URL())
 	fmt.Fprintf(stdout, "metrics at http://%s/metrics, health at /readyz; Ctrl-C stops\n\n", *httpAddr)
 	err = runAgent(ctx, cfg, "", *logLevel, "text", stderr)
