@@ -1,0 +1,19 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestMain fails the package when Mats leaked: with -tags matprofile (as
+// make test runs) every gocv Mat the commands made (demo, eval, bench)
+// must be closed once they returned.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := liveMats(); code == 0 && n > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: %d gocv Mats leaked by the command tests\n", n)
+		code = 1
+	}
+	os.Exit(code)
+}
