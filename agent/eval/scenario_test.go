@@ -23,6 +23,7 @@ const (
 // the camera in cfgPath, the way `pantau eval` does.
 func runCamera(t *testing.T, cfgPath, camName, clip, annotate string) *Output {
 	t.Helper()
+	before := matCount()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +41,12 @@ func runCamera(t *testing.T, cfgPath, camName, clip, annotate string) *Output {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer agent.CloseAnalyzers(as)
+	defer func() {
+		agent.CloseAnalyzers(as)
+		if n := matCount() - before; n != 0 {
+			t.Errorf("%d Mats leaked by the analysis chain", n)
+		}
+	}()
 	rc := RunConfig{Clip: clip, Annotate: annotate, Pipeline: CameraPipeline(*cam), Overlay: CameraOverlay(*cam)}
 	for _, a := range as {
 		rc.Analyzers = append(rc.Analyzers, a)
