@@ -50,23 +50,32 @@ func (a *Agent) discoverRound(ctx context.Context, timeout time.Duration) ([]onv
 }
 
 // credentialsFor lists the logins to try on a device, most specific first:
-// entries matching its address, then entries for serials and MACs (not
-// known before the device is asked), then the default.
+// entries matching its address, or a MAC or serial it announces in its
+// WS-Discovery scopes; then the other MAC and serial entries (a device
+// tells its serial only once logged in); then the default. Trying several
+// passwords can lock an account on some cameras, which is why the
+// specific ones come first.
 func credentialsFor(d config.DiscoveryConfig, dv onvif.Discovered) []onvif.Credentials {
-	host := dv.From
+	known := map[string]bool{strings.ToLower(dv.From): true}
 	if len(dv.XAddrs) > 0 {
-		host = hostOf(dv.XAddrs[0])
+		known[strings.ToLower(hostOf(dv.XAddrs[0]))] = true
 	}
-	var byAddr, other []onvif.Credentials
+	for _, kind := range []string{"MAC", "serial", "hardware", "name"} {
+		for _, v := range dv.ScopeValues(kind) {
+			known[strings.ToLower(v)] = true
+		}
+	}
+	var specific, other []onvif.Credentials
 	for _, c := range d.Credentials {
 		cr := onvif.Credentials{User: c.Username, Password: c.Password}
-		if strings.EqualFold(c.Match, host) || c.Match == dv.From {
-			byAddr = append(byAddr, cr)
-		} else if net.ParseIP(c.Match) == nil {
+		switch {
+		case known[strings.ToLower(c.Match)]:
+			specific = append(specific, cr)
+		case net.ParseIP(c.Match) == nil:
 			other = append(other, cr)
 		}
 	}
-	out := append(byAddr, other...)
+	out := append(specific, other...)
 	if d.DefaultCredentials.Username != "" {
 		out = append(out, onvif.Credentials{User: d.DefaultCredentials.Username, Password: d.DefaultCredentials.Password})
 	}
