@@ -32,6 +32,7 @@ type Broker struct {
 
 	port    int
 	tlsPort int
+	wsPort  int
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -64,6 +65,9 @@ func Start(t testing.TB, opts ...Option) *Broker {
 		b.port = freePort(t)
 		if b.opts.tls != nil {
 			b.tlsPort = freePort(t)
+		}
+		if b.opts.websockets {
+			b.wsPort = freePort(t)
 		}
 		if lastErr = b.start(); lastErr == nil {
 			return b
@@ -111,6 +115,15 @@ func (b *Broker) TLSURL() string {
 		return ""
 	}
 	return "ssl://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(b.tlsPort))
+}
+
+// WSURL is the websockets listener, "ws://127.0.0.1:PORT"; empty without
+// WithWebsockets.
+func (b *Broker) WSURL() string {
+	if b.wsPort == 0 {
+		return ""
+	}
+	return "ws://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(b.wsPort))
 }
 
 // Dir is the broker's private temporary directory (config, persistence).
@@ -173,7 +186,7 @@ func (b *Broker) start() error {
 			return fmt.Errorf("mosquitto exited at start; its log:\n%s", b.log.String())
 		default:
 		}
-		if ready(b.port) && (b.tlsPort == 0 || ready(b.tlsPort)) {
+		if ready(b.port) && (b.tlsPort == 0 || ready(b.tlsPort)) && (b.wsPort == 0 || ready(b.wsPort)) {
 			b.cmd, b.done = cmd, done
 			return nil
 		}

@@ -18,6 +18,7 @@ type options struct {
 	tls         *TLS
 	bridges     []Bridge
 	extra       []string
+	websockets  bool
 }
 
 // TLS configures a second listener that speaks TLS (see Broker.TLSURL).
@@ -55,6 +56,10 @@ func WithPasswords(users map[string]string) Option {
 
 // WithTLS adds a TLS listener on its own port.
 func WithTLS(t TLS) Option { return func(o *options) { o.tls = &t } }
+
+// WithWebsockets adds a plain MQTT-over-websockets listener on its own
+// port (see Broker.WSURL).
+func WithWebsockets() Option { return func(o *options) { o.websockets = true } }
 
 // WithBridge adds a bridge connection to another broker.
 func WithBridge(br Bridge) Option { return func(o *options) { o.bridges = append(o.bridges, br) } }
@@ -100,6 +105,10 @@ func (b *Broker) config() string {
 		w("certfile %s", t.CertFile)
 		w("keyfile %s", t.KeyFile)
 		w("require_certificate %t", t.RequireClientCert)
+	}
+	if b.opts.websockets {
+		w("listener %d 127.0.0.1", b.wsPort)
+		w("protocol websockets")
 	}
 	for _, br := range b.opts.bridges {
 		name := br.Name

@@ -22,19 +22,31 @@ func waitErr(t *testing.T, c *Client) error {
 	return c.LastError()
 }
 
-func TestTLSWithClientCertificate(t *testing.T) {
+func TestTLSAndWebsocketURLs(t *testing.T) {
 	certs := testbroker.NewCerts(t)
-	b := testbroker.Start(t, certs.BrokerTLS(true))
-	sub := testbroker.Subscribe(t, b.URL(), prefix+"#")
-	cfg := testConfig(b.TLSURL(), t.TempDir())
-	cfg.TLS = TLSConfig{CAFile: certs.CAFile, CertFile: certs.ClientCert, KeyFile: certs.ClientKey}
-	c, _, _ := runClient(t, cfg, nil)
-	waitConnected(t, c)
-	if err := c.Publish(context.Background(), motion("cam1", 1)); err != nil {
-		t.Fatal(err)
+	b := testbroker.Start(t, certs.BrokerTLS(true), testbroker.WithWebsockets())
+	tlsFiles := TLSConfig{CAFile: certs.CAFile, CertFile: certs.ClientCert, KeyFile: certs.ClientKey}
+	for _, tc := range []struct {
+		name, url string
+		tls       TLSConfig
+	}{
+		{"ssl", b.TLSURL(), tlsFiles},
+		{"mqtts", strings.Replace(b.TLSURL(), "ssl://", "mqtts://", 1), tlsFiles},
+		{"ws", b.WSURL(), TLSConfig{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sub := testbroker.Subscribe(t, b.URL(), prefix+"#")
+			cfg := testConfig(tc.url, t.TempDir())
+			cfg.TLS = tc.tls
+			c, _, _ := runClient(t, cfg, nil)
+			waitConnected(t, c)
+			if err := c.Publish(context.Background(), motion("cam1", 1)); err != nil {
+				t.Fatal(err)
+			}
+			msgs := sub.Wait(t, 10*time.Second, "the event over "+tc.name, eventsDone(1))
+			checkDelivery(t, msgs, map[string]uint64{"cam1": 1}, map[string]int{"cam1": 1})
+		})
 	}
-	msgs := sub.Wait(t, 10*time.Second, "the event over TLS", eventsDone(1))
-	checkDelivery(t, msgs, map[string]uint64{"cam1": 1}, map[string]int{"cam1": 1})
 }
 
 func TestTLSRefusals(t *testing.T) {
