@@ -40,15 +40,15 @@ type RunConfig struct {
 
 // Record is one event as `pantau eval` lists it.
 type Record struct {
-	Time      float64       `json:"time_s"`
-	Type      string        `json:"type"`
-	Rule      string        `json:"rule,omitempty"`
-	Class     string        `json:"class,omitempty"`
-	Track     int           `json:"track,omitempty"`
-	Direction string        `json:"direction,omitempty"`
-	State     string        `json:"state,omitempty"`
-	Kind      string        `json:"kind,omitempty"`
-	Dwell     time.Duration `json:"dwell_ns,omitempty"`
+	Time      float64 `json:"time_s"`
+	Type      string  `json:"type"`
+	Rule      string  `json:"rule,omitempty"`
+	Class     string  `json:"class,omitempty"`
+	Track     int     `json:"track,omitempty"`
+	Direction string  `json:"direction,omitempty"`
+	State     string  `json:"state,omitempty"`
+	Kind      string  `json:"kind,omitempty"`
+	Dwell     float64 `json:"dwell_s,omitempty"` // zone_exit, loiter, intrusion
 }
 
 // IntervalCount is how many events of one rule and direction (and class)
@@ -118,7 +118,7 @@ func Run(ctx context.Context, rc RunConfig) (*Output, error) {
 		out.Duration = r.Time.Sub(start).Seconds()
 		for _, e := range r.Events {
 			out.Records = append(out.Records, Record{Time: e.Time.Sub(start).Seconds(), Type: e.Type, Rule: e.Rule,
-				Class: e.Class, Track: e.Track, Direction: e.Direction, State: e.State, Kind: e.Kind, Dwell: e.Dwell})
+				Class: e.Class, Track: e.Track, Direction: e.Direction, State: e.State, Kind: e.Kind, Dwell: e.Dwell.Seconds()})
 			if c, ok := FromEvent(e, start); ok {
 				out.Counted = append(out.Counted, c)
 			}

@@ -23,7 +23,7 @@ func WriteText(w io.Writer, out *Output, rep *Report, tol time.Duration) {
 			}
 		}
 		if r.Dwell > 0 {
-			extra = append(extra, "dwell="+r.Dwell.Round(100*time.Millisecond).String())
+			extra = append(extra, fmt.Sprintf("dwell=%.1fs", r.Dwell))
 		}
 		fmt.Fprintf(w, "%8.2f %-10s %-8s %-7s %3d %s\n", r.Time, r.Type, dash(r.Rule), dash(r.Class), r.Track, strings.Join(extra, " "))
 	}
