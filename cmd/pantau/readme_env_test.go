@@ -55,6 +55,9 @@ func newReadmeRun(t *testing.T) *readmeRun {
 	if bin == "" {
 		t.Fatalf("%s not set: the test outside the namespace builds the binary", readmeBinEnv)
 	}
+	if _, err := exec.LookPath("mosquitto_sub"); err != nil {
+		t.Fatal("mosquitto_sub (the README's command-centre view) not found: run scripts/setup.sh (apt-get install mosquitto-clients)")
+	}
 	r := &readmeRun{t: t, work: t.TempDir()}
 	r.root = filepath.Join(r.work, "root")
 	configs, err := filepath.Abs("../../configs")
