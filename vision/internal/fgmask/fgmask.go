@@ -27,6 +27,13 @@ type Config struct {
 	// MinBlob is the smallest connected component kept, as a fraction of the
 	// frame area. It defaults to 0.0002 (about 60 pixels at 640×480).
 	MinBlob float64
+	// GlobalChange is the foreground fraction of the frame above which the
+	// whole picture changed (lighting switched, lens covered or defocused,
+	// camera moved) rather than objects moved: the frame gives no blobs and
+	// the background model starts again from it, so it does not take
+	// History frames to forget the old view. Tamper detection reports such
+	// changes. It defaults to 0.5.
+	GlobalChange float64
 }
 
 // Blob is one connected foreground region of a frame.
@@ -57,6 +64,8 @@ type Subtractor struct {
 	cents  gocv.Mat
 	blobs  []Blob
 	frames int
+	// globals counts frames taken as a global change.
+	globals int
 }
 
 // New checks cfg and returns a Subtractor.
@@ -81,6 +90,12 @@ func New(cfg Config) (*Subtractor, error) {
 	}
 	if cfg.MinBlob == 0 {
 		cfg.MinBlob = 0.0002
+	}
+	if cfg.GlobalChange < 0 || cfg.GlobalChange > 1 {
+		return nil, fmt.Errorf("global_change: must be in [0, 1], got %g", cfg.GlobalChange)
+	}
+	if cfg.GlobalChange == 0 {
+		cfg.GlobalChange = 0.5
 	}
 	return &Subtractor{
 		cfg: cfg, raw: gocv.NewMat(), tmp: gocv.NewMat(), fg: gocv.NewMat(),
@@ -122,8 +137,16 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	}
 	gocv.MorphologyEx(s.raw, &s.tmp, gocv.MorphOpen, s.openK)
 	gocv.MorphologyEx(s.tmp, &s.fg, gocv.MorphClose, s.closeK)
-	n := gocv.ConnectedComponentsWithStats(s.fg, &s.labels, &s.stats, &s.cents)
 	s.blobs = s.blobs[:0]
+	if s.frames > 1 && float64(gocv.CountNonZero(s.fg)) > s.cfg.GlobalChange*float64(sz.X*sz.Y) {
+		s.globals++
+		s.restartModel()
+		s.mog.Apply(gray, &s.raw) // the new view is the background now
+		s.frames = 1
+		s.fg.SetTo(gocv.NewScalar(0, 0, 0, 0))
+		return nil
+	}
+	n := gocv.ConnectedComponentsWithStats(s.fg, &s.labels, &s.stats, &s.cents)
 	if n <= 1 {
 		return nil
 	}
@@ -150,15 +173,20 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	return nil
 }
 
-// resize restarts the model and rebuilds size-dependent Mats.
-func (s *Subtractor) resize(sz image.Point) {
+// restartModel forgets the background: the next frame becomes it.
+func (s *Subtractor) restartModel() {
 	if s.hasMog {
 		s.mog.Close()
 	}
 	s.mog = gocv.NewBackgroundSubtractorMOG2WithParams(s.cfg.History, s.cfg.VarThreshold, false)
 	s.hasMog = true
-	s.size = sz
 	s.frames = 0
+}
+
+// resize restarts the model and rebuilds size-dependent Mats.
+func (s *Subtractor) resize(sz image.Point) {
+	s.restartModel()
+	s.size = sz
 	s.openK.Close()
 	s.closeK.Close()
 	s.openK = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
@@ -191,8 +219,12 @@ func (s *Subtractor) Mask() gocv.Mat { return s.fg }
 // The slice is reused by the next Apply.
 func (s *Subtractor) Blobs() []Blob { return s.blobs }
 
+// GlobalChanges is how many frames were taken as a change of the whole
+// picture (see Config.GlobalChange).
+func (s *Subtractor) GlobalChanges() int { return s.globals }
+
 // Frames is how many frames the current model has seen (since the last
-// size change).
+// size change or global change).
 func (s *Subtractor) Frames() int { return s.frames }
 
 // Size is the size in pixels of the last frame.

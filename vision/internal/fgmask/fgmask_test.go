@@ -1,0 +1,73 @@
+package fgmask
+
+import (
+	"image"
+	"image/color"
+	"math/rand/v2"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/pantau/pantau/vision/internal/testclip"
+)
+
+// scene draws a textured 320×240 gray frame, brightness shifted by light,
+// with a dark 40×80 "person" at x when x >= 0.
+func scene(dst *gocv.Mat, seed uint64, light uint8, x int) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	buf := make([]byte, 320*240)
+	for i := range buf {
+		buf[i] = byte(60+r.IntN(40)) + light
+	}
+	m, _ := gocv.NewMatFromBytes(240, 320, gocv.MatTypeCV8UC1, buf)
+	defer m.Close()
+	m.CopyTo(dst)
+	if x >= 0 {
+		gocv.Rectangle(dst, image.Rect(x, 100, x+40, 180), color.RGBA{10, 10, 10, 0}, -1)
+	}
+}
+
+// TestGlobalChangeRestartsTheModel: when most of the picture changes at
+// once (lights on, lens covered, defocus), the frame gives no blobs and the
+// model starts again from the new view, so objects are found again within
+// a few frames instead of after History frames of false foreground.
+func TestGlobalChangeRestartsTheModel(t *testing.T) {
+	testclip.CheckMats(t)
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	img := gocv.NewMat()
+	defer img.Close()
+	apply := func(light uint8, x int) int {
+		scene(&img, 1, light, x)
+		if err := s.Apply(img); err != nil {
+			t.Fatal(err)
+		}
+		return len(s.Blobs())
+	}
+	for i := 0; i < 20; i++ {
+		apply(0, -1)
+	}
+	if n := apply(0, 100); n != 1 {
+		t.Fatalf("person on the learnt scene: %d blobs, want 1", n)
+	}
+	if n := apply(80, 110); n != 0 || s.GlobalChanges() != 1 {
+		t.Fatalf("lights on: %d blobs and %d global changes, want 0 and 1", n, s.GlobalChanges())
+	}
+	found := -1
+	for i := 0; i < 5 && found < 0; i++ {
+		// The model learnt the person where it stood: where it left shows
+		// too, so one or two blobs.
+		if apply(80, 120+10*i) >= 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		t.Fatal("the person was not found again within 5 frames of the lighting change")
+	}
+	if s.GlobalChanges() != 1 {
+		t.Errorf("%d global changes, want 1", s.GlobalChanges())
+	}
+}
