@@ -209,10 +209,13 @@ func (c *Client) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); c.housekeeping(ctx) }()
 	defer wg.Wait()
 
-	backoff := c.cfg.ReconnectMin
-	failures, flaps := 0, 0
-	var lastLog time.Time
-	var lastMsg string
+	var (
+		backoff  = c.cfg.ReconnectMin
+		failures int // failed attempts since the last connection
+		flaps    int // connections in a row lost within stableAfter
+		lastWarn time.Time
+		lastHint time.Time
+	)
 	for ctx.Err() == nil {
 		s, err := c.connect(ctx)
 		if err != nil {
@@ -222,11 +225,11 @@ func (c *Client) Run(ctx context.Context) error {
 			failures++
 			c.setErr(err)
 			c.m.Connected(false)
-			// One line per kind of failure, then one a minute.
-			if err.Error() != lastMsg || time.Since(lastLog) >= time.Minute {
+			// The first failure of an outage, then one line a minute.
+			if (failures == 1 && flaps == 0) || time.Since(lastWarn) >= time.Minute {
 				c.log.Warn("mqtt: cannot connect; messages are spooled until the broker is back",
 					"url", Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
-				lastLog, lastMsg = time.Now(), err.Error()
+				lastWarn = time.Now()
 			}
 			if !sleep(ctx, jitter(backoff)) {
 				break
@@ -237,7 +240,7 @@ func (c *Client) Run(ctx context.Context) error {
 		if flaps == 0 {
 			c.log.Info("mqtt: connected", "url", Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
 		}
-		failures, lastMsg = 0, ""
+		failures = 0
 		c.m.Connected(true)
 		up := time.Now()
 		c.serve(ctx, s)
@@ -260,10 +263,11 @@ func (c *Client) Run(ctx context.Context) error {
 		switch {
 		case flaps <= 1:
 			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
-		case time.Since(lastLog) >= time.Minute:
+			lastWarn = time.Now()
+		case time.Since(lastHint) >= time.Minute:
 			c.log.Warn("mqtt: connection keeps dropping right after connecting; is another client using the same client id?",
 				"client_id", c.cfg.ClientID, "drops", flaps, "err", s.err)
-			lastLog = time.Now()
+			lastHint = time.Now()
 		}
 		if !sleep(ctx, jitter(pause)) {
 			break
