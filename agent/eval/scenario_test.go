@@ -124,13 +124,14 @@ func TestStandardScenario(t *testing.T) {
 			t.Errorf("%s %s: missed %+v", rs.Rule, rs.Direction, rs.Misses)
 		}
 		for _, fa := range rs.FalseAlarms {
-			// Tolerance: after the lens is uncovered (87 s) and while it is
-			// defocused (94–100 s) the MOG2 background model of
-			// vision/motion sees whole-picture change, and blobs on the
-			// textured van and kerb at the top right make short tracks in
-			// the bench zone. Lines and tamper must have no false alarm
-			// anywhere; zones none before 87 s.
-			if rs.Rule == "bench" && fa.Time >= 87 {
+			// Tolerance: while the lens goes out of focus (94–100 s) the
+			// blur grows gradually, so no single frame is a whole-picture
+			// change (fgmask restarts its model on those, which keeps the
+			// uncovering at 87 s clean); edges of the textured van and
+			// kerb then make one short track in the bench zone. Lines and
+			// tamper must have no false alarm anywhere; zones none outside
+			// the defocus.
+			if rs.Rule == "bench" && fa.Time >= 94 && fa.Time <= 100 {
 				continue
 			}
 			t.Errorf("%s %s: false alarm at %.1f s (track %d)", rs.Rule, rs.Direction, fa.Time, fa.Track)
