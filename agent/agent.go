@@ -271,13 +271,23 @@ func (m summarisedMetrics) FrameDropped(reason string) {
 // agentStatus is the retained agent status body the publisher sends.
 func (a *Agent) agentStatus() event.Payload {
 	a.mu.Lock()
-	n, online := len(a.cams), 0
+	cfg := a.cfg
+	// Configured cameras count from the start, before their goroutines
+	// run (the first status goes out as soon as the broker answers).
+	n, online := 0, 0
+	for _, c := range cfg.Cameras {
+		if c.IsEnabled() {
+			n++
+		}
+	}
 	for _, r := range a.cams {
+		if r.cam.source == event.SourceDiscovery {
+			n++
+		}
 		if r.cam.Online() {
 			online++
 		}
 	}
-	cfg := a.cfg
 	a.mu.Unlock()
 	spool := a.mq.SpoolStatus()
 	now := time.Now()
