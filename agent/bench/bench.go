@@ -47,6 +47,9 @@ type Config struct {
 	ServerCommand []string
 	// NoFloor and NoNaive skip the two reference measurements.
 	NoFloor, NoNaive bool
+	// RealtimeFloor also measures the floor with ffmpeg -re (paced like a
+	// camera) for up to Duration of the clip; it takes that long.
+	RealtimeFloor bool
 	// NaiveMax bounds the naive loop's wall time. It defaults to 20 s.
 	NaiveMax time.Duration
 	// CPUProfile, when set, is a file for a pprof CPU profile of the
@@ -143,7 +146,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// pipelines ended in keyframes mode.
 	keyframes := rep.Modes[pipeline.ModeKeyframes] == cfg.Streams
 	if !cfg.NoFloor {
-		cpu, cmd, err := runFloor(ctx, cfg.Clip, keyframes)
+		cpu, cmd, err := runFloor(ctx, cfg.Clip, keyframes, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -157,6 +160,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if rep.FloorCPUPerFrame > 0 {
 			rep.RatioToFloor = rep.CPUPerDecodedFrame / rep.FloorCPUPerFrame
 			rep.DecodeRatioToFloor = rep.DecodeCPUPerFrame / rep.FloorCPUPerFrame
+		}
+	}
+	if cfg.RealtimeFloor {
+		d := min(cfg.Duration, counts.info.Duration)
+		if d <= 0 {
+			d = cfg.Duration
+		}
+		cpu, _, err := runFloor(ctx, cfg.Clip, keyframes, d)
+		if err != nil {
+			return nil, err
+		}
+		if frames := counts.upTo(d, keyframes); frames > 0 {
+			rep.RealtimeFloorCPUPerFrame = cpu.Seconds() / float64(frames)
+			rep.RatioToRealtimeFloor = rep.CPUPerDecodedFrame / rep.RealtimeFloorCPUPerFrame
+			rep.DecodeRatioToRealtimeFloor = rep.DecodeCPUPerFrame / rep.RealtimeFloorCPUPerFrame
 		}
 	}
 	if !cfg.NoNaive {

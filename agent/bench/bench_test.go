@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 	}
 	rep, err := Run(context.Background(), Config{
 		Clip: clip, Streams: 2, Mode: "full", Duration: 3 * time.Second, Warmup: 1500 * time.Millisecond,
-		NaiveMax: 2 * time.Second,
+		NaiveMax: 2 * time.Second, RealtimeFloor: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +45,9 @@ func TestRun(t *testing.T) {
 	if rep.CPUPerFrame <= 0 || rep.FloorCPUPerFrame <= 0 || rep.NaiveCPUPerFrame <= 0 || rep.RatioToFloor <= 0 ||
 		rep.NaiveOverPantau <= 0 || rep.RSSTotalBytes <= 0 || rep.LatencyP95Ms <= 0 || rep.LatencyP95Ms < rep.LatencyP50Ms {
 		t.Errorf("missing figures: %+v", rep)
+	}
+	if rep.RealtimeFloorCPUPerFrame <= 0 || rep.DecodeRatioToRealtimeFloor <= 0 {
+		t.Errorf("no real-time floor: %+v", rep)
 	}
 	if rep.FloorFrames != 795 || !strings.Contains(strings.Join(rep.FloorCommand, " "), "-threads 1 -skip_loop_filter all") {
 		t.Errorf("floor %d frames, %v", rep.FloorFrames, rep.FloorCommand)

@@ -17,6 +17,19 @@ type clipCounts struct {
 	info   clip.Info
 	frames int // access units
 	keys   int // random-access units
+	pts    []time.Duration
+	isKey  []bool
+}
+
+// upTo counts the access units (or random-access units) before d.
+func (c clipCounts) upTo(d time.Duration, keys bool) int {
+	n := 0
+	for i, p := range c.pts {
+		if p < d && (!keys || c.isKey[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 func countClip(path string) (clipCounts, error) {
@@ -38,14 +51,22 @@ func countClip(path string) (clipCounts, error) {
 		if au.RandomAccess {
 			c.keys++
 		}
+		c.pts = append(c.pts, au.PTS)
+		c.isKey = append(c.isKey, au.RandomAccess)
 	}
 }
 
 // floorArgs are the ffmpeg flags matching a decode mode: one thread, loop
 // filter skipped like pantau's analysis mode, keyframes only when pantau
 // decodes only keyframes.
-func floorArgs(path string, keyframes bool) []string {
-	args := []string{"-nostdin", "-v", "error", "-threads", "1", "-skip_loop_filter", "all"}
+// With realtime > 0 ffmpeg reads at the native rate (-re) for that long,
+// like a camera: caches go cold between frames, as in pantau.
+func floorArgs(path string, keyframes bool, realtime time.Duration) []string {
+	args := []string{"-nostdin", "-v", "error"}
+	if realtime > 0 {
+		args = append(args, "-re", "-t", fmt.Sprintf("%.3f", realtime.Seconds()))
+	}
+	args = append(args, "-threads", "1", "-skip_loop_filter", "all")
 	if keyframes {
 		args = append(args, "-skip_frame", "nokey")
 	}
@@ -53,12 +74,12 @@ func floorArgs(path string, keyframes bool) []string {
 }
 
 // runFloor decodes the clip with ffmpeg and returns the child's CPU time.
-func runFloor(ctx context.Context, path string, keyframes bool) (time.Duration, []string, error) {
+func runFloor(ctx context.Context, path string, keyframes bool, realtime time.Duration) (time.Duration, []string, error) {
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		return 0, nil, errors.New("bench: ffmpeg not found for the floor measurement: run scripts/setup.sh (apt-get install ffmpeg)")
 	}
-	args := floorArgs(path, keyframes)
+	args := floorArgs(path, keyframes, realtime)
 	cmd := exec.CommandContext(ctx, ff, args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -52,6 +52,11 @@ type Report struct {
 	RatioToFloor float64 `json:"ratio_to_floor"`
 	// DecodeRatioToFloor compares the decoder thread alone with the floor.
 	DecodeRatioToFloor float64 `json:"decode_ratio_to_floor"`
+	// The real-time floor (ffmpeg -re, with --realtime-floor) and the
+	// ratios to it.
+	RealtimeFloorCPUPerFrame   float64 `json:"realtime_floor_cpu_per_frame_s,omitempty"`
+	RatioToRealtimeFloor       float64 `json:"ratio_to_realtime_floor,omitempty"`
+	DecodeRatioToRealtimeFloor float64 `json:"decode_ratio_to_realtime_floor,omitempty"`
 
 	// Naive: VideoCapture, BGR, motion on every full-size frame.
 	NaiveFrames             int     `json:"naive_frames,omitempty"`
@@ -113,6 +118,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.FloorCPUPerFrame > 0 {
 		p("floor     %.2f ms per decoded frame (%s)", 1000*r.FloorCPUPerFrame, strings.Join(r.FloorCommand, " "))
 		p("          pantau/floor %.2f× per decoded frame (whole process), decoder thread/floor %.2f×", r.RatioToFloor, r.DecodeRatioToFloor)
+	}
+	if r.RealtimeFloorCPUPerFrame > 0 {
+		p("rt floor  %.2f ms per decoded frame (same with -re: paced like a camera)", 1000*r.RealtimeFloorCPUPerFrame)
+		p("          pantau/rt floor %.2f× (whole process), decoder thread/rt floor %.2f×", r.RatioToRealtimeFloor, r.DecodeRatioToRealtimeFloor)
 	}
 	if r.NaiveCPUPerFrame > 0 {
 		p("naive     %.2f ms per frame (%d frames), %.2f s per stream-minute", 1000*r.NaiveCPUPerFrame, r.NaiveFrames, r.NaiveCPUPerStreamMinute)

@@ -25,6 +25,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&cfg.Warmup, "warmup", 0, "time before measuring (default 3s)")
 	fs.BoolVar(&cfg.NoFloor, "no-floor", false, "skip the ffmpeg floor")
 	fs.BoolVar(&cfg.NoNaive, "no-naive", false, "skip the naive OpenCV baseline")
+	fs.BoolVar(&cfg.RealtimeFloor, "realtime-floor", false, "also measure the floor paced like a camera (ffmpeg -re), takes --duration")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the measured window to this file")
 	inProcess := fs.Bool("server-in-process", false, "run the RTSP server in this process (its CPU is then counted)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
