@@ -187,7 +187,7 @@ type IntrusionConfig struct {
 	// Schedule lists when the zone is armed; empty means never. Each entry
 	// is "always" or "[DAYS ]HH:MM-HH:MM" in local time, DAYS being
 	// mon..sun as a list or range ("mon-fri", "sat,sun"); a range past
-	// midnight ("22:00-06:00") runs into the next day. See ParseSchedule.
+	// midnight ("22:00-06:00") runs into the next day. See vision.ParseSchedule.
 	Schedule []string `yaml:"schedule"`
 }
 

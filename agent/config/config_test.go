@@ -220,7 +220,7 @@ func TestBadInputs(t *testing.T) {
 		{"dup camera", minimal + "  - name: cam1\n    url: rtsp://h/x\n", `cameras[1].name: "cam1" is already used by cameras[0]`},
 		{"creds twice", strings.Replace(minimal, "rtsp://127", "rtsp://u:p@127", 1) + "    password: p\n", "cameras[0].url: credentials given both in the URL and in username/password; keep one"},
 		{"dnn no model", minimal + "    detector: {type: dnn}\n", "cameras[0].detector.model: required when type is dnn"},
-		{"bad schedule", minimal + "    zones: [{name: z, points: [[0, 0], [1, 0], [1, 1]], intrusion: {schedule: [\"mon-xyz 10:00-12:00\"]}}]\n", `cameras[0].zones[0].intrusion.schedule[0]: unknown day in "mon-xyz" (use mon, tue, wed, thu, fri, sat, sun)`},
+		{"bad schedule", minimal + "    zones: [{name: z, points: [[0, 0], [1, 0], [1, 1]], intrusion: {schedule: [\"mon-xyz 10:00-12:00\"]}}]\n", `cameras[0].zones[0].intrusion.schedule[0]: entry 1 "mon-xyz 10:00-12:00": unknown day "xyz" (want mon, tue, wed, thu, fri, sat or sun)`},
 		{"same rule name", minimal + "    lines: [{name: r, points: [[0, 0], [1, 1]]}]\n    zones: [{name: r, points: [[0, 0], [1, 0], [1, 1]]}]\n", `cameras[0].zones[0].name: "r" is already used by cameras[0].lines[0].name`},
 		{"spool size", minimal + "spool: {max_bytes: 12 parsecs}\n", `spool.max_bytes: want a size such as 268435456 or "256MiB", got "12 parsecs"`},
 		{"defaults url", minimal + "defaults: {url: rtsp://x/y}\n", "defaults.url: not allowed in defaults (url and onvif are per camera)"},

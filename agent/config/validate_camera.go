@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"net/url"
+
+	"github.com/pantau/pantau/vision"
 )
 
 // validateCamera checks one camera; isDefaults relaxes the keys that are
@@ -83,8 +85,8 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 		polygon(v, lk+".points", l.Points, 2)
 		v.oneOf(lk+".direction", l.Direction, DirectionBoth, DirectionIn, DirectionOut)
 		v.oneOf(lk+".anchor", l.Anchor, AnchorBottomCenter, AnchorCenter)
-		if l.Hysteresis < 0 || l.Hysteresis > 0.5 {
-			v.add(lk+".hysteresis", "must be between 0 and 0.5, got %g", l.Hysteresis)
+		if l.Hysteresis < 0 || l.Hysteresis >= 0.5 {
+			v.add(lk+".hysteresis", "must be at least 0 and below 0.5, got %g", l.Hysteresis)
 		}
 		classes(v, lk+".classes", l.Classes)
 	}
@@ -95,7 +97,7 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 		polygon(v, zk+".points", z.Points, 3)
 		classes(v, zk+".classes", z.Classes)
 		for j, s := range z.Intrusion.Schedule {
-			if _, err := ParseSchedule([]string{s}); err != nil {
+			if _, err := vision.ParseSchedule(s); err != nil {
 				v.add(fmt.Sprintf("%s.intrusion.schedule[%d]", zk, j), "%v", err)
 			}
 		}

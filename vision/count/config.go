@@ -64,7 +64,7 @@ type ZoneConfig struct {
 	// reaches it. Zero disables loitering.
 	LoiterAfter time.Duration
 	// Armed is the schedule during which presence in the zone is an
-	// intrusion, in the syntax of ParseSchedule (e.g. "mon-fri 18:00-06:00;
+	// intrusion, in the syntax of vision.ParseSchedule (e.g. "mon-fri 18:00-06:00;
 	// sat,sun"). Empty never arms the zone.
 	Armed string
 	// IntrusionClasses limits intrusion to these classes (which must also
@@ -137,7 +137,7 @@ func (c ZoneConfig) Validate() error {
 	if c.LoiterAfter < 0 {
 		return fmt.Errorf("loiter_after: must not be negative, got %v", c.LoiterAfter)
 	}
-	if _, err := ParseSchedule(c.Armed); err != nil {
+	if _, err := vision.ParseSchedule(c.Armed); err != nil {
 		return fmt.Errorf("armed: %w", err)
 	}
 	for i, cl := range c.IntrusionClasses {

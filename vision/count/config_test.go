@@ -8,66 +8,6 @@ import (
 	"github.com/pantau/pantau/vision"
 )
 
-func TestSchedule(t *testing.T) {
-	// 2026-11-23 is a Monday.
-	at := func(day, h, m int) time.Time { return time.Date(2026, 11, 23+day, h, m, 0, 0, time.UTC) }
-	const mon, tue, fri, sat, sun = 0, 1, 4, 5, 6
-	cases := []struct {
-		spec string
-		at   time.Time
-		want bool
-	}{
-		{"", at(mon, 12, 0), false},
-		{"always", at(sun, 3, 0), true},
-		{"mon-fri 18:00-06:00", at(mon, 17, 59), false},
-		{"mon-fri 18:00-06:00", at(mon, 18, 0), true},
-		{"mon-fri 18:00-06:00", at(tue, 5, 59), true},
-		{"mon-fri 18:00-06:00", at(tue, 6, 0), false},
-		{"mon-fri 18:00-06:00", at(sat, 5, 0), true},
-		{"mon-fri 18:00-06:00", at(sat, 20, 0), false},
-		{"mon-fri 18:00-06:00", at(mon, 3, 0), false},
-		{"sun 22:00-02:00", at(mon, 1, 59), true}, // wraps round the week
-		{"sun 22:00-02:00", at(mon, 2, 0), false},
-		{"sat,sun", at(sat, 0, 0), true},
-		{"sat,sun", at(sun, 23, 59), true},
-		{"sat,sun", at(fri, 23, 59), false},
-		{"fri-mon", at(sun, 12, 0), true},
-		{"fri-mon", at(tue, 12, 0), false},
-		{"22:00-05:30", at(tue, 23, 0), true},
-		{"22:00-05:30", at(tue, 5, 29), true},
-		{"22:00-05:30", at(tue, 12, 0), false},
-		{"MON 09:00-17:00; Sat 00:00-24:00", at(sat, 23, 0), true},
-		{"MON 09:00-17:00; Sat 00:00-24:00", at(mon, 17, 0), false},
-		{"tue 00:00-00:00", at(tue, 13, 0), true}, // start == end: the full day
-	}
-	for _, c := range cases {
-		s, err := ParseSchedule(c.spec)
-		if err != nil {
-			t.Fatalf("%q: %v", c.spec, err)
-		}
-		if got := s.Armed(c.at); got != c.want {
-			t.Errorf("%q at %s: armed=%v, want %v", c.spec, c.at.Format("Mon 15:04"), got, c.want)
-		}
-	}
-}
-
-func TestScheduleErrors(t *testing.T) {
-	cases := map[string]string{
-		"mon-fry 18:00-06:00": `entry 1 "mon-fry 18:00-06:00": unknown day "fry"`,
-		"mon 18:00":           `entry 1 "mon 18:00": time range "18:00": want HH:MM-HH:MM`,
-		"mon 25:00-06:00":     `time "25:00": want HH:MM between 00:00 and 24:00`,
-		"mon 18:0-06:00":      `time "18:0"`,
-		"always; mon x y":     `entry 2 "mon x y": want [DAYS] [HH:MM-HH:MM]`,
-		"24:00-02:00":         `cannot start at 24:00`,
-	}
-	for spec, want := range cases {
-		_, err := ParseSchedule(spec)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: error %v, want it to contain %q", spec, err, want)
-		}
-	}
-}
-
 func TestConfigErrors(t *testing.T) {
 	p := func(xy ...float64) []vision.Point {
 		var pts []vision.Point

@@ -8,22 +8,6 @@ import (
 	"github.com/pantau/pantau/vision"
 )
 
-// FuzzSchedule: any spec either fails to parse or answers Armed for any
-// time without panicking; the table of TestSchedule seeds it.
-func FuzzSchedule(f *testing.F) {
-	for _, s := range []string{"", "always", "mon-fri 18:00-06:00", "sat,sun", "fri-mon", "22:00-05:30",
-		"MON 09:00-17:00; Sat 00:00-24:00", "tue 00:00-00:00", "mon-fry", "24:00-02:00", "mon 25:00-06:00"} {
-		f.Add(s, int64(0))
-	}
-	f.Fuzz(func(t *testing.T, spec string, sec int64) {
-		s, err := ParseSchedule(spec)
-		if err != nil {
-			return
-		}
-		s.Armed(time.Unix(sec%(1<<40), 0).UTC())
-	})
-}
-
 // FuzzTracks drives random jittery walks of several tracks past a line
 // and into a zone and checks invariants that must hold whatever the
 // paths: on a one-segment line a track's crossings alternate in and out;

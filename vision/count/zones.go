@@ -20,7 +20,7 @@ type Zones struct {
 type zone struct {
 	cfg    ZoneConfig
 	hyst   float64
-	armed  Schedule
+	armed  vision.Schedule
 	tracks map[int]zoneTrack
 	// occ is the occupancy last handed out. It is never changed after
 	// being handed out: a new map is made when the counts change, so
@@ -51,7 +51,7 @@ func NewZones(cfgs []ZoneConfig) (*Zones, error) {
 			return nil, fmt.Errorf("zones[%d].name: duplicate zone name %q", i, c.Name)
 		}
 		seen[c.Name] = true
-		sch, _ := ParseSchedule(c.Armed) // checked by Validate
+		sch, _ := vision.ParseSchedule(c.Armed) // checked by Validate
 		c.Points = append([]vision.Point(nil), c.Points...)
 		c.Classes = append([]string(nil), c.Classes...)
 		c.IntrusionClasses = append([]string(nil), c.IntrusionClasses...)

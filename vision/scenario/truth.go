@@ -112,7 +112,7 @@ func segmentCrossings(o Object, rule string, a, b vision.Point, t0 float64, step
 func zoneVisits(o Object, z count.ZoneConfig, t0 float64, steps int, start time.Time) []TruthEvent {
 	var out []TruthEvent
 	inside, since, loitered, intruded := false, 0.0, false, false
-	armed, _ := count.ParseSchedule(z.Armed) // validated by count.NewZones in real use
+	armed, _ := vision.ParseSchedule(z.Armed) // validated by count.NewZones in real use
 	isArmed := func(t float64) bool {
 		if armed.Empty() {
 			return false
