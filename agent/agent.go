@@ -247,12 +247,28 @@ func (a *Agent) stopAll() {
 // are on disk when Publish returns; a failure here means the spool itself
 // failed (disk full, policy drop), which the publisher counts.
 func (c *camera) emit(m event.Message) {
+	if lc, ok := m.Body.(*event.LineCross); ok && !c.wantsCrossing(lc.Rule, lc.Direction) {
+		return // lines[].direction: counted, not raised as an event
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.pub.Publish(ctx, m); err != nil {
 		c.pubFailed.Inc()
 		c.log.Debug("publishing", "topic", m.Subtopic, "err", err)
 	}
+}
+
+// wantsCrossing applies lines[].direction: which crossings of a line are
+// raised as events (counts always hold both directions).
+func (c *camera) wantsCrossing(rule, direction string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range c.current.Lines {
+		if l.Name == rule {
+			return l.Direction == "" || l.Direction == config.DirectionBoth || l.Direction == direction
+		}
+	}
+	return true
 }
 
 // summarisedMetrics counts dropped frames for the log summary as well as

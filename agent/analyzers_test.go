@@ -80,3 +80,20 @@ func TestBuildAnalyzersRefusesUnlistedOrAlteredModels(t *testing.T) {
 		}
 	}
 }
+
+func TestLineDirectionFiltersEventsNotCounts(t *testing.T) {
+	c := &camera{current: config.Camera{Lines: []config.Line{
+		{Name: "gate", Direction: config.DirectionIn},
+		{Name: "road"},
+	}}}
+	for _, tc := range []struct {
+		rule, dir string
+		want      bool
+	}{
+		{"gate", "in", true}, {"gate", "out", false}, {"road", "out", true}, {"other", "out", true},
+	} {
+		if got := c.wantsCrossing(tc.rule, tc.dir); got != tc.want {
+			t.Errorf("%s %s: event raised %v, want %v", tc.rule, tc.dir, got, tc.want)
+		}
+	}
+}
