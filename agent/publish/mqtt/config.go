@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
@@ -225,14 +226,9 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// Redact returns rawURL with any password replaced by "xxxxx", for logs.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(unparsable url)"
-	}
-	return u.Redacted()
-}
+// Redact removes credentials from a broker URL for logs and errors; it is
+// the agent's one URL redaction, config.RedactURL.
+func Redact(rawURL string) string { return config.RedactURL(rawURL) }
 
 // redactErr drops the URL (which may hold a password) from a parse error.
 func redactErr(err error, raw string) error {
