@@ -100,11 +100,14 @@ type Config struct {
 	// It defaults to 2 seconds.
 	MaxDelay time.Duration
 	// PressureSeconds is how many consecutive seconds with queue-full or
-	// stale drops make auto mode step down to keyframes. It defaults to 3.
+	// stale drops make auto mode step down to keyframes; each episode adds
+	// a random 0–2× more, so that of several cameras sharing a CPU the
+	// first to step down can relieve the others. It defaults to 3.
 	PressureSeconds int
 	// MinHold is how long auto mode stays in keyframes after pressure
-	// before trying full decoding again (when the process leaves headroom);
-	// it doubles up to MaxHold when pressure comes back soon after.
+	// before trying full decoding again (when the process leaves headroom),
+	// plus a random 0–50 %; it doubles up to MaxHold when pressure comes
+	// back soon after.
 	// They default to 30 seconds and 10 minutes.
 	MinHold, MaxHold time.Duration
 	// Headroom reports whether the machine has CPU to spare for full

@@ -65,12 +65,28 @@ type modeControl struct {
 	minHold       time.Duration
 	maxHold       time.Duration
 
+	// rnd (0–1), when set, spreads the decisions of cameras that share a
+	// CPU: each needs a random number of extra pressure ticks (up to twice
+	// pressureTicks) before stepping down, so the first ones to step down
+	// can relieve the others, and waits a random extra half hold before
+	// stepping up, so they come back one by one.
+	rnd func() float64
+
 	gop       time.Duration // measured keyframe interval, 0 until known
 	pressured int           // consecutive ticks with drops
+	need      int           // pressure ticks needed in this episode
 	down      bool          // stepped down for pressure
 	downAt    time.Time
-	upAt      time.Time // last step back up
-	hold      time.Duration
+	upAt      time.Time     // last step back up
+	hold      time.Duration // current hold (doubles on repeated pressure)
+	wait      time.Duration // hold plus jitter for this step-down
+}
+
+func (m *modeControl) random() float64 {
+	if m.rnd == nil {
+		return 0
+	}
+	return m.rnd()
 }
 
 // keyframesEnough reports whether keyframes alone give the wanted rate.
@@ -85,14 +101,17 @@ func (m *modeControl) tick(now time.Time, dropped, headroom bool) string {
 	if dropped {
 		m.pressured++
 	} else {
-		m.pressured = 0
+		m.pressured, m.need = 0, 0
+	}
+	if m.need == 0 {
+		m.need = m.pressureTicks + int(m.random()*float64(2*m.pressureTicks))
 	}
 	if m.keyframesEnough() {
 		m.down = false
 		return ModeKeyframes
 	}
 	switch {
-	case !m.down && m.pressured >= m.pressureTicks:
+	case !m.down && m.pressured >= m.need:
 		m.down = true
 		m.downAt = now
 		// Pressure soon after stepping up: wait longer next time.
@@ -101,7 +120,8 @@ func (m *modeControl) tick(now time.Time, dropped, headroom bool) string {
 		} else {
 			m.hold = min(2*m.hold, m.maxHold)
 		}
-	case m.down && !dropped && now.Sub(m.downAt) >= m.hold && headroom:
+		m.wait = m.hold + time.Duration(m.random()*float64(m.hold)/2)
+	case m.down && !dropped && now.Sub(m.downAt) >= m.wait && headroom:
 		m.down = false
 		m.upAt = now
 	case m.down && dropped:

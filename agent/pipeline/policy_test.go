@@ -38,6 +38,31 @@ func TestRateGate(t *testing.T) {
 	}
 }
 
+// TestModeControlSpread: with randomness, cameras need between 3 and 9
+// pressure ticks to step down, and wait between 1 and 1.5 holds to go up.
+func TestModeControlSpread(t *testing.T) {
+	for _, r := range []float64{0, 0.5, 0.99} {
+		m := modeControl{fps: 5, gop: 2 * time.Second, pressureTicks: 3, minHold: 10 * time.Second, maxHold: time.Minute,
+			rnd: func() float64 { return r }}
+		now := time.Unix(1000, 0)
+		ticks := 0
+		for m.tick(now, true, true) != ModeKeyframes {
+			ticks++
+			now = now.Add(time.Second)
+		}
+		if want := 3 + int(r*6) - 1; ticks != want {
+			t.Errorf("rnd %.2f: stepped down after %d ticks, want %d", r, ticks, want)
+		}
+		down := now
+		for m.tick(now, false, true) != ModeFull {
+			now = now.Add(time.Second)
+		}
+		if got, want := now.Sub(down), 10*time.Second+time.Duration(r*5*float64(time.Second)); got < want || got > want+time.Second {
+			t.Errorf("rnd %.2f: stepped up after %v, want %v", r, got, want)
+		}
+	}
+}
+
 func seq(start, step time.Duration, n int) []time.Duration {
 	out := make([]time.Duration, n)
 	for i := range out {
@@ -64,7 +89,7 @@ func TestModeControl(t *testing.T) {
 		{"pressure steps down after 3 ticks, back after hold with headroom", 5, 2 * time.Second, []tick{
 			{true, false, F}, {true, false, F}, {true, false, K}, // down at t=2
 			{false, true, K}, {false, false, K}, {false, false, K}, // t=5: hold (3 s) passed, no headroom
-			{false, true, F}, // t=6: headroom
+			{false, true, F},                                  // t=6: headroom
 			{true, true, F}, {true, true, F}, {true, true, K}, // t=9: pressure again soon after: hold doubles
 			{false, true, K}, {false, true, K}, {false, true, K}, {false, true, K}, {false, true, K}, // t=10..14
 			{false, true, F}, // t=15 = 9 + 6

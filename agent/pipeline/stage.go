@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"github.com/pantau/pantau/vision"
@@ -52,7 +53,8 @@ func (p *Pipeline) newStage() (*stage, error) {
 	}
 	s := &stage{p: p, dec: dec}
 	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
-	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold}
+	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold,
+		rnd: rand.Float64}
 	p.m.DecodeMode(p.Mode())
 	return s, nil
 }
