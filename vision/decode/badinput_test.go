@@ -87,6 +87,27 @@ func TestCorruptAccessUnits(t *testing.T) {
 	}
 }
 
+// TestEmptyUnits: empty units mid-stream are errors, not an end of stream.
+func TestEmptyUnits(t *testing.T) {
+	checkMats(t)
+	aus, _ := loadClip(t, "vtest_h264.mp4")
+	d, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n := decodeAll(t, d, aus[:10], nil)
+	for _, au := range []AccessUnit{{}, {NALUs: [][]byte{{}, {}}}} {
+		if f, err := d.Decode(au, true); f != nil || !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("empty unit: %v %v", f, err)
+		}
+	}
+	n += decodeAll(t, d, aus[10:50], nil)
+	if n != 50 {
+		t.Errorf("%d frames around empty units, want 50 (stats %+v)", n, d.Stats())
+	}
+}
+
 func TestStartWithoutKeyframe(t *testing.T) {
 	checkMats(t)
 	aus, _ := loadClip(t, "vtest_h264.mp4")

@@ -38,6 +38,11 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		return nil, nil
 	}
 	nalus := au.NALUs
+	if unitSize(nalus) == 0 {
+		// An empty packet would put libavcodec into draining mode.
+		d.stats.Errors++
+		return nil, fmt.Errorf("%w: empty access unit", ErrCorrupt)
+	}
 	if ra && !complete {
 		// Decoding (re)starts here: put the latest parameter sets first.
 		d.scratch = append(d.params.list(d.scratch[:0]), au.NALUs...)
@@ -52,6 +57,15 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		d.waitKey = false
 	}
 	return d.receive()
+}
+
+// unitSize is the payload size of nalus.
+func unitSize(nalus [][]byte) int {
+	n := 0
+	for _, b := range nalus {
+		n += len(b)
+	}
+	return n
 }
 
 // send copies nalus as Annex-B into libavcodec's input buffer and decodes.
