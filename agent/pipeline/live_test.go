@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/clip"
 )
 
 // start runs p in the background; the returned stop cancels it and checks
@@ -61,6 +62,37 @@ func TestRunLive(t *testing.T) {
 	}
 	if m.received.Load() != 150 || m.decoded.Load() != 150 || m.analysed.Load() != 75 || len(modes) == 0 || modes[0] != ModeFull {
 		t.Errorf("metrics: received %d decoded %d analysed %d modes %v", m.received.Load(), m.decoded.Load(), m.analysed.Load(), modes)
+	}
+}
+
+// TestCodecFromUnits: a pipeline configured for H.264 (the default) gets
+// an H.265 camera, which is then reconfigured to H.264: the decoder
+// follows AccessUnit.Codec.
+func TestCodecFromUnits(t *testing.T) {
+	checkMats(t)
+	h265, _ := loadClip(t, clipPath(t, "vtest_h265.mp4"))
+	h264, _ := loadClip(t, clipPath(t, "vtest_h264.mp4"))
+	rec := &recorder{}
+	p, err := New(Config{FPS: 1000}, []Analyzer{rec}, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, p)
+	for _, part := range []struct {
+		codec string
+		aus   []clip.AccessUnit
+	}{{"h265", h265[:40]}, {"h264", h264[:40]}} {
+		for _, au := range part.aus {
+			for len(p.queue) > 8 {
+				time.Sleep(time.Millisecond)
+			}
+			p.Push(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Received: time.Now(), Codec: part.codec})
+		}
+	}
+	waitIdle(t, p)
+	stop()
+	if st := p.Stats(); st.Decoded != 80 || st.DecodeErrors != 0 {
+		t.Errorf("stats %+v", st)
 	}
 }
 
