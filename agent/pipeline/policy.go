@@ -140,8 +140,8 @@ type cpuMeter struct {
 	wall time.Time
 }
 
-// ProcessCPU returns the user+system CPU time of the process so far.
-func ProcessCPU() time.Duration {
+// processCPU returns the user+system CPU time of the process so far.
+func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
@@ -151,7 +151,7 @@ func ProcessCPU() time.Duration {
 
 // busy returns the fraction (0–1) of all cores used since the last call.
 func (c *cpuMeter) busy() float64 {
-	cpu, now := ProcessCPU(), time.Now()
+	cpu, now := processCPU(), time.Now()
 	defer func() { c.cpu, c.wall = cpu, now }()
 	if c.wall.IsZero() {
 		return 1
