@@ -1,0 +1,71 @@
+package bench
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/agent/camsim"
+)
+
+// TestMain lets the test binary act as the child RTSP server of
+// TestServerCommand (like `pantau camsim`), when asked through the
+// environment.
+func TestMain(m *testing.M) {
+	if os.Getenv("PANTAU_BENCH_CHILD_SERVER") == "1" {
+		os.Exit(childServer(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+func childServer(args []string) int {
+	fs := flag.NewFlagSet("camsim", flag.ContinueOnError)
+	clip := fs.String("clip", "", "")
+	addr := fs.String("rtsp", "", "")
+	if len(args) == 0 || args[0] != "camsim" || fs.Parse(args[1:]) != nil {
+		fmt.Fprintln(os.Stderr, "child server: bad arguments", args)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	srv, err := camsim.New(camsim.Config{Clip: *clip, Addr: *addr})
+	if err == nil {
+		err = srv.Start(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer srv.Close()
+	fmt.Println("serving", srv.URL())
+	<-ctx.Done()
+	return 0
+}
+
+// TestServerCommand runs the RTSP server as a child process, as `pantau
+// bench` does, so that its CPU is reported apart.
+func TestServerCommand(t *testing.T) {
+	t.Setenv("PANTAU_BENCH_CHILD_SERVER", "1")
+	clip := clipDir + "vtest_h264.mp4"
+	rep, err := Run(context.Background(), Config{
+		Clip: clip, Duration: time.Second, Warmup: 500 * time.Millisecond, NoFloor: true, NoNaive: true,
+		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ServerInProcess || rep.ServerCPUS <= 0 || rep.DecodedFPS <= 0 || len(rep.Errors) != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	// A server command that exits at once is reported, not waited for.
+	_, err = Run(context.Background(), Config{Clip: clip, NoFloor: true, NoNaive: true,
+		ServerCommand: []string{os.Args[0], "nonsense"}})
+	if err == nil {
+		t.Error("a failing server command was not reported")
+	}
+}
