@@ -6,12 +6,6 @@ import (
 	"github.com/pantau/pantau/vision"
 )
 
-// cross is (b−a)×(p−a): positive when p is on one side of the directed line
-// a→b, negative on the other, zero on it.
-func cross(a, b, p vision.Point) float64 {
-	return (b.X-a.X)*(p.Y-a.Y) - (b.Y-a.Y)*(p.X-a.X)
-}
-
 // segDist is the distance from p to the segment ab, and the sign of the
 // cross product of p against the segment's direction.
 func segDist(a, b, p vision.Point) (dist float64, side int) {
@@ -23,7 +17,7 @@ func segDist(a, b, p vision.Point) (dist float64, side int) {
 		t = math.Max(0, math.Min(1, t))
 	}
 	qx, qy := a.X+t*dx-p.X, a.Y+t*dy-p.Y
-	c := cross(a, b, p)
+	c := vision.Cross(a, b, p)
 	switch {
 	case c > 0:
 		side = 1
@@ -43,24 +37,12 @@ func polySide(pts []vision.Point, p vision.Point) (dist float64, side int) {
 	bestLine := -1.0
 	for i := 0; i+1 < len(pts); i++ {
 		d, s := segDist(pts[i], pts[i+1], p)
-		ll := math.Abs(cross(pts[i], pts[i+1], p)) / math.Max(1e-12, math.Hypot(pts[i+1].X-pts[i].X, pts[i+1].Y-pts[i].Y))
+		ll := math.Abs(vision.Cross(pts[i], pts[i+1], p)) / math.Max(1e-12, math.Hypot(pts[i+1].X-pts[i].X, pts[i+1].Y-pts[i].Y))
 		if d < dist-1e-12 || (d <= dist+1e-12 && ll > bestLine) {
 			dist, side, bestLine = d, s, ll
 		}
 	}
 	return dist, side
-}
-
-// orient is the sign of cross(a, b, p) with a small tolerance.
-func orient(a, b, p vision.Point) int {
-	c := cross(a, b, p)
-	switch {
-	case c > 1e-12:
-		return 1
-	case c < -1e-12:
-		return -1
-	}
-	return 0
 }
 
 // onSeg reports whether p, known to be collinear with ab, lies within it.
@@ -72,8 +54,8 @@ func onSeg(a, b, p vision.Point) bool {
 // segsIntersect reports whether segments p1p2 and q1q2 share a point
 // (touching counts).
 func segsIntersect(p1, p2, q1, q2 vision.Point) bool {
-	o1, o2 := orient(p1, p2, q1), orient(p1, p2, q2)
-	o3, o4 := orient(q1, q2, p1), orient(q1, q2, p2)
+	o1, o2 := vision.Side(p1, p2, q1), vision.Side(p1, p2, q2)
+	o3, o4 := vision.Side(q1, q2, p1), vision.Side(q1, q2, p2)
 	if o1 != o2 && o3 != o4 {
 		return true
 	}
@@ -89,19 +71,6 @@ func pathTouches(pts []vision.Point, p, q vision.Point) bool {
 		}
 	}
 	return false
-}
-
-// inPolygon reports whether p is inside the polygon pts (even-odd rule).
-func inPolygon(pts []vision.Point, p vision.Point) bool {
-	in := false
-	for i, j := 0, len(pts)-1; i < len(pts); j, i = i, i+1 {
-		a, b := pts[i], pts[j]
-		if (a.Y > p.Y) != (b.Y > p.Y) &&
-			p.X < (b.X-a.X)*(p.Y-a.Y)/(b.Y-a.Y)+a.X {
-			in = !in
-		}
-	}
-	return in
 }
 
 // edgeDist is the distance from p to the closest edge of the polygon pts.

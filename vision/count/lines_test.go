@@ -214,8 +214,8 @@ func TestDirectionConvention(t *testing.T) {
 	// The definition: in = from (B−A)×(P−A) > 0 to < 0.
 	a, b := vision.Point{X: 0.5, Y: 0.1}, vision.Point{X: 0.5, Y: 0.95}
 	left, right := vision.Point{X: 0.3, Y: 0.5}, vision.Point{X: 0.7, Y: 0.5}
-	if cross(a, b, left) <= 0 || cross(a, b, right) >= 0 {
-		t.Fatalf("cross(left)=%g cross(right)=%g", cross(a, b, left), cross(a, b, right))
+	if vision.Cross(a, b, left) <= 0 || vision.Cross(a, b, right) >= 0 {
+		t.Fatalf("vision.Cross(left)=%g vision.Cross(right)=%g", vision.Cross(a, b, left), vision.Cross(a, b, right))
 	}
 	if direction(1, false) != "in" || direction(-1, false) != "out" || direction(1, true) != "out" {
 		t.Fatal("direction mapping")

@@ -87,7 +87,7 @@ func (z *Zones) Update(t time.Time, tracks []vision.Track, events []vision.Event
 			}
 			st.gen, st.lastSeen, st.class = z.gen, t, tr.Class
 			p := anchorOf(zn.cfg.Anchor, tr.Box)
-			in := inPolygon(zn.cfg.Points, p)
+			in := vision.InPolygon(p, zn.cfg.Points)
 			// Inside the hysteresis band the state holds; a track seen for
 			// the first time takes the plain polygon test.
 			settled := !known || edgeDist(zn.cfg.Points, p) >= zn.hyst

@@ -33,39 +33,16 @@ type BlobSource interface {
 
 var _ BlobSource = (*motion.Detector)(nil)
 
-// inPolygon reports whether p lies inside the polygon (even-odd rule).
-func inPolygon(p vision.Point, poly []vision.Point) bool {
-	in := false
-	for i, j := 0, len(poly)-1; i < len(poly); j, i = i, i+1 {
-		a, b := poly[i], poly[j]
-		if (a.Y > p.Y) != (b.Y > p.Y) && p.X < (b.X-a.X)*(p.Y-a.Y)/(b.Y-a.Y)+a.X {
-			in = !in
-		}
-	}
-	return in
-}
-
 // masked reports whether a box's bottom centre (where a person stands) lies
 // in any of the polygons.
 func masked(r vision.Rect, masks [][]vision.Point) bool {
 	p := r.BottomCenter()
 	for _, m := range masks {
-		if inPolygon(p, m) {
+		if vision.InPolygon(p, m) {
 			return true
 		}
 	}
 	return false
-}
-
-// iou is the intersection over union of two normalised boxes.
-func iou(a, b vision.Rect) float64 {
-	x0, y0 := max(a.X, b.X), max(a.Y, b.Y)
-	x1, y1 := min(a.X+a.W, b.X+b.W), min(a.Y+a.H, b.Y+b.H)
-	if x1 <= x0 || y1 <= y0 {
-		return 0
-	}
-	in := (x1 - x0) * (y1 - y0)
-	return in / (a.Area() + b.Area() - in)
 }
 
 // nms keeps, per class, the best-scoring detections and drops those that
@@ -82,7 +59,7 @@ func nms(dets []vision.Detection, thresh float64) []vision.Detection {
 	for _, d := range dets {
 		ok := true
 		for _, k := range kept {
-			if k.Class == d.Class && iou(k.Box, d.Box) > thresh {
+			if k.Class == d.Class && k.Box.IoU(d.Box) > thresh {
 				ok = false
 				break
 			}

@@ -93,8 +93,8 @@ func TestInPolygon(t *testing.T) {
 		{vision.Point{X: 0.5, Y: 0.9}, false},
 		{vision.Point{X: 0.79, Y: 0.21}, true},
 	} {
-		if got := inPolygon(c.p, sq); got != c.want {
-			t.Errorf("inPolygon(%v) = %v, want %v", c.p, got, c.want)
+		if got := vision.InPolygon(c.p, sq); got != c.want {
+			t.Errorf("InPolygon(%v) = %v, want %v", c.p, got, c.want)
 		}
 	}
 }

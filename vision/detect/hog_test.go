@@ -54,7 +54,7 @@ func TestHOGPeopleWalking(t *testing.T) {
 			blobs, _ := hogSource(hog).Blobs(r.Time)
 			near := false
 			for _, b := range blobs {
-				near = near || iou(b.Box, d.Box) > 0 || b.Box.Center() == d.Box.Center()
+				near = near || b.Box.IoU(d.Box) > 0 || b.Box.Center() == d.Box.Center()
 			}
 			if !near {
 				t.Fatalf("frame %d: person %+v away from every moving region", i, d)

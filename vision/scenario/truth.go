@@ -68,17 +68,6 @@ func Truth(s Scenario, lines []count.LineConfig, zones []count.ZoneConfig, tampe
 	return out
 }
 
-func sideOf(a, b, p vision.Point) int {
-	c := (b.X-a.X)*(p.Y-a.Y) - (b.Y-a.Y)*(p.X-a.X)
-	switch {
-	case c > 1e-12:
-		return 1
-	case c < -1e-12:
-		return -1
-	}
-	return 0
-}
-
 // within reports whether p's projection falls on the segment ab.
 func within(a, b, p vision.Point) bool {
 	dx, dy := b.X-a.X, b.Y-a.Y
@@ -93,7 +82,7 @@ func segmentCrossings(o Object, rule string, a, b vision.Point, t0 float64, step
 	for k := 0; k <= steps; k++ {
 		t := t0 + float64(k)*truthStep
 		p, _ := o.At(t)
-		s := sideOf(a, b, p)
+		s := vision.Side(a, b, p)
 		if s != 0 && last != 0 && s != last && (within(a, b, p) || within(a, b, prev)) {
 			dir := "in"
 			if (last > 0) == reverse {
@@ -127,7 +116,7 @@ func zoneVisits(o Object, z count.ZoneConfig, t0 float64, steps int, start time.
 	for k := 0; k <= steps; k++ {
 		t := t0 + float64(k)*truthStep
 		p, _ := o.At(t)
-		in := inPolygon(z.Points, p)
+		in := vision.InPolygon(p, z.Points)
 		switch {
 		case in && !inside:
 			inside, since, loitered, intruded = true, t, false, false
@@ -149,17 +138,6 @@ func zoneVisits(o Object, z count.ZoneConfig, t0 float64, steps int, start time.
 		out = append(out, TruthEvent{r(t0 + float64(steps)*truthStep), z.Name, "exit"})
 	}
 	return out
-}
-
-func inPolygon(pts []vision.Point, p vision.Point) bool {
-	in := false
-	for i, j := 0, len(pts)-1; i < len(pts); j, i = i, i+1 {
-		a, b := pts[i], pts[j]
-		if (a.Y > p.Y) != (b.Y > p.Y) && p.X < (b.X-a.X)*(p.Y-a.Y)/(b.Y-a.Y)+a.X {
-			in = !in
-		}
-	}
-	return in
 }
 
 // WriteTruthCSV writes evs as the truth file pantau eval reads:

@@ -22,7 +22,7 @@ func (tr *Tracker) associate(dets []vision.Detection) {
 			if d.Class != s.Class {
 				continue
 			}
-			if v := IoU(pred, d.Box); v >= tr.cfg.MinIoU {
+			if v := pred.IoU(d.Box); v >= tr.cfg.MinIoU {
 				tr.pairs = append(tr.pairs, pair{ti, di, v})
 			}
 		}
@@ -81,15 +81,4 @@ func resize(b []bool, n int) []bool {
 	b = b[:n]
 	clear(b)
 	return b
-}
-
-// IoU is the intersection over union of two normalised boxes.
-func IoU(a, b vision.Rect) float64 {
-	x0, y0 := max(a.X, b.X), max(a.Y, b.Y)
-	x1, y1 := min(a.X+a.W, b.X+b.W), min(a.Y+a.H, b.Y+b.H)
-	if x1 <= x0 || y1 <= y0 {
-		return 0
-	}
-	in := (x1 - x0) * (y1 - y0)
-	return in / (a.Area() + b.Area() - in)
 }

@@ -216,7 +216,7 @@ func TestIoU(t *testing.T) {
 		{vision.Rect{X: 0.3, Y: 0.3, W: 0.1, H: 0.1}, 0},
 		{vision.Rect{X: 0.05, Y: 0.05, W: 0.1, H: 0.1}, 0.25},
 	} {
-		if got := IoU(a, c.b); got < c.want-1e-9 || got > c.want+1e-9 {
+		if got := a.IoU(c.b); got < c.want-1e-9 || got > c.want+1e-9 {
 			t.Errorf("IoU(%v, %v) = %g, want %g", a, c.b, got, c.want)
 		}
 	}
