@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // changes the first camera's rules and removes the second. The first
 // camera's frame counter never stops (its stream is not restarted: only
 // its analyzers change), the second stops and says so, and a broken config
-// sent afterwards is refused with the old one kept.
+// sent afterwards is refused with the old one kept. The reload command and
+// SIGHUP reload as well.
 func TestReloadAppliesPerCamera(t *testing.T) {
 	broker := testbroker.Start(t)
 	clip := needClip(t, "vtest_h264.mp4")
@@ -76,6 +78,28 @@ cameras:
 	}
 	if logs := ra.logs.String(); !strings.Contains(logs, "bogus_key") || !strings.Contains(logs, "refused") {
 		t.Errorf("the refusal does not name the bad key in the log")
+	}
+
+	// The reload command and SIGHUP reload too; a valid config is back.
+	third := strings.Replace(changed, "new-line", "third-line", 1)
+	if err := os.WriteFile(path, []byte(third), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub.Publish(t, prefix+"cmd/reload", []byte(`{"request_id": "rl"}`), false)
+	res := payload(t, sub.WaitTopic(t, 15*time.Second, prefix+"cmd/reload/result", `"rl"`))
+	if res["ok"] != true {
+		t.Errorf("reload command: %v", res)
+	}
+	sub.WaitTopic(t, 10*time.Second, prefix+"one/counts", `"third-line"`)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(ra.logs.String(), "SIGHUP: reloading config") {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP did not reload the config")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(time.Second)
 	stopWatch()
