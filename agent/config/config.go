@@ -151,9 +151,9 @@ type SpoolConfig struct {
 	MaxBytes Bytes `yaml:"max_bytes"`
 	// MaxAge drops messages older than this. It defaults to 168h (7 days).
 	MaxAge time.Duration `yaml:"max_age"`
-	// Fsync is "always" (fsync before Publish returns; the default) or
-	// "never" (leave it to the OS: faster, may lose the last seconds on
-	// power loss).
+	// Fsync is "always" (fsync before Publish returns; the default),
+	// "interval" (fsync every second: may lose the last second on power
+	// loss) or "never" (leave it to the OS).
 	Fsync string `yaml:"fsync"`
 	// Policy applies when the spool is full: drop_oldest_counts (drop the
 	// oldest counts messages first, keep events; the default) or

@@ -128,7 +128,7 @@ func validateSpool(v *collector, s *SpoolConfig) {
 	if s.MaxAge < 60e9 {
 		v.add("spool.max_age", "must be at least 1m, got %s", s.MaxAge)
 	}
-	v.oneOf("spool.fsync", s.Fsync, "always", "never")
+	v.oneOf("spool.fsync", s.Fsync, "always", "interval", "never")
 	v.oneOf("spool.policy", s.Policy, PolicyDropOldestCounts, PolicyDropNewest)
 }
 
