@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/pantau/pantau/agent"
 	"github.com/pantau/pantau/agent/config"
 )
 
@@ -50,11 +51,26 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	enabled := 0
+	// Build every camera's analyzers as `run` would: this loads DNN models
+	// (manifest entry, checksum, OpenCV) so a bad model shows here, not
+	// only as a camera in error once the agent runs.
+	enabled, bad := 0, 0
 	for i := range cfg.Cameras {
-		if cfg.Cameras[i].IsEnabled() {
-			enabled++
+		cam := cfg.Cameras[i]
+		if !cam.IsEnabled() {
+			continue
 		}
+		enabled++
+		as, err := agent.BuildAnalyzers(cam, nil)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: cameras[%d] (%s): %v\n", *path, i, cam.Name, err)
+			bad++
+			continue
+		}
+		agent.CloseAnalyzers(as)
+	}
+	if bad > 0 {
+		return errInvalid{bad}
 	}
 	fmt.Fprintf(stdout, "ok: %d cameras (%d enabled), site %s, agent %s, mqtt %s\n",
 		len(cfg.Cameras), enabled, cfg.Site, cfg.Agent, config.RedactURL(cfg.MQTT.URL))

@@ -48,3 +48,34 @@ func TestCheckCommand(t *testing.T) {
 		t.Error("check printed a password")
 	}
 }
+
+// TestCheckLoadsModels: check builds each camera's analyzers as run would,
+// so a model that is not in the manifest beside it is reported by check,
+// naming the camera, instead of surfacing as a camera in error at run time.
+func TestCheckLoadsModels(t *testing.T) {
+	dir := t.TempDir()
+	model, err := os.ReadFile("../../models/pantau-selftest.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mine.onnx"), model, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "pantau.yaml")
+	// The shipped self-test model (listed in models/manifest.json) passes;
+	// a copy in a folder without a manifest does not.
+	abs, _ := filepath.Abs("../../models/pantau-selftest.onnx")
+	yaml := "site: s\ncameras:\n" +
+		"  - {name: good, url: rtsp://h/a, detector: {type: dnn, model: " + abs + "}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n" +
+		"  - {name: unlisted, url: rtsp://h/b, detector: {type: dnn, model: mine.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := mainCode([]string{"check", "-c", cfg}, &out, &errOut); code != 1 {
+		t.Fatalf("exit code %d, want 1; output:\n%s%s", code, out.String(), errOut.String())
+	}
+	if s := out.String(); !strings.Contains(s, "cameras[1] (unlisted)") || !strings.Contains(s, "manifest.json") || strings.Contains(s, "(good)") {
+		t.Errorf("output:\n%s", s)
+	}
+}
