@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sync"
 	"time"
@@ -20,10 +21,20 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("demo", stderr)
 	clipPath := fs.String("clip", "testdata/clips/vtest_h264.mp4", "video clip the simulated camera plays (H.264 or H.265)")
 	duration := fs.Duration("duration", 0, "stop after this long (0: run until Ctrl-C)")
-	httpAddr := fs.String("http", "127.0.0.1:9090", "metrics and health address (/metrics, /readyz)")
+	httpAddr := fs.String("http", "", "metrics and health address (/metrics, /readyz); default a free port on 127.0.0.1")
 	logLevel := fs.String("log-level", "warn", "agent log level (debug, info, warn, error)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if *httpAddr == "" {
+		// A box may already run something on 9090 (Prometheus itself):
+		// the demo takes any free port and says which.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		*httpAddr = l.Addr().String()
+		l.Close()
 	}
 	if _, err := os.Stat(*clipPath); err != nil {
 		return fmt.Errorf("demo clip %s: %w (run `make demo`, or scripts/setup.sh, to make it)", *clipPath, err)
