@@ -71,7 +71,7 @@ type MotionConfig struct {
 	// Enabled turns motion detection on. It defaults to true.
 	Enabled *bool `yaml:"enabled"`
 	// Threshold is the background subtractor's variance threshold; higher
-	// is less sensitive. It defaults to 16.
+	// is less sensitive. It defaults to 40.
 	Threshold float64 `yaml:"threshold"`
 	// MinArea is the fraction (0–1) of the frame that must change to count
 	// as motion. It defaults to 0.002.

@@ -100,7 +100,7 @@ func FillCameraDefaults(cam *Camera) {
 
 	mo := &cam.Motion
 	setBool(&mo.Enabled, true)
-	setFloat(&mo.Threshold, 16)
+	setFloat(&mo.Threshold, 40)
 	setFloat(&mo.MinArea, 0.002)
 	setDur(&mo.Debounce, 500*time.Millisecond)
 	setDur(&mo.Hold, 2*time.Second)

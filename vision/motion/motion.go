@@ -17,7 +17,9 @@ import (
 type Config struct {
 	// Threshold is the background model's sensitivity: MOG2's squared
 	// Mahalanobis distance above which a pixel differs from the background.
-	// Lower is more sensitive. It defaults to 16.
+	// Lower is more sensitive. It defaults to 40 (OpenCV's 16 turns the
+	// shadows and reflections of a real scene into foreground and merges
+	// people walking together; see docs/accuracy.md).
 	Threshold float64
 	// History is how many frames the background model remembers. It
 	// defaults to 500.

@@ -17,7 +17,7 @@ import (
 // Config tunes a Subtractor. The zero value is usable.
 type Config struct {
 	// VarThreshold is MOG2's squared Mahalanobis distance above which a
-	// pixel is foreground. It defaults to 16.
+	// pixel is foreground. It defaults to 40.
 	VarThreshold float64
 	// History is how many frames the background model remembers. It
 	// defaults to 500.
@@ -34,6 +34,15 @@ type Config struct {
 	// History frames to forget the old view. Tamper detection reports such
 	// changes. It defaults to 0.5.
 	GlobalChange float64
+	// LightChange is the relative change of brightness against its slow
+	// running average, in at least three quarters of a 4×4 grid of cells,
+	// above which the lighting changed (dusk, a cloud, lamps, auto
+	// exposure): the model starts again from the new view, as for
+	// GlobalChange. A gradual change never makes most of the picture
+	// foreground at once but leaves patches of it, from about a 5 % change
+	// at VarThreshold 40. Objects, even headlights at night, change only a
+	// few cells. It defaults to 0.05.
+	LightChange float64
 }
 
 // Blob is one connected foreground region of a frame.
@@ -66,6 +75,10 @@ type Subtractor struct {
 	frames int
 	// globals counts frames taken as a global change.
 	globals int
+	// cells is the frame shrunk to lightGrid² cells; light their running
+	// average brightness.
+	cells gocv.Mat
+	light [lightGrid * lightGrid]float64
 }
 
 // New checks cfg and returns a Subtractor.
@@ -83,7 +96,7 @@ func New(cfg Config) (*Subtractor, error) {
 		return nil, err
 	}
 	if cfg.VarThreshold == 0 {
-		cfg.VarThreshold = 16
+		cfg.VarThreshold = 40
 	}
 	if cfg.History == 0 {
 		cfg.History = 500
@@ -97,10 +110,16 @@ func New(cfg Config) (*Subtractor, error) {
 	if cfg.GlobalChange == 0 {
 		cfg.GlobalChange = 0.5
 	}
+	if cfg.LightChange < 0 || cfg.LightChange > 1 {
+		return nil, fmt.Errorf("light_change: must be in [0, 1], got %g", cfg.LightChange)
+	}
+	if cfg.LightChange == 0 {
+		cfg.LightChange = 0.05
+	}
 	return &Subtractor{
 		cfg: cfg, raw: gocv.NewMat(), tmp: gocv.NewMat(), fg: gocv.NewMat(),
 		keep: gocv.NewMat(), openK: gocv.NewMat(), closeK: gocv.NewMat(),
-		labels: gocv.NewMat(), stats: gocv.NewMat(), cents: gocv.NewMat(),
+		labels: gocv.NewMat(), stats: gocv.NewMat(), cents: gocv.NewMat(), cells: gocv.NewMat(),
 		blobs: make([]Blob, 0, 64),
 	}, nil
 }
@@ -131,6 +150,15 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 		s.resize(sz)
 	}
 	s.frames++
+	if s.lightChanged(gray) {
+		s.globals++
+		s.restartModel()
+		s.mog.Apply(gray, &s.raw) // the new view is the background now
+		s.frames = 1
+		s.fg.SetTo(gocv.NewScalar(0, 0, 0, 0))
+		s.blobs = s.blobs[:0]
+		return nil
+	}
 	s.mog.Apply(gray, &s.raw)
 	if !s.keep.Empty() {
 		gocv.BitwiseAnd(s.raw, s.keep, &s.raw)
@@ -171,6 +199,50 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 		})
 	}
 	return nil
+}
+
+// lightGrid is the side of the grid of cells whose mean brightness
+// lightChanged follows: a change of lighting moves nearly all cells the
+// same way, an object (even a car's headlights at night) only a few.
+const lightGrid = 4
+
+// lightChanged follows each grid cell's mean brightness with a slow running
+// average (about 50 frames) and reports a change of lighting: at least
+// three quarters of the cells moved by more than LightChange against their
+// average, in the same direction. A restart of the model also restarts the
+// averages.
+func (s *Subtractor) lightChanged(gray gocv.Mat) bool {
+	gocv.Resize(gray, &s.cells, image.Pt(lightGrid, lightGrid), 0, 0, gocv.InterpolationArea)
+	px, err := s.cells.DataPtrUint8()
+	if err != nil || len(px) < lightGrid*lightGrid {
+		return false
+	}
+	if s.frames <= 1 {
+		for i := range s.light {
+			s.light[i] = float64(px[i])
+		}
+		return false
+	}
+	up, down := 0, 0
+	for i, ref := range s.light {
+		d, lim := float64(px[i])-ref, s.cfg.LightChange*max(ref, 16)
+		switch {
+		case d > lim:
+			up++
+		case d < -lim:
+			down++
+		}
+	}
+	if n := lightGrid * lightGrid * 3 / 4; up >= n || down >= n {
+		for i := range s.light {
+			s.light[i] = float64(px[i])
+		}
+		return true
+	}
+	for i := range s.light {
+		s.light[i] += (float64(px[i]) - s.light[i]) / 50
+	}
+	return false
 }
 
 // restartModel forgets the background: the next frame becomes it.
@@ -236,7 +308,7 @@ func (s *Subtractor) Close() error {
 		s.mog.Close()
 		s.hasMog = false
 	}
-	for _, m := range []*gocv.Mat{&s.raw, &s.tmp, &s.fg, &s.keep, &s.openK, &s.closeK, &s.labels, &s.stats, &s.cents} {
+	for _, m := range []*gocv.Mat{&s.raw, &s.tmp, &s.fg, &s.keep, &s.openK, &s.closeK, &s.labels, &s.stats, &s.cents, &s.cells} {
 		m.Close()
 	}
 	return nil

@@ -71,3 +71,56 @@ func TestGlobalChangeRestartsTheModel(t *testing.T) {
 		t.Errorf("%d global changes, want 1", s.GlobalChanges())
 	}
 }
+
+// TestGradualLightChange: light dimming by 25 % over 20 frames never
+// leaves blobs (the model restarts from the dimmer view), while a bright
+// object on a dark scene — headlights at night — is an object, not a
+// change of lighting.
+func TestGradualLightChange(t *testing.T) {
+	testclip.CheckMats(t)
+	// GlobalChange off, so only the lighting criterion can save the frame.
+	s, err := New(Config{GlobalChange: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	img := gocv.NewMat()
+	defer img.Close()
+	for i := 0; i < 20; i++ {
+		scene(&img, 1, 60, -1)
+		if err := s.Apply(img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		scene(&img, 1, 60, -1)
+		img.MultiplyFloat(float32(1 - 0.25*float64(i+1)/20))
+		if err := s.Apply(img); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(s.Blobs()); n != 0 {
+			t.Fatalf("dimming frame %d: %d blobs", i, n)
+		}
+	}
+	if s.GlobalChanges() == 0 {
+		t.Fatal("the dimming was not taken as a change of lighting")
+	}
+
+	night, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer night.Close()
+	for i := 0; i < 20; i++ {
+		scene(&img, 2, 0, -1)
+		img.MultiplyFloat(0.3)
+		night.Apply(img)
+	}
+	scene(&img, 2, 0, -1)
+	img.MultiplyFloat(0.3)
+	gocv.Rectangle(&img, image.Rect(100, 100, 180, 140), color.RGBA{250, 250, 250, 0}, -1)
+	night.Apply(img)
+	if len(night.Blobs()) != 1 || night.GlobalChanges() != 0 {
+		t.Errorf("headlights at night: %d blobs, %d global changes; want 1 and 0", len(night.Blobs()), night.GlobalChanges())
+	}
+}
