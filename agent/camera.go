@@ -121,7 +121,6 @@ func (c *camera) run(ctx context.Context) {
 	c.mu.Unlock()
 	s := supervisor{
 		run: c.session,
-		log: c.log,
 		failed: func(err error, pause time.Duration) {
 			c.metrics.Reconnect()
 			c.setState(stateFor(err), err)

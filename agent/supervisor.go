@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"log/slog"
 	"time"
 )
 
@@ -18,7 +17,6 @@ type supervisor struct {
 	// failed is told about every failed session and the pause before the
 	// next attempt.
 	failed func(err error, pause time.Duration)
-	log    *slog.Logger
 	// healthyAfter defaults to 30 s.
 	healthyAfter time.Duration
 	backoff      backoff
