@@ -59,7 +59,6 @@ type camera struct {
 	state     string
 	lastErr   string
 	info      rtsp.StreamInfo
-	mode      string
 	lastFrame time.Time
 	fps       rateMeter
 	published time.Time // last retained status sent
@@ -183,12 +182,12 @@ func (c *camera) session(ctx context.Context) error {
 		})
 	})
 	err = client.Run(ctx)
+	if err == nil && ctx.Err() == nil {
+		err = errors.New("stream ended")
+	}
 	cancel()
 	if perr := <-pipeDone; perr != nil {
 		return fmt.Errorf("pipeline: %w", perr)
-	}
-	if err == nil && ctx.Err() == nil {
-		err = errors.New("stream ended")
 	}
 	return err
 }
