@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -84,9 +86,22 @@ func (a *Agent) snapshot(ctx context.Context, cmd event.Command) (any, error) {
 	if cmd.Inline {
 		out.JPEGBase64 = base64.StdEncoding.EncodeToString(res.jpeg)
 	} else {
-		out.URL = "http://" + a.config().HTTP.Listen + "/snapshot/" + cmd.Camera + ".jpg"
+		out.URL = snapshotURL(a.config().HTTP.Listen, cmd.Camera)
 	}
 	return out, nil
+}
+
+// snapshotURL is where the command centre fetches a camera's snapshot:
+// the HTTP listener's address, with this host's name when it listens on
+// every interface (":9090").
+func snapshotURL(listen, camera string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		if h, err := os.Hostname(); err == nil {
+			listen = net.JoinHostPort(h, port)
+		}
+	}
+	return "http://" + listen + "/snapshot/" + camera + ".jpg"
 }
 
 // snapshotHandler serves /snapshot/{camera}.jpg: the camera's next
