@@ -52,6 +52,8 @@ type camera struct {
 	snaps   *snapshotter
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
+	// occ is only touched by the analyzer goroutine (onResult).
+	occ occupancyGauges
 
 	mu        sync.Mutex
 	agg       aggregator    // replaced by updateAnalytics
@@ -216,12 +218,37 @@ func (c *camera) onResult(r *vision.Result) {
 			c.metrics.LineCrossing(ev.Rule, ev.Direction, ev.Class)
 		}
 	}
-	for _, z := range r.Occupancy {
+	c.occ.update(r.Occupancy, c.metrics.ZoneOccupancy)
+	agg.Add(r)
+}
+
+// occupancyGauges remembers the zone occupancy last set on the metrics, so
+// a gauge is set only when its value changes, and a class whose last
+// object left the zone (and so is missing from the zone's counts) goes
+// back to 0 instead of keeping its last value. Used from the analyzer
+// goroutine only.
+type occupancyGauges map[string]map[string]int
+
+func (g occupancyGauges) update(zones []vision.ZoneOccupancy, set func(zone, class string, n int)) {
+	for _, z := range zones {
+		last, ok := g[z.Zone]
+		if !ok {
+			last = map[string]int{}
+			g[z.Zone] = last
+		}
 		for class, n := range z.ByClass {
-			c.metrics.ZoneOccupancy(z.Zone, class, n)
+			if v, seen := last[class]; !seen || v != n {
+				last[class] = n
+				set(z.Zone, class, n)
+			}
+		}
+		for class, v := range last {
+			if _, still := z.ByClass[class]; !still && v != 0 {
+				last[class] = 0
+				set(z.Zone, class, 0)
+			}
 		}
 	}
-	agg.Add(r)
 }
 
 // aggregator returns the camera's current aggregator.
