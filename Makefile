@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 # Tests that start brokers, RTSP servers and decoders; keep well under 20 min.
 TEST_TIMEOUT ?= 15m
 
-.PHONY: all setup build demo test test-short vet fmt bench testdata clean
+.PHONY: all setup build demo test test-short vet fmt bench testdata deb clean
 
 all: build
 
@@ -23,6 +23,13 @@ demo: setup build
 
 testdata:
 	scripts/testdata.sh
+
+# Debian packages (docs/packaging.md): build/deb/pantau_<version>_<arch>.deb.
+# arm64 is cross-built against a sysroot that deb-setup makes once (≈ 9 min).
+DEB_ARCHES ?= amd64 arm64
+deb: setup
+	scripts/deb-setup.sh $(DEB_ARCHES)
+	for a in $(DEB_ARCHES); do scripts/deb.sh $$a || exit 1; done
 
 # Every test, gocv ones with -tags matprofile so a leaked Mat fails them.
 test: setup
@@ -41,4 +48,4 @@ bench: setup build
 	$(BIN) bench --clip testdata/clips/cam1080_h265.mp4
 
 clean:
-	rm -rf bin
+	rm -rf bin build/deb

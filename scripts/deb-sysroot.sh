@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Makes a Debian 12 sysroot for cross-building Pantau for another
+# architecture (arm64): the OpenCV and FFmpeg -dev packages and everything
+# they depend on, unpacked into a folder by mmdebstrap's "extract" variant.
+# No maintainer script runs, so no emulation is needed, and nothing is
+# installed on the build machine (Debian's libopencv-dev:arm64 does not
+# co-install with the amd64 one).
+#
+# Beside the files it writes a dpkg database made from the same .debs
+# (var/lib/dpkg: status, info/*.list, *.symbols, *.shlibs) whose file lists
+# name the sysroot's absolute paths, so that dpkg-shlibdeps --admindir can
+# map the cross-built binary's libraries to packages and versions.
+#
+#   scripts/deb-sysroot.sh [ARCH [DIR]]    default: arm64 build/sysroot-ARCH
+#
+# Downloads ≈ 0.35 GB from Debian's archive and unpacks ≈ 1.1 GB; a second
+# run only re-makes the database if the folder moved.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arch=${1:-arm64}
+dir=${2:-build/sysroot-$arch}
+mkdir -p "$(dirname "$dir")"
+dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
+log() { printf 'deb-sysroot: %s\n' "$*"; }
+
+# The -dev packages vision/decode, vision/clip, vision/detect and gocv link
+# against (pkg-config opencv4 names every OpenCV module), and the C/C++
+# runtime headers and start files for --sysroot.
+pkgs=libopencv-dev,libavcodec-dev,libavformat-dev,libavutil-dev,libswscale-dev,libc6-dev,libstdc++-12-dev,libgcc-12-dev
+
+if [ ! -e "$dir/.complete" ]; then
+	command -v mmdebstrap >/dev/null || { log "mmdebstrap missing: run scripts/deb-setup.sh (apt-get install mmdebstrap)"; exit 1; }
+	rm -rf "$dir.tmp"
+	log "unpacking $pkgs for $arch into $dir (several minutes)"
+	mmdebstrap --quiet --mode=root --variant=extract --arch="$arch" \
+		--skip=cleanup/apt/cache --include="$pkgs" bookworm "$dir.tmp"
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+	touch "$dir/.complete"
+fi
+
+# The database names absolute paths, so it is tied to where the folder is.
+admin=$dir/var/lib/dpkg
+if [ "$(cat "$admin/pantau-prefix" 2>/dev/null)" != "$dir" ]; then
+	log "writing the dpkg database for $dir"
+	rm -rf "$admin"
+	mkdir -p "$admin/info" "$admin/updates"
+	echo "$arch" >"$admin/arch"
+	: >"$admin/status"
+	ctrl=$(mktemp -d)
+	for deb in "$dir"/var/cache/apt/archives/*.deb; do
+		name=$(dpkg-deb -f "$deb" Package)
+		# dpkg names the info files of Multi-Arch: same packages with the
+		# architecture, others without.
+		info=$name
+		if [ "$(dpkg-deb -f "$deb" Multi-Arch)" = same ]; then info=$name:$(dpkg-deb -f "$deb" Architecture); fi
+		{
+			dpkg-deb -f "$deb" | sed '/^Status:/d' | sed '1a Status: install ok installed'
+			echo
+		} >>"$admin/status"
+		dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -e 's#^\./#/#' -e 's#/$##' -e '/^\/\?$/d' |
+			sed "s#^#$dir#" >"$admin/info/$info.list"
+		rm -rf "${ctrl:?}"/*
+		dpkg-deb -e "$deb" "$ctrl"
+		for f in symbols shlibs; do
+			[ -f "$ctrl/$f" ] && cp "$ctrl/$f" "$admin/info/$info.$f"
+		done
+	done
+	rm -rf "$ctrl"
+	echo "$dir" >"$admin/pantau-prefix"
+fi
+log "ok: $dir"
