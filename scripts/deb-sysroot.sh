@@ -13,7 +13,8 @@
 #
 #   scripts/deb-sysroot.sh [ARCH [DIR]]    default: arm64 build/sysroot-ARCH
 #
-# Downloads ≈ 0.35 GB from Debian's archive and unpacks ≈ 1.1 GB; a second
+# Downloads 424 packages, 233 MB, from Debian's archive and unpacks 1.1 GB
+# (the .debs stay in var/cache/apt/archives for the database); a second
 # run only re-makes the database if the folder moved.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,8 +22,10 @@ const (
 	readmeClip     = "../../testdata/clips/vtest_h264.mp4"
 )
 
-// TestReadmeTechnicianPath runs the commands of the README's "A field
-// technician's path", in order, as a technician pastes them, against two
+// TestReadmeTechnicianPath runs the commands of the README's "A developer's
+// path: build from source" (the technician's steps with a binary built
+// from the checkout; the path from the Debian package is run in a bare
+// Debian 12 root by configs/deb's TestBareDebian12), in order, as a technician pastes them, against two
 // simulated cameras (agent/camsim RTSP with onvifsim ONVIF and WS-Discovery
 // in front, both needing user admin and a password) and a real mosquitto,
 // inside a network namespace of its own: loopback is multicast-capable
@@ -119,7 +121,7 @@ func TestReadmeTechnicianPath(t *testing.T) {
 
 // The README section whose commands TestReadmeTechnicianPath runs: every
 // line of its ```sh blocks is a command.
-const readmeSection = "## A field technician's path"
+const readmeSection = "## A developer's path: build from source"
 
 // readmeStep says what the test does with README command lines matching re.
 type readmeStep struct {
