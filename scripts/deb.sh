@@ -12,7 +12,7 @@
 #   DEB_OUT       output folder (default build/deb)
 #   DEB_BIN       package this binary instead of building one
 #   DEB_SYSROOT   sysroot for a cross build (default build/sysroot-ARCH)
-#   DEB_COMPRESS  dpkg-deb compressor (default xz; the short test uses gzip)
+#   DEB_COMPRESS  dpkg-deb compressor (default xz; the tests use none: faster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -27,7 +27,7 @@ func TestPackage(t *testing.T) {
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "pantau")
 	run(t, repo, nil, "go", "build", "-o", bin, "./cmd/pantau")
-	deb := buildDeb(t, arch, "DEB_BIN="+bin, "DEB_OUT="+tmp, "DEB_COMPRESS=gzip")
+	deb := buildDeb(t, arch, "DEB_BIN="+bin, "DEB_OUT="+tmp, "DEB_COMPRESS=none")
 
 	f := fields(t, deb)
 	for k, want := range map[string]string{"Package": "pantau", "Architecture": arch, "Section": "video", "Priority": "optional"} {
