@@ -13,7 +13,10 @@ clips="$root/testdata/clips"
 log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
-	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd)
+	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
+	dpkg-dev lintian jq)
+# dpkg-dev, lintian and jq: the short package test (configs/deb); make deb
+# installs the rest of what it needs (scripts/deb-setup.sh).
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
