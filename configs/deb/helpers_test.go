@@ -109,8 +109,9 @@ func depNames(depends string) []string {
 	return names
 }
 
-// buildChain matches packages that belong to building, not running.
-var buildChain = regexp.MustCompile(`(-dev$|^gcc|^g\+\+|^cpp|^binutils|^make$|^pkg-?config|^pkgconf|^golang|^libc-dev-bin$|^libgcc-\d+-dev$)`)
+// buildChain matches packages that belong to building, not running
+// (gcc-12-base, which libgcc-s1 needs at run time, is not one).
+var buildChain = regexp.MustCompile(`(-dev$|^gcc(-\d+)?$|^g\+\+(-\d+)?$|^cpp(-\d+)?$|^binutils|^make$|^pkg-?config|^pkgconf|^golang|^libc-dev-bin$)`)
 
 // crossings runs "pantau eval --json" (cmd and its arguments before the
 // eval flags) and returns the line crossings, one line each:
