@@ -129,11 +129,12 @@ for f in configs/mosquitto/*; do install -m 0644 "$f" "$doc/examples/mosquitto/"
 # checksum, each file checked against it.
 scripts/deb-models.sh models "$models" "$default_model"
 
-# Docs a technician needs offline: compressed above 4 kB (Policy 12.3).
+# Docs a technician needs offline: compressed above 4 kB (Policy 12.3);
+# the example configs stay plain, to be copied.
 install -m 0644 README.md "$doc/README.md"
 for f in docs/*.md; do install -m 0644 "$f" "$doc/"; done
 install -m 0644 models/README.md "$doc/models.md"
-for f in "$doc"/*.md "$doc"/examples/*.yaml; do
+for f in "$doc"/*.md; do
 	[ "$(stat -c %s "$f")" -gt 4096 ] && gzip -9n "$f"
 done
 install -m 0644 configs/deb/copyright "$doc/copyright"

@@ -77,7 +77,7 @@ func TestPackage(t *testing.T) {
 		"usr/bin/pantau", "lib/systemd/system/pantau.service", "etc/pantau/pantau.yaml",
 		"usr/share/pantau/models/manifest.json", "usr/share/man/man1/pantau.1.gz",
 		"usr/share/doc/pantau/copyright", "usr/share/doc/pantau/changelog.gz",
-		"usr/share/doc/pantau/README.md", "usr/share/doc/pantau/examples/full.yaml",
+		"usr/share/doc/pantau/README.md.gz", "usr/share/doc/pantau/examples/full.yaml",
 		"usr/share/doc/pantau/examples/mosquitto/site.conf", "usr/share/doc/pantau/examples/mosquitto/bridge.conf.in",
 	} {
 		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
