@@ -35,6 +35,12 @@ if [ ! -e "$dir/.complete" ]; then
 	log "unpacking $pkgs for $arch into $dir (several minutes)"
 	mmdebstrap --quiet --mode=root --variant=extract --arch="$arch" \
 		--skip=cleanup/apt/cache --include="$pkgs" bookworm "$dir.tmp"
+	# No postinst ran, so the links update-alternatives makes for BLAS and
+	# LAPACK (which libopencv_core needs) are missing: make them, relative.
+	triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
+	for lib in blas/libblas.so.3 lapack/liblapack.so.3; do
+		[ -e "$dir.tmp/usr/lib/$triplet/$lib" ] && ln -sf "$lib" "$dir.tmp/usr/lib/$triplet/$(basename "$lib")"
+	done
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
 	touch "$dir/.complete"
