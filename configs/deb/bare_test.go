@@ -78,7 +78,7 @@ func TestBareDebian12(t *testing.T) {
 	run(t, "", nil, "dpkg-deb", "-x", debs["1.0.0"], x)
 	bin := filepath.Join(x, "usr/bin/pantau")
 	for _, v := range []string{"1.0.1", "1.0.2", "1.0.3"} {
-		debs[v] = buildDeb(t, arch, "DEB_OUT="+filepath.Join(tmp, v), "DEB_VERSION="+v, "DEB_BIN="+bin, "DEB_COMPRESS=none")
+		debs[v] = buildDeb(t, arch, "DEB_OUT="+filepath.Join(tmp, v), "DEB_VERSION="+v, "DEB_BIN="+bin, "DEB_COMPRESS=gzip", "DEB_COMPRESS_LEVEL=1")
 	}
 
 	root := filepath.Join(tmp, "root")

@@ -26,8 +26,9 @@ func TestPackage(t *testing.T) {
 	arch := strings.TrimSpace(run(t, "", nil, "dpkg", "--print-architecture"))
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "pantau")
-	run(t, repo, nil, "go", "build", "-o", bin, "./cmd/pantau")
-	deb := buildDeb(t, arch, "DEB_BIN="+bin, "DEB_OUT="+tmp, "DEB_COMPRESS=none")
+	// Stripped, as the release build is; link flags change no compile cache.
+	run(t, repo, nil, "go", "build", "-ldflags", "-s -w", "-o", bin, "./cmd/pantau")
+	deb := buildDeb(t, arch, "DEB_BIN="+bin, "DEB_OUT="+tmp, "DEB_COMPRESS=gzip", "DEB_COMPRESS_LEVEL=1")
 
 	f := fields(t, deb)
 	for k, want := range map[string]string{"Package": "pantau", "Architecture": arch, "Section": "video", "Priority": "optional"} {
