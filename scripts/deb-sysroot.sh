@@ -53,6 +53,8 @@ if [ "$(cat "$admin/pantau-prefix" 2>/dev/null)" != "$dir" ]; then
 	rm -rf "$admin"
 	mkdir -p "$admin/info" "$admin/updates"
 	echo "$arch" >"$admin/arch"
+	# Format 1: info files of Multi-Arch: same packages carry ":arch".
+	echo 1 >"$admin/info/format"
 	: >"$admin/status"
 	ctrl=$(mktemp -d)
 	for deb in "$dir"/var/cache/apt/archives/*.deb; do
