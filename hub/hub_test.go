@@ -132,7 +132,10 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 type camView struct {
 	Site, Agent, Camera, State, Region string
