@@ -43,14 +43,38 @@ func startFleet(t *testing.T, hubYAML string) *fleet {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.central.Stop)
+	f.startSite(t)
+	f.startHub(t, fmt.Sprintf("mqtt:\n  url: %s\n  client_id: hub-test\nstore:\n  url: sqlite:%s\n%s",
+		f.central.URL(), filepath.Join(t.TempDir(), "hub.db"), hubYAML))
+	return f
+}
+
+// startSite starts a site broker bridged to the central one and connects
+// the test's publisher (the agent) to it.
+func (f *fleet) startSite(t *testing.T) {
+	t.Helper()
+	var err error
 	if f.site, err = mosq.New(mosq.Options{Dir: t.TempDir(), Bridges: []mosq.Bridge{{Name: "central", ClientID: "bridge-site",
 		Address: f.central.Addr(), Topics: []string{"pantau/v1/# out 1"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.site.Stop)
-	yaml := fmt.Sprintf("mqtt:\n  url: %s\n  client_id: hub-test\nhttp:\n  listen: 127.0.0.1:0\nstore:\n  url: sqlite:%s\n%s",
-		f.central.URL(), filepath.Join(t.TempDir(), "hub.db"), hubYAML)
-	cfg, err := config.Parse([]byte(yaml))
+	opts := paho.NewClientOptions().AddBroker(f.site.URL()).SetClientID("test-agent")
+	f.pub = paho.NewClient(opts)
+	if tok := f.pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect to the site broker: %v", tok.Error())
+	}
+	t.Cleanup(func() { f.pub.Disconnect(100) })
+	// The bridge must be up before anything is published, or the site
+	// broker (no subscriber yet) drops what it gets.
+	waitFor(t, 10*time.Second, "the bridge", func() bool { return strings.Contains(f.central.Log(), "as bridge-site") })
+}
+
+// startHub runs a hub on the config yaml (plus an http listener) until
+// stopHub or the end of the test.
+func (f *fleet) startHub(t *testing.T, yaml string) {
+	t.Helper()
+	cfg, err := config.Parse([]byte("http:\n  listen: 127.0.0.1:0\n" + yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,23 +90,18 @@ func startFleet(t *testing.T, hubYAML string) *fleet {
 		t.Fatalf("hub: %v", err)
 	}
 	t.Cleanup(f.stop)
-	opts := paho.NewClientOptions().AddBroker(f.site.URL()).SetClientID("test-agent")
-	f.pub = paho.NewClient(opts)
-	if tok := f.pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect to the site broker: %v", tok.Error())
-	}
-	t.Cleanup(func() { f.pub.Disconnect(100) })
-	// The bridge must be up before anything is published, or the site
-	// broker (no subscriber yet) drops what it gets.
-	waitFor(t, 10*time.Second, "the bridge", func() bool { return strings.Contains(f.central.Log(), "as bridge-site") })
-	return f
 }
 
 func (f *fleet) stop() {
 	f.cancel()
 	select {
-	case <-f.done:
+	case err := <-f.done:
+		if err != nil {
+			panic(fmt.Sprintf("hub.Serve: %v", err))
+		}
+		f.done <- nil // a second stop returns at once
 	case <-time.After(10 * time.Second):
+		panic("hub.Serve did not return 10 s after cancel")
 	}
 }
 
