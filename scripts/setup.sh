@@ -13,7 +13,8 @@ clips="$root/testdata/clips"
 log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
-	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd)
+	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
+	postgresql chromium fonts-dejavu-core)
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -31,6 +32,9 @@ fi
 
 # mosquitto's package starts a system broker on port 1883 on some machines;
 # the demo and tests start their own brokers on other ports, so leave it.
+# Likewise postgresql's packaged cluster: the hub's tests run initdb and
+# pg_ctl themselves in a temporary directory (as user postgres) on a free
+# port. chromium renders the dashboards in the UI tests.
 
 # Files taken out of Debian packages without installing them (the packages
 # pull in large dependencies we do not need): vtest.avi from opencv-doc and
