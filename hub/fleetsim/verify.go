@@ -55,8 +55,8 @@ func verify(ctx context.Context, cfg Config, dbURL string, rec *sent, r *Report)
 	}
 	r.Stored = int64(len(stored))
 	var counts, events int64
-	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM counts`).Scan(&counts) //nolint:errcheck // 0 shows as a failure below
-	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&events) //nolint:errcheck // as above
+	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM counts`).Scan(&counts)                                   //nolint:errcheck // 0 shows as a failure below
+	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&events)                                   //nolint:errcheck // as above
 	db.QueryRowContext(ctx, `SELECT COALESCE(SUM(duplicates), 0) FROM cameras`).Scan(&r.DuplicatesDropped) //nolint:errcheck // as above
 	r.CountsSent, r.EventsSent, r.CountsStored, r.EventsStored = int64(rec.counts), int64(rec.events), counts, events
 	// A message stored twice would add to the roll-up twice: compare each
