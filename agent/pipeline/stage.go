@@ -16,6 +16,7 @@ type stage struct {
 	p      *Pipeline
 	dec    *decode.Decoder
 	gate   rateGate
+	clock  wallClock
 	ctl    modeControl
 	lastRA time.Duration
 	haveRA bool
@@ -75,9 +76,10 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		}
 		s.lastRA, s.haveRA = au.PTS, true
 	}
-	want := s.gate.want(au.PTS)
+	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received), Arrived: au.Received}
+	want := !s.dec.Skips(du) && s.gate.want(au.PTS)
 	start, cpu := time.Now(), threadCPU()
-	f, err := s.dec.Decode(decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: au.Received}, want)
+	f, err := s.dec.Decode(du, want)
 	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
 	s.report(time.Since(start))
 	switch {
@@ -87,7 +89,7 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		return nil, err
 	}
 	if f != nil {
-		s.gate.took(f.PTS)
+		f.Time = s.clock.monotonic(f.Time)
 	}
 	return f, nil
 }
@@ -142,8 +144,8 @@ func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency
 	}
 	p.st.analysed.Add(1)
 	p.st.lastFrame.Store(f.Time.UnixNano())
-	if latency && !f.Time.IsZero() {
-		p.st.addLatency(time.Since(f.Time))
+	if latency && !f.Arrived.IsZero() {
+		p.st.addLatency(time.Since(f.Arrived))
 	}
 }
 
