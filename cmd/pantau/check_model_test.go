@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,5 +91,39 @@ func TestCheckDefaultModel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestModelBundle: the one file `make models` writes holds what a box
+// without registry access needs; unpacked into a models directory, the
+// default model passes `pantau check` there.
+func TestModelBundle(t *testing.T) {
+	dir := t.TempDir()
+	tgz := filepath.Join(dir, "pantau-models.tar.gz")
+	cmd := exec.Command("scripts/models.sh", "bundle", tgz)
+	cmd.Dir = "../.."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/models.sh bundle: %v\n%s(the model is made at set-up: run scripts/setup.sh)", err, b)
+	}
+	box := filepath.Join(dir, "box")
+	if err := os.Mkdir(box, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("tar", "-xzf", tgz, "-C", box).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, b)
+	}
+	for _, f := range []string{"manifest.json", "ssd_mobilenet_v2_coco.onnx", "ssd_mobilenet_v2_coco.anchors", "coco91.names", "NOTICE", "README.md", "LICENSE.coco-ssd"} {
+		if _, err := os.Stat(filepath.Join(box, f)); err != nil {
+			t.Errorf("bundle lacks %s", f)
+		}
+	}
+	cfg := filepath.Join(dir, "pantau.yaml")
+	yaml := "site: s\ncameras:\n  - {name: gate, url: rtsp://h/a, detector: {type: dnn, model: ssd_mobilenet_v2_coco, models_dir: box}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := mainCode([]string{"check", "-c", cfg}, &out, &errOut); code != 0 {
+		t.Fatalf("check with the unpacked bundle: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
