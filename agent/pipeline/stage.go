@@ -22,6 +22,7 @@ type stage struct {
 	haveRA bool
 	seen   decode.Stats // decoder counters already reported
 	stale  bool         // full mode after a stale drop: wait for random access
+	dog    watchdog
 }
 
 // dropStale drops units that waited longer than MaxDelay and, in full
@@ -52,7 +53,8 @@ func (p *Pipeline) newStage() (*stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stage{p: p, dec: dec}
+	s := &stage{p: p, dec: dec, dog: watchdog{limit: p.cfg.StallTimeout}}
+	s.dog.start(time.Now())
 	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
 	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold,
 		rnd: rand.Float64}
@@ -101,6 +103,7 @@ func (s *stage) report(took time.Duration) {
 	if n := st.Pictures - s.seen.Pictures; n > 0 {
 		p.st.decoded.Add(n)
 		p.m.FrameDecoded(took)
+		s.dog.picture(time.Now(), s.counts())
 	}
 	p.st.skipped.Add(st.NotKey + st.NonRef - s.seen.NotKey - s.seen.NonRef)
 	for n := st.Errors - s.seen.Errors; n > 0; n-- {
@@ -123,6 +126,18 @@ func (s *stage) setMode(mode, why string) {
 }
 
 func (s *stage) close() { s.dec.Close() }
+
+// counts returns the counters the watchdog explains a stall with.
+func (s *stage) counts() counts {
+	st := s.dec.Stats()
+	return counts{units: s.p.st.received.Load(), waitingKey: st.WaitingKey, errors: st.Errors}
+}
+
+// stalled returns an error wrapping ErrStalled when the session yielded
+// no picture for the stall timeout.
+func (s *stage) stalled(now time.Time) error {
+	return s.dog.check(now, s.ctl.gop, s.counts())
+}
 
 // analyse runs the analyzers on f and calls onResult. It is called from
 // one goroutine; errors are counted and logged at most every 10 s.
