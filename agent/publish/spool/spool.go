@@ -273,7 +273,7 @@ func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic stri
 		s.diskFailedLocked(err)
 		s.mu.Unlock()
 		drops.add(diskReason(err), 1)
-		return Record{}, fmt.Errorf("%w: %v", ErrDisk, err)
+		return Record{}, fmt.Errorf("%w: %w", ErrDisk, err)
 	}
 	var g *syncGen
 	notify := false
@@ -295,7 +295,7 @@ func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic stri
 	select {
 	case <-g.done:
 		if g.err != nil {
-			return Record{}, fmt.Errorf("%w: fsync: %v", ErrDisk, g.err)
+			return Record{}, fmt.Errorf("%w: fsync: %w", ErrDisk, g.err)
 		}
 		return r, nil
 	case <-ctx.Done():

@@ -53,7 +53,7 @@ func appendMsg(t *testing.T, s *Spool, camera string, kind Kind, body string) Re
 }
 
 // drain reads every waiting record in order without acking.
-func drain(t *testing.T, s *Spool) []Record {
+func drain(t testing.TB, s *Spool) []Record {
 	t.Helper()
 	var out []Record
 	var after uint64
