@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"version":  {"print the version", cmdVersion},
 		"hub":      {"run the command centre hub: pantau hub -c hub.yaml", cmdHub},
 		"fleetsim": {"simulate a fleet of sites, agents and cameras against a hub", cmdFleetsim},
+		"passwd":   {"print an http.auth.users_file line: pantau passwd NAME < password", cmdPasswd},
 	}
 }
 
