@@ -16,6 +16,7 @@ import (
 
 	agentcfg "github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/agent/logging"
 )
 
@@ -43,7 +44,8 @@ func parse(data []byte, dir string) (*Config, error) {
 	}
 	fillDefaults(c)
 	for _, p := range []*string{&c.MQTT.PasswordFile, &c.MQTT.TLS.CAFile, &c.MQTT.TLS.CertFile,
-		&c.MQTT.TLS.KeyFile, &c.Store.PasswordFile} {
+		&c.MQTT.TLS.KeyFile, &c.Store.PasswordFile, &c.HTTP.Auth.UsersFile, &c.HTTP.Auth.TokensFile,
+		&c.HTTP.TLS.CertFile, &c.HTTP.TLS.KeyFile} {
 		if *p != "" && dir != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -124,6 +126,9 @@ func validate(c *Config) error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen", "want host:port, got %q", c.HTTP.Listen)
+	}
+	for _, err := range httpauth.Check(c.HTTP.AuthConfig()) {
+		errs = append(errs, err) // each names its http.* key
 	}
 	validateMQTT(c, add)
 	if strings.ContainsAny(c.Subscribe.Share, "+#/") {
