@@ -58,7 +58,6 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 		handle(msg.Topic(), msg.Payload(), msg.Ack)
 	})
 	opts.SetOnConnectHandler(func(c paho.Client) {
-		connected.Set(1)
 		log.Info("connected to the central broker", "broker", agentcfg.RedactURL(m.URL), "subscribe", filter)
 		// The session keeps the subscription, but a broker that lost its
 		// state (no persistence) would not: subscribe every time.
@@ -68,6 +67,8 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 				log.Error("subscribe timed out", "filter", filter)
 			} else if err := tok.Error(); err != nil {
 				log.Error("subscribe failed", "filter", filter, "err", err)
+			} else {
+				connected.Set(1) // connected and subscribed
 			}
 		}()
 	})
