@@ -5,12 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
@@ -110,8 +110,8 @@ func (c *Config) defaults() error {
 	var errs []error
 	if c.URL == "" {
 		errs = append(errs, errors.New("url: required"))
-	} else if u, err := url.Parse(c.URL); err != nil {
-		errs = append(errs, fmt.Errorf("url: %v", redactErr(err, c.URL)))
+	} else if u, err := urlcred.Parse(c.URL); err != nil {
+		errs = append(errs, fmt.Errorf("url: %w", err))
 	} else {
 		switch u.Scheme {
 		case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
@@ -226,15 +226,6 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// Redact removes credentials from a broker URL for logs and errors; it is
-// the agent's one URL redaction, config.RedactURL.
-func Redact(rawURL string) string { return config.RedactURL(rawURL) }
-
-// redactErr drops the URL (which may hold a password) from a parse error.
-func redactErr(err error, raw string) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+// Redact removes credentials from a broker URL for logs and errors
+// (urlcred.Redact).
+func Redact(rawURL string) string { return urlcred.Redact(rawURL) }
