@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -252,5 +253,53 @@ func TestShippedCentralACL(t *testing.T) {
 	asP3("pantau/v1/plant-3/box-1/cmd/reload/result", "result of plant-3")
 	if !ccAll("result of plant-3") {
 		t.Fatal("a site cannot publish command results")
+	}
+}
+
+// TestWrongUserKeepsSpooling: an agent logging in to the shipped site
+// broker with another agent's user has its publishes refused by site.acl
+// and still acknowledged (MQTT 3.1.1). It must notice (its retained
+// status does not come back), say so, and keep its messages spooled; with
+// its own user the same spool is delivered.
+func TestWrongUserKeepsSpooling(t *testing.T) {
+	url := runShippedSiteConf(t, map[string]string{"box-1": "pw-1", "box-2": "pw-2"})
+	spool := t.TempDir()
+	cfg := testConfig(url, spool)
+	cfg.Username, cfg.Password = "box-2", "pw-2" // the agent is box-1
+	cfg.ReadBackTimeout = time.Second
+	c, logs, stop := runClient(t, cfg, nil)
+	for i := 1; i <= 3; i++ {
+		if err := c.Publish(context.Background(), motion("cam1", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for c.LastError() == nil || !strings.Contains(c.LastError().Error(), "this agent's retained status") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no read-back error after 15 s; last error %v\n%s", c.LastError(), logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if n, _, _ := c.SpoolStats(); n != 3 {
+		t.Fatalf("%d messages spooled with a refused user, want all 3 kept\n%s", n, logs)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("the refusal is not logged as an error:\n%s", logs)
+	}
+	stop()
+
+	cfg.Username, cfg.Password = "box-1", "pw-1"
+	c, logs, _ = runClient(t, cfg, nil)
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		if n, _, _ := c.SpoolStats(); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			n, _, _ := c.SpoolStats()
+			t.Fatalf("%d messages still spooled with the right user\n%s", n, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

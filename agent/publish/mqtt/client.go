@@ -110,6 +110,9 @@ type Client struct {
 	drops    map[string]int // since the last summary
 	// droppedTotal counts spool drops since start (agent status).
 	droppedTotal int64
+	// readBackFails counts sessions in a row whose status was not read
+	// back (Run's goroutine only).
+	readBackFails int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -121,6 +124,9 @@ type session struct {
 	lost chan struct{}
 	once sync.Once
 	err  error
+	// statusID is the id of the last status published over this session
+	// (Run's goroutine only).
+	statusID string
 }
 
 func (s *session) setLost(err error) {
@@ -250,12 +256,16 @@ func (c *Client) Run(ctx context.Context) error {
 		failures = 0
 		c.m.Connected(true)
 		up := time.Now()
-		c.serve(ctx, s)
+		rbErr := c.serve(ctx, s)
 		if ctx.Err() != nil {
 			c.shutdown(s)
 			break
 		}
-		c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		if rbErr != nil {
+			c.setErr(rbErr) // logged by readBack
+		} else {
+			c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		}
 		c.m.Connected(false)
 		pause := c.cfg.ReconnectMin
 		if time.Since(up) < stableAfter {
@@ -268,6 +278,7 @@ func (c *Client) Run(ctx context.Context) error {
 			flaps, backoff = 0, c.cfg.ReconnectMin
 		}
 		switch {
+		case rbErr != nil:
 		case flaps <= 1:
 			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
 			lastWarn = time.Now()
@@ -287,8 +298,17 @@ func (c *Client) Run(ctx context.Context) error {
 // an outage rather than a refusal in disguise.
 const stableAfter = 10 * time.Second
 
-// serve runs one connection until it is lost or ctx is cancelled.
-func (c *Client) serve(ctx context.Context, s *session) {
+// serve runs one connection until it is lost or ctx is cancelled. Its
+// error says why the spool was never sent over it (see readBack).
+func (c *Client) serve(ctx context.Context, s *session) error {
+	if err := c.readBack(ctx, s); err != nil {
+		c.mu.Lock()
+		if c.sess == s {
+			c.sess = nil
+		}
+		c.mu.Unlock()
+		return err
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); c.drain(sctx, s) }()
@@ -314,6 +334,7 @@ loop:
 		c.sess = nil
 	}
 	c.mu.Unlock()
+	return nil
 }
 
 // connect makes one connection attempt and sets the session up: command

@@ -58,6 +58,10 @@ type Config struct {
 	// Inflight is how many spooled messages may await their PUBACK at once.
 	// It defaults to 32.
 	Inflight int
+	// ReadBackTimeout is how long the client waits, after connecting, to
+	// read back its own retained status before it sends the spool (see
+	// Run). It defaults to 5 seconds.
+	ReadBackTimeout time.Duration
 }
 
 // TLSConfig are PEM files for a TLS connection.
@@ -169,6 +173,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Inflight <= 0 {
 		c.Inflight = 32
+	}
+	if c.ReadBackTimeout <= 0 {
+		c.ReadBackTimeout = 5 * time.Second
 	}
 	if c.Spool.Dir == "" {
 		c.Spool.Dir = filepath.Join(os.TempDir(), "pantau-spool", c.Site+"-"+c.Agent)
