@@ -40,6 +40,9 @@ type Config struct {
 	Counts CountsConfig `yaml:"counts"`
 	// MQTT configures the broker connection.
 	MQTT MQTTConfig `yaml:"mqtt"`
+	// InlinePasswords names the keys whose password is written in the
+	// config file itself (set by Load, for the start-up warning).
+	InlinePasswords []string `yaml:"-"`
 	// Spool configures the on-disk outgoing queue.
 	Spool SpoolConfig `yaml:"spool"`
 	// Discovery configures ONVIF discovery and auto-provisioning.
@@ -201,6 +204,15 @@ type Credential struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }
 
 // Login is a username and password.
@@ -209,4 +221,13 @@ type Login struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }
