@@ -129,6 +129,9 @@ type CommandsConfig struct {
 	// Disabled lists commands to refuse (reload, snapshot, discover,
 	// status).
 	Disabled []string `yaml:"disabled"`
+	// MaxAge refuses a command whose ts is older than this (queued by the
+	// broker while the agent was away). It defaults to 60 s.
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Allowed reports whether command name may run.

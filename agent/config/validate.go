@@ -114,6 +114,9 @@ func validateMQTT(v *collector, c *Config) {
 	if m.Keepalive < 1e9 {
 		v.add("mqtt.keepalive", "must be at least 1s, got %s", m.Keepalive)
 	}
+	if m.Commands.MaxAge < 0 {
+		v.add("mqtt.commands.max_age", "must not be negative, got %s", m.Commands.MaxAge)
+	}
 	for i, name := range m.Commands.Disabled {
 		if !commandRE[name] {
 			v.add(fmt.Sprintf("mqtt.commands.disabled[%d]", i), "unknown command %q (known: discover, reload, snapshot, status)", name)

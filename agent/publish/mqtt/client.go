@@ -84,15 +84,15 @@ var _ publish.Publisher = (*Client)(nil)
 // Client is the MQTT publisher. Create it with New, run Run in a goroutine,
 // and call Publish from anywhere. All methods are safe for concurrent use.
 type Client struct {
-	cfg    Config
-	m      Metrics
-	log    *slog.Logger
-	spool  *spool.Spool
-	tls    *tls.Config
-	base   string // pantau/v1/{site}/{agent}/
-	start  time.Time
-	wake   chan struct{}
-	cmdSem chan struct{}
+	cfg   Config
+	m     Metrics
+	log   *slog.Logger
+	spool *spool.Spool
+	tls   *tls.Config
+	base  string // pantau/v1/{site}/{agent}/
+	start time.Time
+	wake  chan struct{}
+	gate  cmdGate
 
 	// sendMu keeps direct sends in call order (a stale retained value
 	// never overtakes a fresh one).
@@ -164,7 +164,6 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 		base:     event.TopicPrefix + "/" + cfg.Site + "/" + cfg.Agent + "/",
 		start:    time.Now(),
 		wake:     make(chan struct{}, 1),
-		cmdSem:   make(chan struct{}, 4),
 		retained: map[string][]byte{},
 		pending:  map[string][]byte{},
 		drops:    map[string]int{},

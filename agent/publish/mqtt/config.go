@@ -108,6 +108,9 @@ type CommandsConfig struct {
 	MaxBody int
 	// Timeout bounds one command's handler. It defaults to 30 seconds.
 	Timeout time.Duration
+	// MaxAge refuses a command whose ts is older than this, or as far in
+	// the future. It defaults to 60 seconds.
+	MaxAge time.Duration
 }
 
 func (c *Config) defaults() error {
@@ -173,6 +176,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Inflight <= 0 {
 		c.Inflight = 32
+	}
+	if c.Commands.MaxAge <= 0 {
+		c.Commands.MaxAge = time.Minute
 	}
 	if c.ReadBackTimeout <= 0 {
 		c.ReadBackTimeout = 5 * time.Second
