@@ -10,6 +10,7 @@ import (
 
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
@@ -50,6 +51,8 @@ type camera struct {
 	pub     publisher
 	log     *slog.Logger
 	snaps   *snapshotter
+	// tap feeds the web UI's live view; it runs after every analyzer.
+	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).
@@ -95,7 +98,7 @@ func (c *camera) url() string {
 // stream is down.
 func (c *camera) run(ctx context.Context) {
 	c.setState(event.StateOffline, nil)
-	analyzers, err := BuildAnalyzers(c.cfg, c.snaps)
+	analyzers, err := c.buildAnalyzers(c.cfg)
 	if err != nil {
 		// A config the validator let through but the analyzers refuse (a
 		// model file that does not load): retrying cannot help.
@@ -256,4 +259,13 @@ func (c *camera) aggregator() aggregator {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.agg
+}
+
+// buildAnalyzers is the camera's analysis chain for cc, the live tap last.
+func (c *camera) buildAnalyzers(cc config.Camera) ([]Analyzer, error) {
+	as, err := BuildAnalyzers(cc, c.snaps)
+	if err != nil || c.tap == nil {
+		return as, err
+	}
+	return append(as, c.tap), nil
 }

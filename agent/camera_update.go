@@ -37,7 +37,7 @@ func (c *camera) config() config.Camera {
 // aggregator is flushed (the partial interval is published) and renewed,
 // so counts name the new rules. On error the running analyzers stay.
 func (c *camera) updateAnalytics(cc config.Camera, aggCfg aggregate.Config) error {
-	fresh, err := BuildAnalyzers(cc, c.snaps)
+	fresh, err := c.buildAnalyzers(cc)
 	if err != nil {
 		return fmt.Errorf("camera %s: %w", cc.Name, err)
 	}

@@ -13,7 +13,8 @@ clips="$root/testdata/clips"
 log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
-	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd)
+	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
+	chromium chromium-driver)  # chromium: the web UI tests drive it headless (chromedp)
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
