@@ -172,8 +172,11 @@ func setRules(cam *yaml.Node, r Rules) error {
 	}
 	motion := lookup(cam, "motion")
 	if len(r.Masks) == 0 {
-		if motion != nil {
+		if motion != nil && motion.Kind == yaml.MappingNode {
 			set(motion, "masks", nil)
+			if len(motion.Content) == 0 {
+				set(cam, "motion", nil) // it held only the masks
+			}
 		}
 		return nil
 	}
@@ -253,9 +256,30 @@ func ruleNode(rule map[string]any, old *yaml.Node) (*yaml.Node, error) {
 				v.Style = yaml.FlowStyle
 			}
 		}
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, v)
+		kn := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}
+		if old != nil {
+			// The rule's comments stay with its keys.
+			if ok, ov := oldPair(old, k); ok != nil {
+				kn.HeadComment, kn.LineComment, kn.FootComment = ok.HeadComment, ok.LineComment, ok.FootComment
+				v.HeadComment, v.LineComment, v.FootComment = ov.HeadComment, ov.LineComment, ov.FootComment
+			}
+		}
+		m.Content = append(m.Content, kn, v)
+	}
+	if old != nil {
+		m.HeadComment, m.LineComment, m.FootComment = old.HeadComment, old.LineComment, old.FootComment
 	}
 	return m, nil
+}
+
+// oldPair returns the key and value nodes of key in mapping m.
+func oldPair(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
 }
 
 // toPoints reads [[x, y], …] from decoded JSON.
