@@ -28,6 +28,7 @@ import (
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
 	"github.com/pantau/pantau/agent/web"
+	"github.com/pantau/pantau/vision/snapshot"
 )
 
 // Options configures an Agent. Config is required.
@@ -219,7 +220,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
 		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
-		pub: a.mq, log: log, snaps: &snapshotter{}, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
+		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
 		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
 		dropsCounter: drops,
 		pubFailed:    a.sum.Counter("could not publish %d messages in the last %s (see pantau_spool_dropped_total)", "camera", cc.Name),

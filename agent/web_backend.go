@@ -3,9 +3,9 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/web"
@@ -29,28 +29,7 @@ func (b webBackend) Check(path string) []error {
 		}
 		return []error{err}
 	}
-	return CheckCameras(cfg)
-}
-
-// CheckCameras builds every enabled camera's analyzers as run would (so a
-// model that does not load is found before the agent runs it) and
-// returns one error per camera that fails, naming it. `pantau check` and
-// the web UI's apply both use it.
-func CheckCameras(cfg *config.Config) []error {
-	var errs []error
-	for i := range cfg.Cameras {
-		cam := cfg.Cameras[i]
-		if !cam.IsEnabled() {
-			continue
-		}
-		as, err := BuildAnalyzers(cam, nil)
-		if err != nil {
-			errs = append(errs, &config.FieldError{Key: fmt.Sprintf("cameras[%d] (%s)", i, cam.Name), Msg: err.Error()})
-			continue
-		}
-		CloseAnalyzers(as)
-	}
-	return errs
+	return analysis.Check(cfg)
 }
 
 func (b webBackend) Cameras() []web.Camera {

@@ -201,7 +201,10 @@ func resolvePaths(c *Config, dir string) {
 	abs(&c.MQTT.TLS.CertFile)
 	abs(&c.MQTT.TLS.KeyFile)
 	for i := range c.Cameras {
-		abs(&c.Cameras[i].Detector.Model)
+		if !IsModelName(c.Cameras[i].Detector.Model) {
+			abs(&c.Cameras[i].Detector.Model)
+		}
+		abs(&c.Cameras[i].Detector.ModelsDir)
 		abs(&c.Cameras[i].Detector.ClassesFile)
 	}
 }

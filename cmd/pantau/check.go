@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/pantau/pantau/agent"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 )
 
@@ -60,7 +60,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			enabled++
 		}
 	}
-	camErrs := agent.CheckCameras(cfg)
+	camErrs := analysis.Check(cfg)
 	for _, err := range camErrs {
 		fmt.Fprintf(stdout, "%s: %v\n", *path, err)
 	}
