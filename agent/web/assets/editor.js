@@ -27,8 +27,8 @@
       el("div", { class: "live" },
         el("div", {}, el("div", { class: "stage" }, canvas, status, tamper),
           el("div", { class: "toolbar" }, addLine, addZone, addMask, finish, cancelDraw), hint),
-        el("div", { class: "card" }, el("h2", {}, "Rules"), panel, errBox,
-          el("div", { class: "applybar" }, apply, reloadRules, applyMsg))));
+        el("div", { class: "card" }, el("h2", {}, "Rules"),
+          el("div", { class: "applybar" }, apply, reloadRules, applyMsg), errBox, panel)));
 
     const st = { rules: { lines: [], zones: [], masks: [] }, etag: "", sel: null, mode: null, draft: [], drag: null, frame: null, img: null, errors: [] };
     const ctx = canvas.getContext("2d");
@@ -93,28 +93,36 @@
       pts.forEach((p, i) => { const [x, y] = px(p); i ? ctx.lineTo(x, y) : ctx.moveTo(x, y); });
       if (close) ctx.closePath();
     }
+    // k converts CSS pixels to canvas pixels, so text and strokes keep
+    // their size on screen whatever the picture's scale (phone or desktop).
+    let k = 1;
     function label(text, x, y, color) {
-      ctx.font = "bold " + Math.max(12, Math.round(W() / 45)) + "px system-ui, sans-serif";
-      const w = ctx.measureText(text).width + 8, h = Math.max(16, Math.round(W() / 36));
+      const fs = Math.round(13 * k), h = Math.round(18 * k), pad = 4 * k;
+      ctx.font = "bold " + fs + "px system-ui, sans-serif";
+      const w = ctx.measureText(text).width + 2 * pad;
+      x = Math.max(0, Math.min(x, W() - w)); y = Math.max(h, y);
       ctx.fillStyle = "rgba(0,0,0,.65)"; ctx.fillRect(x, y - h, w, h);
-      ctx.fillStyle = color; ctx.fillText(text, x + 4, y - h * 0.25);
+      ctx.fillStyle = color; ctx.fillText(text, x + pad, y - h * 0.28);
     }
     function arrow(a, b) {
       const [x1, y1] = px(a), [x2, y2] = px(b);
       const dx = x2 - x1, dy = y2 - y1, len = Math.hypot(dx, dy) || 1;
       // "in" is towards the side where (B−A)×(P−A) < 0: the normal (dy, −dx).
-      const nx = dy / len, ny = -dx / len, L = Math.max(18, W() / 25);
+      const nx = dy / len, ny = -dx / len, L = 22 * k;
       const mx = (x1 + x2) / 2, my = (y1 + y2) / 2, tx = mx + nx * L, ty = my + ny * L;
       ctx.beginPath(); ctx.moveTo(mx - nx * L * 0.4, my - ny * L * 0.4); ctx.lineTo(tx, ty); ctx.stroke();
       ctx.beginPath(); ctx.moveTo(tx, ty);
-      ctx.lineTo(tx - nx * 9 + ny * 6, ty - ny * 9 - nx * 6); ctx.lineTo(tx - nx * 9 - ny * 6, ty - ny * 9 + nx * 6); ctx.closePath(); ctx.fill();
-      label("in", tx + nx * 4, ty + ny * 4 + 8, COLORS.line);
+      const a9 = 9 * k, a6 = 6 * k;
+      ctx.lineTo(tx - nx * a9 + ny * a6, ty - ny * a9 - nx * a6); ctx.lineTo(tx - nx * a9 - ny * a6, ty - ny * a9 + nx * a6); ctx.closePath(); ctx.fill();
+      label("in", tx + nx * 4 * k, ty + ny * 4 * k + 9 * k, COLORS.line);
     }
     function draw() {
       const f = st.frame;
+      const shown = canvas.getBoundingClientRect().width;
+      k = shown > 0 ? W() / shown : 1;
       if (st.img) ctx.drawImage(st.img, 0, 0, W(), H());
       else { ctx.fillStyle = "#000"; ctx.fillRect(0, 0, W(), H()); }
-      const lw = Math.max(2, W() / 250);
+      const lw = 2 * k;
       ctx.lineWidth = lw;
       st.rules.masks.forEach((m, i) => {
         poly(m.points, true);
