@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -135,6 +136,10 @@ func (u *UI) apply(ctx context.Context, d *doc) (etag string, errs []error, err 
 	}
 	staged, err := stage(path, data)
 	if err != nil {
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return "", nil, fmt.Errorf("cannot write beside %s (%v): the UI replaces the config file atomically, so the agent needs write access to its directory "+
+				"(systemd: ReadWritePaths= for it), or edit the file by hand and reload", path, err)
+		}
 		return "", nil, err
 	}
 	defer os.Remove(staged) // gone after a successful rename
