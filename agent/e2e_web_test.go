@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -93,14 +95,19 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 	c, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Do(c, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
+		if b, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+			_ = os.WriteFile(filepath.Join(os.TempDir(), "pantau-webui-failure.png"), b, 0o644)
+		}
+		t.Fatalf("%s: %v (page as it was: %s)", what, err, filepath.Join(os.TempDir(), "pantau-webui-failure.png"))
 	}
 }
 
 // canvasPoint converts normalised picture coordinates to page pixels.
 func canvasPoint(t *testing.T, ctx context.Context, x, y float64) (float64, float64) {
 	t.Helper()
-	r := eval[[]float64](t, ctx, `(() => { const b = document.getElementById("live-canvas").getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; })()`)
+	// Touches and clicks land in the viewport: bring the picture into it.
+	r := eval[[]float64](t, ctx, `(() => { const c = document.getElementById("live-canvas"); c.scrollIntoView({block: "nearest"});
+		const b = c.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; })()`)
 	return r[0] + x*r[2], r[1] + y*r[3]
 }
 
@@ -275,8 +282,28 @@ cameras:
 	run(t, ctx, "finish zone", chromedp.Click(chromedp.CSS("#finish-shape")), chromedp.WaitVisible(chromedp.CSS(`[data-key="zones[0].name"]`)),
 		chromedp.Clear(chromedp.CSS(`[data-key="zones[0].name"]`)), chromedp.SendKeys(chromedp.CSS(`[data-key="zones[0].name"]`), "bench"),
 		chromedp.Click(chromedp.CSS("#apply")), waitText("#apply-status", "Applied"))
+	// Move the zone's first corner by dragging it with a finger, add a mask
+	// by taps, apply.
+	fx, fy := canvasPoint(t, ctx, 0.1, 0.5)
+	tx, ty := canvasPoint(t, ctx, 0.15, 0.45)
+	run(t, ctx, "touch-drag a corner", touchDrag(fx, fy, tx, ty))
+	run(t, ctx, "add a mask", chromedp.Click(chromedp.CSS("#add-mask")))
+	for _, p := range [][2]float64{{0.7, 0.05}, {0.95, 0.05}, {0.95, 0.25}} {
+		x, y := canvasPoint(t, ctx, p[0], p[1])
+		run(t, ctx, "tap", chromedp.TapXY(x, y))
+	}
+	run(t, ctx, "finish mask and apply", chromedp.Click(chromedp.CSS("#finish-shape")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-field="masks[0]"]`)),
+		chromedp.Click(chromedp.CSS("#apply")), waitText("#apply-status", "Applied"))
 	screenshot(t, ctx, dir, "live-phone")
-	checkFile(t, path, "bench", "walkway")
+	checkFile(t, path, "bench", "walkway", "masks:")
+	if c, err := config.Load(path); err != nil {
+		t.Fatal(err)
+	} else if z := c.Cameras[0].Zones; len(z) != 1 || math.Abs(z[0].Points[0].X-0.15) > 0.01 || math.Abs(z[0].Points[0].Y-0.45) > 0.01 {
+		t.Errorf("zone after the touch drag: %+v, want its first corner at (0.15, 0.45)", z)
+	} else if m := c.Cameras[0].Motion.Masks; len(m) != 1 || len(m[0]) != 3 {
+		t.Errorf("masks %v, want one of 3 points", m)
+	}
 	run(t, ctx, "phone events", chromedp.Navigate(base+"/#/events"), chromedp.WaitVisible(chromedp.CSS("#events")))
 	screenshot(t, ctx, dir, "events-phone")
 	run(t, ctx, "phone discovery", chromedp.Navigate(base+"/#/discover"), chromedp.WaitVisible(chromedp.CSS("#run-discovery")))
@@ -312,6 +339,29 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	return eval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel))
+}
+
+// touchDrag puts a finger down at (x1, y1), moves it to (x2, y2) in steps
+// and lifts it.
+func touchDrag(x1, y1, x2, y2 float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		send := func(typ input.DispatchTouchEventType, pts []*input.TouchPoint) error {
+			_, err := cdp.Call(ctx, t, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts})
+			return err
+		}
+		id := 1.0
+		pt := func(x, y float64) []*input.TouchPoint { return []*input.TouchPoint{{X: x, Y: y, ID: &id}} }
+		if err := send(input.DispatchTouchEventTypeTouchStart, pt(x1, y1)); err != nil {
+			return err
+		}
+		for i := 1; i <= 5; i++ {
+			f := float64(i) / 5
+			if err := send(input.DispatchTouchEventTypeTouchMove, pt(x1+(x2-x1)*f, y1+(y2-y1)*f)); err != nil {
+				return err
+			}
+		}
+		return send(input.DispatchTouchEventTypeTouchEnd, []*input.TouchPoint{})
+	})
 }
 
 // waitText waits until sel's text contains want.
