@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"github.com/pantau/pantau/devices/urlcred"
 	"net/url"
+	"path/filepath"
+	"time"
 
 	"github.com/pantau/pantau/vision"
 )
@@ -44,6 +46,15 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 	}
 	if c.ReadTimeout < 1e9 {
 		v.add(key+".read_timeout", "must be at least 1s, got %s", c.ReadTimeout)
+	}
+	if c.DialTimeout < 100*time.Millisecond {
+		v.add(key+".dial_timeout", "must be at least 100ms, got %s", c.DialTimeout)
+	}
+	if c.StallTimeout != 0 && c.StallTimeout < time.Second {
+		v.add(key+".stall_timeout", "must be 0 (automatic) or at least 1s, got %s", c.StallTimeout)
+	}
+	if c.AuthRetry < time.Second {
+		v.add(key+".auth_retry", "must be at least 1s, got %s", c.AuthRetry)
 	}
 
 	mo := &c.Motion
@@ -118,7 +129,11 @@ func validateDetector(v *collector, key string, d *DetectorConfig) {
 		if d.Model == "" {
 			v.add(key+".model", "required when type is dnn")
 		}
-		v.fileExists(key+".model", d.Model)
+		if IsModelName(d.Model) {
+			v.fileExists(key+".models_dir", filepath.Join(d.ModelsDir, "manifest.json"))
+		} else {
+			v.fileExists(key+".model", d.Model)
+		}
 		v.fileExists(key+".classes_file", d.ClassesFile)
 	}
 	v.fraction(key+".confidence", d.Confidence)
@@ -128,8 +143,8 @@ func validateDetector(v *collector, key string, d *DetectorConfig) {
 	if d.MinArea >= d.MaxArea {
 		v.add(key+".min_area", "must be below max_area (%g), got %g", d.MaxArea, d.MinArea)
 	}
-	if d.InputSize < 32 || d.InputSize > 4096 || d.InputSize%32 != 0 {
-		v.add(key+".input_size", "must be a multiple of 32 between 32 and 4096, got %d", d.InputSize)
+	if d.InputSize != 0 && (d.InputSize < 32 || d.InputSize > 4096 || d.InputSize%32 != 0) {
+		v.add(key+".input_size", "must be 0 (the model's) or a multiple of 32 between 32 and 4096, got %d", d.InputSize)
 	}
 	classes(v, key+".classes", d.Classes)
 }

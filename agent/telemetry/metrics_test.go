@@ -105,7 +105,7 @@ pantau_frames_received_total{camera="cam1"} 5
 # TYPE pantau_decode_mode gauge
 pantau_decode_mode{camera="cam1",mode="full"} 0
 pantau_decode_mode{camera="cam1",mode="keyframes"} 1
-# HELP pantau_last_frame_age_seconds Seconds since the camera's last frame was received (or since the camera was added, before its first frame).
+# HELP pantau_last_frame_age_seconds Seconds since the camera's last picture was decoded (or since the camera was added, before its first picture).
 # TYPE pantau_last_frame_age_seconds gauge
 pantau_last_frame_age_seconds{camera="cam1"} 2.5
 # HELP pantau_line_crossings_total Objects that crossed a counting line.
