@@ -30,6 +30,19 @@ type Camera struct {
 	// ReadTimeout is how long the stream may be silent before it counts as
 	// failed. It defaults to 10 s.
 	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// DialTimeout bounds the TCP connect and the RTSP handshake (OPTIONS,
+	// DESCRIBE with its 401 round, SETUP, PLAY). It defaults to 5 s.
+	DialTimeout time.Duration `yaml:"dial_timeout"`
+	// StallTimeout ends a session that yields no decoded picture for this
+	// long (packets may still flow: a frozen encoder, a stream that never
+	// sends a keyframe, a decoder that keeps failing) and reconnects.
+	// 0 (the default) means the larger of 10 s and twice the observed GOP.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// AuthRetry is the pause after the camera refused the credentials
+	// before trying again, so that a wrong password does not lock the
+	// account. A config reload that changes the credentials or the URL
+	// retries at once. It defaults to 5 min.
+	AuthRetry time.Duration `yaml:"auth_retry"`
 	// Decode is full, keyframes or auto. It defaults to auto.
 	Decode string `yaml:"decode"`
 	// DecodeThreads is libavcodec's thread count. It defaults to 1.

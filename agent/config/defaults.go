@@ -92,6 +92,8 @@ func fillDefaults(c *Config) {
 func FillCameraDefaults(cam *Camera) {
 	setStr(&cam.Transport, "tcp")
 	setDur(&cam.ReadTimeout, 10*time.Second)
+	setDur(&cam.DialTimeout, 5*time.Second)
+	setDur(&cam.AuthRetry, 5*time.Minute)
 	setStr(&cam.Decode, DecodeAuto)
 	setInt(&cam.DecodeThreads, 1)
 	setFloat(&cam.FPS, DefaultFPS)

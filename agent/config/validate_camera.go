@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/pantau/pantau/vision"
 )
@@ -44,6 +45,15 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 	}
 	if c.ReadTimeout < 1e9 {
 		v.add(key+".read_timeout", "must be at least 1s, got %s", c.ReadTimeout)
+	}
+	if c.DialTimeout < 100*time.Millisecond {
+		v.add(key+".dial_timeout", "must be at least 100ms, got %s", c.DialTimeout)
+	}
+	if c.StallTimeout != 0 && c.StallTimeout < time.Second {
+		v.add(key+".stall_timeout", "must be 0 (automatic) or at least 1s, got %s", c.StallTimeout)
+	}
+	if c.AuthRetry < time.Second {
+		v.add(key+".auth_retry", "must be at least 1s, got %s", c.AuthRetry)
 	}
 
 	mo := &c.Motion
