@@ -304,6 +304,13 @@ cameras:
 	} else if m := c.Cameras[0].Motion.Masks; len(m) != 1 || len(m[0]) != 3 {
 		t.Errorf("masks %v, want one of 3 points", m)
 	}
+	// Delete the mask again.
+	run(t, ctx, "delete the mask", chromedp.Click(chromedp.CSS(`[data-field="masks[0]"] [data-action="delete"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-field="masks[0]"]`)),
+		chromedp.Click(chromedp.CSS("#apply")), waitText("#apply-status", "Applied"))
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "masks") {
+		t.Errorf("the deleted mask is still in the file:\n%s", b)
+	}
 	run(t, ctx, "phone events", chromedp.Navigate(base+"/#/events"), chromedp.WaitVisible(chromedp.CSS("#events")))
 	screenshot(t, ctx, dir, "events-phone")
 	run(t, ctx, "phone discovery", chromedp.Navigate(base+"/#/discover"), chromedp.WaitVisible(chromedp.CSS("#run-discovery")))
