@@ -188,6 +188,9 @@ cameras:
 
 	// Log in.
 	run(t, ctx, "login page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	if eval[bool](t, ctx, `getComputedStyle(document.getElementById("nav")).display !== "none"`) {
+		t.Error("the navigation shows before login")
+	}
 	screenshot(t, ctx, dir, "login-desktop")
 	run(t, ctx, "log in",
 		chromedp.SendKeys(chromedp.CSS("#user"), webUser), chromedp.SendKeys(chromedp.CSS("#password"), webPass), chromedp.Click(chromedp.CSS("#login-submit")),
