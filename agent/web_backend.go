@@ -16,7 +16,8 @@ import (
 type webBackend struct{ a *Agent }
 
 // Live is the agent's hub of live taps.
-func (b webBackend) Live() *live.Hub    { return b.a.live }
+func (b webBackend) Live() *live.Hub { return b.a.live }
+
 // ConfigPath is the file the agent runs from (empty: none).
 func (b webBackend) ConfigPath() string { return b.a.opts.ConfigPath }
 
