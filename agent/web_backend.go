@@ -10,6 +10,7 @@ import (
 	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/web"
 	"github.com/pantau/pantau/devices/onvif"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // webBackend is the agent as the web UI sees it (web.Backend).
@@ -101,7 +102,7 @@ func (b webBackend) Discover(ctx context.Context) ([]web.Found, error) {
 			f.Username, f.Password, f.PasswordSet = r.Credentials.User, r.Credentials.Password, r.Credentials.Password != ""
 		}
 		if r.Err != nil {
-			f.Error = config.RedactURL(r.Err.Error())
+			f.Error = urlcred.RedactText(r.Err.Error())
 		}
 		out = append(out, f)
 	}
