@@ -49,6 +49,7 @@ func (p *Pipeline) newStage() (*stage, error) {
 		Threads:       p.cfg.Threads,
 		KeyframesOnly: p.cfg.Decode == ModeKeyframes,
 		Colour:        p.cfg.NeedColour,
+		KeepGoing:     !p.cfg.ResyncOnLoss,
 	})
 	if err != nil {
 		return nil, err

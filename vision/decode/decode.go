@@ -66,6 +66,11 @@ type Options struct {
 	// Colour keeps the chroma planes (at half analysis size) so that
 	// Frame.BGR works. Without it Frame.BGR returns an error.
 	Colour bool
+	// KeepGoing keeps decoding after a damaged picture (packet loss, a
+	// corrupt slice), dropping only the pictures libavcodec flags, instead
+	// of waiting for the next random-access unit. See docs/performance.md
+	// for what each choice costs under packet loss.
+	KeepGoing bool
 	// Frames is how many frames may be out (held by the caller) at once.
 	// It defaults to 4.
 	Frames int

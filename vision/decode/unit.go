@@ -53,7 +53,7 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 	}
 	if err := d.send(nalus, au, want); err != nil {
 		d.stats.Errors++
-		d.waitKey = true
+		d.waitKey = !d.opt.KeepGoing
 		return d.pop(), err
 	}
 	if d.waitKey {
@@ -172,9 +172,10 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 				continue
 			}
 			// Concealed errors spread to every later picture of the GOP
-			// and look like motion: wait for the next random-access unit.
+			// and look like motion: wait for the next random-access unit,
+			// unless told to keep going (only this picture is dropped).
 			corrupt = true
-			d.waitKey = true
+			d.waitKey = !d.opt.KeepGoing
 			continue
 		}
 		d.recovering = false
@@ -204,7 +205,7 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 	switch {
 	case corrupt:
 		d.stats.Errors++
-		d.waitKey = true
+		d.waitKey = !d.opt.KeepGoing
 		if got {
 			return d.pop(), nil
 		}
