@@ -107,6 +107,7 @@ func (s *stage) open(codec string) error {
 		KeyframesOnly: s.p.Mode() == ModeKeyframes,
 		Colour:        s.p.cfg.NeedColour,
 		KeepGoing:     !s.p.cfg.ResyncOnLoss,
+		LoopFilter:    s.p.cfg.LoopFilter,
 	})
 	if err != nil {
 		return err
