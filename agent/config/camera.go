@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Camera configures one camera and its analytics. Zero fields take the
 // value from the config's defaults section, then the built-in default.
@@ -21,6 +24,15 @@ type Camera struct {
 	Username string `yaml:"username"`
 	// Password: see Username. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 	// Transport is the RTP transport, tcp or udp. It defaults to tcp (UDP
 	// drops packets even on loopback).
 	Transport string `yaml:"transport"`
@@ -107,14 +119,25 @@ type DetectorConfig struct {
 	// Type is blob (foreground blobs, the default), hog (OpenCV's HOG
 	// people detector on motion regions) or dnn (a model you bring).
 	Type string `yaml:"type"`
-	// Model is the model file for dnn (ONNX, or Darknet .cfg with .weights
-	// beside it). Relative to the config file's directory.
+	// Model is the dnn model: the name of an entry of the manifest.json in
+	// ModelsDir (e.g. ssd_mobilenet_v2_coco, the default COCO detector), or
+	// a model file (ONNX, or Darknet .cfg with .weights beside it) listed
+	// in the manifest.json beside it, relative to the config file's
+	// directory. A bare word without '/' or '.' is a name.
 	Model string `yaml:"model"`
+	// ModelsDir is where a model named by Model is looked up (its
+	// manifest.json and files), relative to the config file's directory.
+	// It defaults to /usr/share/pantau/models.
+	ModelsDir string `yaml:"models_dir"`
 	// ClassesFile lists class names, one per line, for dnn.
 	ClassesFile string `yaml:"classes_file"`
-	// Classes keeps only these classes; empty keeps all.
+	// Classes keeps only these classes; empty keeps the model's default
+	// classes from its manifest entry (for the COCO model: person, bicycle,
+	// car, motorcycle, bus, truck), or all of them.
 	Classes []string `yaml:"classes"`
-	// InputSize is the dnn input width and height. It defaults to 640.
+	// InputSize is the dnn input width and height. It defaults to 0: the
+	// model's input size from its manifest entry. Models with anchors
+	// (the SSD) accept only their own size.
 	InputSize int `yaml:"input_size"`
 	// Confidence is the minimum detection score (0–1). It defaults to 0.5.
 	Confidence float64 `yaml:"confidence"`
@@ -128,6 +151,16 @@ type DetectorConfig struct {
 	MaxArea float64 `yaml:"max_area"`
 	// Budget is the detector's time budget per frame. It defaults to 50 ms.
 	Budget time.Duration `yaml:"budget"`
+}
+
+// DefaultModelsDir is where a dnn model named in the config is looked up
+// unless detector.models_dir says otherwise.
+const DefaultModelsDir = "/usr/share/pantau/models"
+
+// IsModelName reports whether a detector.model value is the name of a
+// manifest entry (a bare word) rather than a file path.
+func IsModelName(model string) bool {
+	return model != "" && !strings.ContainsAny(model, `/\.`)
 }
 
 // Detector types.

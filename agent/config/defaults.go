@@ -110,7 +110,7 @@ func FillCameraDefaults(cam *Camera) {
 
 	de := &cam.Detector
 	setStr(&de.Type, DetectorBlob)
-	setInt(&de.InputSize, 640)
+	setStr(&de.ModelsDir, DefaultModelsDir)
 	setFloat(&de.Confidence, 0.5)
 	setFloat(&de.NMS, 0.45)
 	setFloat(&de.MinArea, 0.0005)
