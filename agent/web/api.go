@@ -255,7 +255,7 @@ func (u *UI) addCamera(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Location", "/api/v1/cameras/"+in.Name+"/rules")
-	writeJSON(w, http.StatusCreated, map[string]string{"name": in.Name, "url": urlcred.Redact(stream)})
+	writeJSON(w, http.StatusCreated, map[string]string{"name": in.Name, "url": urlcred.RedactText(stream)})
 }
 
 func (u *UI) discover(w http.ResponseWriter, r *http.Request) {
