@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"github.com/pantau/pantau/devices/urlcred"
 	"time"
 
 	"github.com/pantau/pantau/agent/analysis"
@@ -93,7 +94,7 @@ func (b webBackend) Discover(ctx context.Context) ([]web.Found, error) {
 			f.Username, f.Password, f.PasswordSet = r.Credentials.User, r.Credentials.Password, r.Credentials.Password != ""
 		}
 		if r.Err != nil {
-			f.Error = config.RedactURL(r.Err.Error())
+			f.Error = urlcred.RedactText(r.Err.Error())
 		}
 		out = append(out, f)
 	}

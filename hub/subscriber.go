@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"net/url"
 	"os"
@@ -59,7 +60,7 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 	})
 	opts.SetOnConnectHandler(func(c paho.Client) {
 		connected.Set(1)
-		log.Info("connected to the central broker", "broker", agentcfg.RedactURL(m.URL), "subscribe", filter)
+		log.Info("connected to the central broker", "broker", urlcred.Redact(m.URL), "subscribe", filter)
 		// The session keeps the subscription, but a broker that lost its
 		// state (no persistence) would not: subscribe every time.
 		tok := c.Subscribe(filter, 1, nil)

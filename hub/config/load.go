@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 	"net"
 	"net/url"
@@ -14,7 +15,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	agentcfg "github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/logging"
 )
@@ -132,7 +132,7 @@ func validate(c *Config) error {
 	switch {
 	case strings.HasPrefix(c.Store.URL, "postgres://"), strings.HasPrefix(c.Store.URL, "postgresql://"):
 		if u, err := url.Parse(c.Store.URL); err != nil {
-			add("store.url", "not a URL: %v", agentcfg.RedactURL(err.Error()))
+			add("store.url", "not a URL: %v", urlcred.RedactText(err.Error()))
 		} else if _, set := u.User.Password(); set {
 			add("store.url", "put the password in store.password_file or PGPASSWORD, not in the URL")
 		}
@@ -183,12 +183,12 @@ func validateMQTT(c *Config, add func(string, string, ...any)) {
 	u, err := url.Parse(m.URL)
 	switch {
 	case err != nil:
-		add("mqtt.url", "not a URL: %v", agentcfg.RedactURL(err.Error()))
+		add("mqtt.url", "not a URL: %v", urlcred.RedactText(err.Error()))
 	case u.Scheme != "tcp" && u.Scheme != "mqtt" && u.Scheme != "ssl" && u.Scheme != "tls" &&
 		u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss":
 		add("mqtt.url", "scheme must be tcp, mqtt, ssl, tls, mqtts, ws or wss, got %q", u.Scheme)
 	case u.Hostname() == "" || u.Port() == "":
-		add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", agentcfg.RedactURL(m.URL))
+		add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", urlcred.RedactText(m.URL))
 	case u.User != nil:
 		add("mqtt.url", "put credentials in mqtt.username and mqtt.password, not in the URL")
 	}
