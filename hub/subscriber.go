@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"net/url"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	agentcfg "github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/devices/urlcred"
 	"github.com/pantau/pantau/hub/config"
 )
 
@@ -59,7 +59,6 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 		handle(msg.Topic(), msg.Payload(), msg.Ack)
 	})
 	opts.SetOnConnectHandler(func(c paho.Client) {
-		connected.Set(1)
 		log.Info("connected to the central broker", "broker", urlcred.Redact(m.URL), "subscribe", filter)
 		// The session keeps the subscription, but a broker that lost its
 		// state (no persistence) would not: subscribe every time.
@@ -69,6 +68,8 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 				log.Error("subscribe timed out", "filter", filter)
 			} else if err := tok.Error(); err != nil {
 				log.Error("subscribe failed", "filter", filter, "err", err)
+			} else {
+				connected.Set(1) // connected and subscribed
 			}
 		}()
 	})

@@ -29,7 +29,7 @@ func TestBuildAnalyzersChains(t *testing.T) {
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ../../models/pantau-selftest.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"detect_dnn", "track", "lines"}},
 		{"the default COCO model by name (made at set-up)",
-			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ssd_mobilenet_v2_coco, models_dir: ../models}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
+			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ssd_mobilenet_v2_coco, models_dir: ../../models}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"detect_dnn", "track", "lines"}},
 	}
 	for _, c := range cases {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pantau/pantau/devices/urlcred"
 	"net/http"
 	"os"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // maxBody bounds a request body: rules for one camera are a few KB.

@@ -196,3 +196,11 @@ func (d *DNN) inputBlob() []float32 {
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(p)), n)
 }
+
+// SetOpenCVThreads sets how many threads OpenCV's parallel loops use, for
+// the whole process (cv::setNumThreads; 0 runs them on the calling thread),
+// and returns the previous setting. A detector pool whose workers each run
+// their own DNN sets 1, so that N workers use N cores rather than N × all.
+func SetOpenCVThreads(n int) int {
+	return int(C.pn_set_threads(C.int(n)))
+}

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// The converter's check: scripts/tfjs2onnx.py's numpy execution of the
+// The converter's check: scripts/tfjsref.py, a numpy execution of the
 // original TF.js graph (NHWC, TensorFlow's padding, no folding) and
 // OpenCV's run of the converted ONNX agree on a real vtest frame, given the
 // very same input blob.
@@ -39,7 +39,7 @@ func TestConverterMatchesReference(t *testing.T) {
 	if err := os.WriteFile(in, f32bytes(blob), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, "../../scripts/tfjs2onnx.py", "reference", graph, in, out)
+	cmd := exec.Command(py, "../../scripts/tfjsref.py", graph, in, out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("reference: %v\n%s", err, b)
 	}
