@@ -65,9 +65,9 @@ type DNNConfig struct {
 	// They default to 640 × 640.
 	InputWidth, InputHeight int
 	// Stretch resizes the frame to the input size, ignoring its aspect
-	// ratio. By default the frame is letterboxed: scaled to fit, centred,
-	// with grey bars, as the models were trained on undistorted pictures
-	// (on vtest this finds more people; see models/README.md).
+	// ratio, for models trained so (the default COCO SSD: see
+	// models/README.md for what was measured). By default the frame is
+	// letterboxed: scaled to fit, centred, with grey bars.
 	Stretch bool
 	// Confidence is the lowest score reported. It defaults to 0.4.
 	Confidence float64
