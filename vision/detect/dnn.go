@@ -277,8 +277,9 @@ func (d *DNN) Analyze(f *frame.Frame, r *vision.Result) error {
 }
 
 // Infer runs the network on img, an 8-bit BGR picture of any size (a gray
-// picture as gray in three channels; one channel is accepted too), and
-// returns what it found after the confidence threshold, NMS per class and
+// picture as gray in three channels; one channel is accepted too), resized
+// to the model's input (letterboxed, or stretched when the model says so),
+// and returns what it found after the confidence threshold, NMS per class and
 // class filter, with boxes in img's pixels. Masks are not applied: img may
 // be a crop, and the caller knows where it came from. Output that is NaN,
 // empty or of the wrong shape gives an error wrapping ErrBadOutput (skip
