@@ -57,6 +57,7 @@ func fillDefaults(c *Config) {
 	setStr(&c.Log.Format, DefaultLogFormat)
 	setStr(&c.HTTP.Listen, DefaultHTTPListen)
 	setDur(&c.Counts.Interval, DefaultCountsInterval)
+	setStr(&c.Decode.LoopFilter, LoopFilterSkipAll)
 
 	m := &c.MQTT
 	setStr(&m.URL, DefaultMQTTURL)
