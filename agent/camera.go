@@ -10,6 +10,7 @@ import (
 
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
@@ -52,6 +53,7 @@ type camera struct {
 	pub     publisher
 	log     *slog.Logger
 	snaps   *snapshot.Snapshotter
+	pool    *detpool.Pool // shared detector; nil runs a dnn camera's inline
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).

@@ -36,6 +36,9 @@ type ClientConfig struct {
 	MaxCrops int
 	// Classes keeps only these classes; empty keeps all.
 	Classes []string
+	// MinScore drops detections scored below it (the camera's
+	// detector.confidence; the shared model reports lower ones).
+	MinScore float64
 	// Masks are normalised polygons; a detection whose bottom centre is
 	// in one is dropped, and motion there does not trigger the detector.
 	Masks [][]vision.Point
@@ -75,6 +78,8 @@ type result struct {
 	time   time.Time
 	dets   []vision.Detection
 	failed bool // some crop could not be inferred
+	// inspected are the crops, normalised; empty for a whole frame.
+	inspected []vision.Rect
 }
 
 func (c *ClientConfig) defaults() {
@@ -149,8 +154,9 @@ func (c *Client) Analyze(f *frame.Frame, r *vision.Result) error {
 		}
 		return nil
 	}
+	r.Inspected = append(r.Inspected, res.inspected...)
 	for _, d := range res.dets {
-		if (len(c.cfg.Classes) == 0 || slices.Contains(c.cfg.Classes, d.Class)) && !masked(d.Box, c.cfg.Masks) {
+		if d.Score >= c.cfg.MinScore && (len(c.cfg.Classes) == 0 || slices.Contains(c.cfg.Classes, d.Class)) && !masked(d.Box, c.cfg.Masks) {
 			r.Detections = append(r.Detections, d)
 		}
 	}

@@ -61,7 +61,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			continue
 		}
 		enabled++
-		as, err := analysis.Build(cam, analysis.Options{})
+		as, err := analysis.Build(cam, analysis.Options{Model: cfg.Detector.Model})
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: cameras[%d] (%s): %v\n", *path, i, cam.Name, err)
 			bad++
