@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
@@ -51,6 +53,7 @@ type Agent struct {
 	reg     *prometheus.Registry
 	metrics *telemetry.Metrics
 	mq      *mqtt.Client
+	auth    *httpauth.Auth
 	sum     *logging.Summariser
 	pool    *detpool.Pool // nil when no camera uses the shared detector
 	started time.Time
@@ -92,12 +95,18 @@ func New(opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	cfg := opts.Config
+	// Refuse to start a listener off loopback without credentials, before
+	// anything else runs.
+	auth, err := httpauth.New(cfg.HTTP.AuthConfig())
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
 	mq, err := mqtt.New(mqttConfig(cfg), m.MQTT(), opts.Log.With("component", "mqtt"))
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)
 	}
 	a := &Agent{
-		opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
+		auth: auth, opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
 		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
@@ -127,6 +136,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	srv := telemetry.NewServer(cfg.HTTP.Listen, a.reg, a.metrics.Ready(telemetry.ReadyOptions{
 		SpoolDir: cfg.Spool.Dir, SpoolMaxBytes: int64(cfg.Spool.MaxBytes),
 	}), a.log.With("component", "http"))
+	srv.Guard(a.auth.Require, cfg.HTTP.MetricsOpen, func() (net.Listener, error) {
+		return httpauth.Listen(cfg.HTTP.AuthConfig())
+	})
 	srv.Handle("/snapshot/", snapshotHandler(a))
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Run(httpCtx) }()

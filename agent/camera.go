@@ -125,7 +125,8 @@ func (c *camera) run(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	s := supervisor{
-		run: c.session,
+		run:   c.session,
+		pause: retryPause(c.cfg.AuthRetry),
 		failed: func(err error, pause time.Duration) {
 			c.metrics.Reconnect()
 			c.setState(stateFor(err), err)
@@ -176,6 +177,7 @@ func (c *camera) session(ctx context.Context) error {
 		URL:         c.url(),
 		Transport:   c.cfg.Transport,
 		ReadTimeout: c.cfg.ReadTimeout,
+		DialTimeout: c.cfg.DialTimeout,
 		OnInfo: func(info rtsp.StreamInfo) {
 			c.mu.Lock()
 			c.info = info
@@ -204,6 +206,7 @@ func (c *camera) pipelineConfig() pipeline.Config {
 		FPS:           c.cfg.FPS,
 		Decode:        c.cfg.Decode,
 		Threads:       c.cfg.DecodeThreads,
+		StallTimeout:  c.cfg.StallTimeout,
 		NeedColour:    c.cfg.Detector.Type == config.DetectorDNN,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
+	"github.com/pantau/pantau/vision/detect"
 )
 
 // analysisOptions is what the camera's chain needs from the agent besides
@@ -25,6 +26,10 @@ func newPool(cfg *config.Config, m detpool.Metrics) (*detpool.Pool, error) {
 	if !need {
 		return nil, nil
 	}
+	// Each worker is meant to take one core: without this every inference
+	// would also spread over all cores, and N workers would fight over
+	// N × all (the cameras' own OpenCV calls are one goroutine each anyway).
+	detect.SetOpenCVThreads(1)
 	model := cfg.Detector.Model
 	return detpool.New(detpool.Config{
 		Workers: cfg.Detector.Workers,

@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"bench":    {"measure the decoding loop against ffmpeg and a naive loop", cmdBench},
 		"eval":     {"run the analytics on a clip and score them against ground truth", cmdEval},
 		"version":  {"print the version", cmdVersion},
+		"passwd":   {"print an http.auth.users_file line: pantau passwd NAME < password", cmdPasswd},
 	}
 }
 

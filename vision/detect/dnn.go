@@ -141,9 +141,6 @@ func NewDNN(cfg DNNConfig) (*DNN, error) {
 	// Everything that can be checked is checked before OpenCV reads a
 	// byte: a file OpenCV chokes on may abort the process in places the
 	// shim cannot reach.
-	if err := verifySHA256(cfg.Model, cfg.SHA256); err != nil {
-		return nil, fmt.Errorf("model %s: %w (expected %s)", cfg.Name, err, cfg.expected(len(classes), 0))
-	}
 	d := &DNN{cfg: cfg, classes: classes, keep: keep, kept: kept}
 	if cfg.Anchors != "" {
 		a, err := readAnchors(cfg.Anchors, cfg.AnchorsSHA256)
@@ -151,6 +148,9 @@ func NewDNN(cfg DNNConfig) (*DNN, error) {
 			return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 		}
 		d.anchors = a
+	}
+	if err := verifySHA256(cfg.Model, cfg.SHA256); err != nil {
+		return nil, fmt.Errorf("model %s: %w (expected %s)", cfg.Name, err, cfg.expected(len(classes), len(d.anchors)/4))
 	}
 	d.errBuf = (*C.char)(C.calloc(errLen, 1))
 	model := C.CString(cfg.Model)
