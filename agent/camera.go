@@ -12,6 +12,7 @@ import (
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
@@ -54,6 +55,8 @@ type camera struct {
 	log     *slog.Logger
 	snaps   *snapshot.Snapshotter
 	pool    *detpool.Pool // shared detector; nil runs a dnn camera's inline
+	// tap feeds the web UI's live view; it runs after every analyzer.
+	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -110,7 +111,10 @@ func (c *checker) check(topic string, payload []byte, now time.Time) verdict {
 		return v
 	}
 	site, agent, sub, err := event.ParseTopic(topic)
-	if err != nil || event.CheckName(agent, false) != nil {
+	if err == nil && (event.CheckName(site, false) != nil || event.CheckName(agent, false) != nil) {
+		err = fmt.Errorf("topic %q: site or agent is not a valid name", topic)
+	}
+	if err != nil {
 		v.reason, v.err = ReasonTopic, err
 		return v
 	}

@@ -123,15 +123,15 @@ type AlertsConfig struct {
 // Site describes one site of the province.
 type Site struct {
 	// Name is the site's topic level (pantau/v1/{name}/…). Required.
-	Name string `yaml:"name"`
+	Name string `yaml:"name" json:"name"`
 	// Region is the regency or city the site belongs to. Required.
-	Region string `yaml:"region"`
+	Region string `yaml:"region" json:"region"`
 	// DisplayName is shown on the dashboard. It defaults to Name.
-	DisplayName string `yaml:"display_name"`
+	DisplayName string `yaml:"display_name" json:"display_name"`
 	// Lat and Lon place the site (WGS 84 degrees); optional.
-	Lat float64 `yaml:"lat"`
+	Lat float64 `yaml:"lat" json:"lat"`
 	// Lon is the longitude; see Lat.
-	Lon float64 `yaml:"lon"`
+	Lon float64 `yaml:"lon" json:"lon"`
 }
 
 // Unassigned is the region of sites that hub.yaml does not list.

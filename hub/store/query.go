@@ -31,6 +31,8 @@ type Camera struct {
 	// LastSeq is the highest seq of the current epoch.
 	LastSeq  int64     `json:"last_seq"`
 	LastSeen time.Time `json:"last_seen"`
+	// StatusTS is the ts of the last camera status.
+	StatusTS time.Time `json:"-"`
 	// Status is the last camera status payload, as sent.
 	Status json.RawMessage `json:"status,omitempty"`
 }
@@ -38,7 +40,7 @@ type Camera struct {
 // Cameras lists every camera that sent anything, sorted by site, agent,
 // camera.
 func (s *Store) Cameras(ctx context.Context) ([]Camera, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT site, agent, camera, state, received, duplicates, restarts, epoch, max_seq, last_seen, status
+	rows, err := s.db.QueryContext(ctx, `SELECT site, agent, camera, state, received, duplicates, restarts, epoch, max_seq, last_seen, status_ts, status
 		FROM cameras ORDER BY site, agent, camera`)
 	if err != nil {
 		return nil, err
@@ -48,13 +50,16 @@ func (s *Store) Cameras(ctx context.Context) ([]Camera, error) {
 	idx := map[[3]string]int{}
 	for rows.Next() {
 		var c Camera
-		var seen int64
+		var seen, sts int64
 		var status string
-		if err := rows.Scan(&c.Site, &c.Agent, &c.Camera, &c.State, &c.Received, &c.Duplicates, &c.LostSpool, &c.Epoch, &c.LastSeq, &seen, &status); err != nil {
+		if err := rows.Scan(&c.Site, &c.Agent, &c.Camera, &c.State, &c.Received, &c.Duplicates, &c.LostSpool, &c.Epoch, &c.LastSeq, &seen, &sts, &status); err != nil {
 			return nil, err
 		}
 		if seen > 0 {
 			c.LastSeen = fromMS(seen)
+		}
+		if sts > 0 {
+			c.StatusTS = fromMS(sts)
 		}
 		if status != "" {
 			c.Status = json.RawMessage(status)
@@ -90,6 +95,8 @@ func (s *Store) Cameras(ctx context.Context) ([]Camera, error) {
 
 // Agent is one agent's last status.
 type Agent struct {
+	// StatusTS is the ts of the last status.
+	StatusTS time.Time       `json:"-"`
 	Site     string          `json:"site"`
 	Agent    string          `json:"agent"`
 	State    string          `json:"state"`
@@ -99,7 +106,7 @@ type Agent struct {
 
 // Agents lists every agent that sent anything, sorted by site and agent.
 func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT site, agent, state, last_seen, status FROM agents ORDER BY site, agent`)
+	rows, err := s.db.QueryContext(ctx, `SELECT site, agent, state, last_seen, status_ts, status FROM agents ORDER BY site, agent`)
 	if err != nil {
 		return nil, err
 	}
@@ -107,10 +114,13 @@ func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
 	var out []Agent
 	for rows.Next() {
 		var a Agent
-		var seen int64
+		var seen, sts int64
 		var status string
-		if err := rows.Scan(&a.Site, &a.Agent, &a.State, &seen, &status); err != nil {
+		if err := rows.Scan(&a.Site, &a.Agent, &a.State, &seen, &sts, &status); err != nil {
 			return nil, err
+		}
+		if sts > 0 {
+			a.StatusTS = fromMS(sts)
 		}
 		if seen > 0 {
 			a.LastSeen = fromMS(seen)

@@ -58,8 +58,8 @@ func (s *Store) Counts(ctx context.Context, q SeriesQuery) ([]Series, error) {
 	switch {
 	case daily:
 		query = `SELECT site, camera, rule, kind, class, day, SUM(n_in), SUM(n_out) FROM count_daily
-			WHERE day >= ? AND day < ?` + where + ` GROUP BY site, camera, rule, kind, class, day ORDER BY site, camera, rule, kind, class, day`
-		qargs = append([]any{q.From.In(s.loc).Format(time.DateOnly), q.To.In(s.loc).Format(time.DateOnly)}, args...)
+			WHERE day >= ? AND day <= ?` + where + ` GROUP BY site, camera, rule, kind, class, day ORDER BY site, camera, rule, kind, class, day`
+		qargs = append([]any{q.From.In(s.loc).Format(time.DateOnly), q.To.Add(-time.Millisecond).In(s.loc).Format(time.DateOnly)}, args...)
 	case q.Step%time.Hour == 0:
 		query = `SELECT site, camera, rule, kind, class, hour_ms, SUM(n_in), SUM(n_out) FROM count_hourly
 			WHERE hour_ms >= ? AND hour_ms < ?` + where + ` GROUP BY site, camera, rule, kind, class, hour_ms ORDER BY site, camera, rule, kind, class, hour_ms`
@@ -95,6 +95,9 @@ func (s *Store) Counts(ctx context.Context, q SeriesQuery) ([]Series, error) {
 			t = d
 		}
 		bucket := q.From.Add(t.Sub(q.From) / q.Step * q.Step)
+		if daily && t.Before(q.From) {
+			bucket = t // the day that holds From starts before it
+		}
 		n := len(out)
 		if n == 0 || out[n-1].Site != r.Site || out[n-1].Camera != r.Camera || out[n-1].Rule != r.Rule || out[n-1].Kind != r.Kind || out[n-1].Class != r.Class {
 			r.Points = []Point{}

@@ -111,9 +111,10 @@ type DNN struct {
 
 const errLen = 1024
 
-// NewDNN checks cfg, verifies the model file's sha256 and loads it. Errors
-// name the offending field; a model OpenCV cannot read is an error, not a
-// crash.
+// NewDNN checks cfg, verifies the sha256 of the model file (and of its
+// anchors), loads it and runs it once on a grey picture to check the shape
+// of its outputs. Errors name the offending field, or the model and the
+// shape it must have; a model OpenCV cannot read is an error, not a crash.
 func NewDNN(cfg DNNConfig) (*DNN, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err

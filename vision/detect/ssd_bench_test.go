@@ -1,9 +1,12 @@
 package detect
 
 import (
+	"image"
 	"syscall"
 	"testing"
 	"time"
+
+	"gocv.io/x/gocv"
 )
 
 // cpuTime is the process's user + system CPU time so far.
@@ -19,6 +22,7 @@ func cpuTime() time.Duration {
 // by side in one run (the machine may be shared: compare the ratios):
 //
 //	forward   letterbox + blobFromImage + cv::dnn forward (the baseline)
+//	net300    the same on a 300×300 picture: the network alone, no resize
 //	decode    what Pantau adds after the forward: anchored decoding, NaN
 //	          check, NMS, boxes back to the frame (on the same outputs)
 //	infer     Infer: forward + decode
@@ -52,6 +56,10 @@ func BenchmarkSSD(b *testing.B) {
 		})
 	}
 	run("forward", false, func(d *DNN) error { return d.forward(img) })
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(img, &small, image.Pt(300, 300), 0, 0, gocv.InterpolationLinear)
+	run("net300", false, func(d *DNN) error { return d.forward(small) })
 	run("decode", false, func(d *DNN) error {
 		if d.outs == nil {
 			if err := d.forward(img); err != nil {

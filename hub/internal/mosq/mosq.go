@@ -105,7 +105,8 @@ func (b *Broker) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 // URL is "tcp://127.0.0.1:port".
 func (b *Broker) URL() string { return "tcp://" + b.Addr() }
 
-// Log returns what mosquitto wrote.
+// Log returns what mosquitto wrote (errors, warnings, notices such as
+// "New client connected … as bridge-site").
 func (b *Broker) Log() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -120,6 +121,7 @@ func (b *Broker) config() string {
 	w("log_dest stderr")
 	w("log_type error")
 	w("log_type warning")
+	w("log_type notice") // says when a bridge connects
 	w("persistence true")
 	w("persistence_location %s/", b.opts.Dir)
 	w("autosave_interval 1")
