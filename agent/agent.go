@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"net"
 	"sync"
@@ -174,7 +175,7 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	a.applyCameras(ctx, cfg)
 	a.log.Info("agent started", "site", cfg.Site, "agent", cfg.Agent, "cameras", len(cfg.Cameras),
-		"mqtt", config.RedactURL(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
+		"mqtt", urlcred.RedactText(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
 
 	discCtx, discCancel := context.WithCancel(ctx)
 	discDone := make(chan struct{})
@@ -241,7 +242,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	log := a.log.With("camera", cc.Name)
 	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
-		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
+		cfg: cc, current: cc, loopFilter: cfg.Decode.LoopFilter, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
 		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
 		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
 		dropsCounter: drops,

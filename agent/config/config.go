@@ -45,8 +45,13 @@ type Config struct {
 	Counts CountsConfig `yaml:"counts"`
 	// MQTT configures the broker connection.
 	MQTT MQTTConfig `yaml:"mqtt"`
+	// InlinePasswords names the keys whose password is written in the
+	// config file itself (set by Load, for the start-up warning).
+	InlinePasswords []string `yaml:"-"`
 	// Spool configures the on-disk outgoing queue.
 	Spool SpoolConfig `yaml:"spool"`
+	// Decode configures decoding for every camera.
+	Decode DecodeConfig `yaml:"decode"`
 	// Discovery configures ONVIF discovery and auto-provisioning.
 	Discovery DiscoveryConfig `yaml:"discovery"`
 	// Detector configures the detector pool shared by every camera.
@@ -78,6 +83,24 @@ type PoolConfig struct {
 // DefaultModel is the default detector's manifest name; its file is
 // DefaultModel + ".onnx".
 const DefaultModel = "ssd_mobilenet_v2_coco"
+
+// DecodeConfig configures decoding for every camera.
+type DecodeConfig struct {
+	// LoopFilter says on which pictures the H.264/H.265 deblocking (loop)
+	// filter is skipped to save CPU: all (every picture; reference
+	// pictures then drift from the encoder's until the next keyframe),
+	// nonref (non-reference pictures only, which nothing else refers to)
+	// or never. It defaults to all. Changing it restarts the cameras'
+	// decoders at the next reconnect or agent restart.
+	LoopFilter string `yaml:"loop_filter"`
+}
+
+// Loop filter settings (DecodeConfig.LoopFilter).
+const (
+	LoopFilterSkipAll    = "all"
+	LoopFilterSkipNonRef = "nonref"
+	LoopFilterNever      = "never"
+)
 
 // LogConfig configures logging.
 type LogConfig struct {
@@ -190,6 +213,9 @@ type CommandsConfig struct {
 	// Disabled lists commands to refuse (reload, snapshot, discover,
 	// status).
 	Disabled []string `yaml:"disabled"`
+	// MaxAge refuses a command whose ts is older than this (queued by the
+	// broker while the agent was away). It defaults to 60 s.
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Allowed reports whether command name may run.
@@ -265,6 +291,15 @@ type Credential struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }
 
 // Login is a username and password.
@@ -273,4 +308,13 @@ type Login struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }
