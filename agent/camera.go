@@ -10,6 +10,7 @@ import (
 
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
@@ -55,6 +56,7 @@ type camera struct {
 	pub        publisher
 	log        *slog.Logger
 	snaps      *snapshot.Snapshotter
+	pool       *detpool.Pool // shared detector; nil runs a dnn camera's inline
 	// tap feeds the web UI's live view; it runs after every analyzer.
 	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.

@@ -96,9 +96,13 @@ type Result struct {
 	// Detections are then only motion regions, without class or score,
 	// which may move existing tracks but never start one, and a track
 	// without a match is not counted as missed.
-	Coast  bool
-	Tracks []Track
-	Events []Event
+	Coast bool
+	// Inspected are the regions a detector pass looked at, when it looked
+	// at parts of the frame only (crops around motion); empty means the
+	// whole frame. A track outside them is not counted as missed.
+	Inspected []Rect
+	Tracks    []Track
+	Events    []Event
 	// Occupancy is set by the zone analyzer on every frame it runs.
 	Occupancy []ZoneOccupancy
 }
@@ -109,6 +113,7 @@ func (r *Result) Reset(t time.Time) {
 	r.Motion = false
 	r.MotionArea = 0
 	r.Coast = false
+	r.Inspected = r.Inspected[:0]
 	r.Detections = r.Detections[:0]
 	r.Tracks = r.Tracks[:0]
 	r.Events = r.Events[:0]

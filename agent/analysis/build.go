@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/vision/count"
 	"github.com/pantau/pantau/vision/detect"
@@ -31,6 +32,16 @@ type Options struct {
 	// not own it: Close closes it like the others, so give each chain its
 	// own or one whose Close is harmless.
 	Last Analyzer
+	// Pool is the agent's shared detector, used by cameras whose detector
+	// is dnn without a model of their own. Nil runs such a camera's
+	// detector inline, on its own instance of Model.
+	Pool *detpool.Pool
+	// Model is the shared model's file (top-level detector.model), loaded
+	// when Pool is nil.
+	Model string
+	// PoolMetrics receives the inline detector's figures; nil discards
+	// them.
+	PoolMetrics detpool.Metrics
 }
 
 // Build maps a camera's config onto its analysis chain, in the
@@ -47,7 +58,8 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 	}()
 	needObjects := len(cam.Lines) > 0 || len(cam.Zones) > 0
 	var mot *motion.Detector
-	if cam.Motion.IsEnabled() || (needObjects && cam.Detector.Type != config.DetectorDNN) {
+	ownDNN := cam.Detector.Type == config.DetectorDNN && cam.Detector.Model != ""
+	if cam.Motion.IsEnabled() || (needObjects && !ownDNN) {
 		mot, err = motion.New(motion.Config{
 			Threshold:  cam.Motion.Threshold,
 			MinArea:    cam.Motion.MinArea,
@@ -64,7 +76,7 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 		out = append(out, mot)
 	}
 	if needObjects {
-		det, err := buildDetector(cam, mot)
+		det, err := buildDetector(cam, mot, opt)
 		if err != nil {
 			return nil, fmt.Errorf("detector: %w", err)
 		}
@@ -74,6 +86,9 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			return nil, fmt.Errorf("tracker: %w", err)
 		}
 		out = append(out, tr)
+		if c, ok := det.(*detpool.Client); ok {
+			c.UseTracks(tr)
+		}
 	}
 	if len(cam.Lines) > 0 {
 		l, err := count.NewLines(lineConfigs(cam.Lines))
@@ -102,7 +117,7 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 	return out, nil
 }
 
-func buildDetector(cam config.Camera, mot *motion.Detector) (Analyzer, error) {
+func buildDetector(cam config.Camera, mot *motion.Detector, opt Options) (Analyzer, error) {
 	d := cam.Detector
 	var src detect.BlobSource
 	if mot != nil {
@@ -116,6 +131,9 @@ func buildDetector(cam config.Camera, mot *motion.Detector) (Analyzer, error) {
 	case config.DetectorHOG:
 		return detect.NewHOG(detect.HOGConfig{Budget: d.Budget, Masks: points2(cam.Motion.Masks)}, src)
 	case config.DetectorDNN:
+		if d.Model == "" {
+			return poolClient(cam, mot, opt)
+		}
 		return newDNN(cam)
 	}
 	return nil, fmt.Errorf("unknown detector type %q", d.Type)

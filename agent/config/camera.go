@@ -116,19 +116,29 @@ func (m *MotionConfig) IsEnabled() bool { return m.Enabled == nil || *m.Enabled 
 
 // DetectorConfig configures object detection.
 type DetectorConfig struct {
-	// Type is blob (foreground blobs, the default), hog (OpenCV's HOG
-	// people detector on motion regions) or dnn (a model you bring).
+	// Type is dnn (the default: the COCO SSD of the agent's detector
+	// pool, classes person, bicycle, car, motorcycle, bus, truck), blob
+	// (foreground blobs, class "object"; cheapest) or hog (OpenCV's HOG
+	// people detector on motion regions).
 	Type string `yaml:"type"`
-	// Model is the dnn model: the name of an entry of the manifest.json in
-	// ModelsDir (e.g. ssd_mobilenet_v2_coco, the default COCO detector), or
-	// a model file (ONNX, or Darknet .cfg with .weights beside it) listed
-	// in the manifest.json beside it, relative to the config file's
-	// directory. A bare word without '/' or '.' is a name.
+	// Model is the dnn model. Empty (the default) uses the agent's shared
+	// detector pool (top-level detector.model, the COCO SSD). Otherwise
+	// the camera runs its own model in its analyzer goroutine: the name of
+	// an entry of the manifest.json in ModelsDir (e.g.
+	// ssd_mobilenet_v2_coco), or a model file (ONNX, or Darknet .cfg with
+	// .weights beside it) listed in the manifest.json beside it, relative
+	// to the config file's directory. A bare word without '/' or '.' is a
+	// name.
 	Model string `yaml:"model"`
 	// ModelsDir is where a model named by Model is looked up (its
 	// manifest.json and files), relative to the config file's directory.
 	// It defaults to /usr/share/pantau/models.
 	ModelsDir string `yaml:"models_dir"`
+	// MaxRate is the most inferences per second the camera may ask of the
+	// shared pool; a frame with motion costs one per crop. The pool lowers
+	// it for every camera when the detector is slower than its budget. It
+	// defaults to 2.
+	MaxRate float64 `yaml:"max_rate"`
 	// ClassesFile lists class names, one per line, for dnn.
 	ClassesFile string `yaml:"classes_file"`
 	// Classes keeps only these classes; empty keeps the model's default
@@ -151,6 +161,21 @@ type DetectorConfig struct {
 	MaxArea float64 `yaml:"max_area"`
 	// Budget is the detector's time budget per frame. It defaults to 50 ms.
 	Budget time.Duration `yaml:"budget"`
+}
+
+// UsesPool reports whether the camera's detector is the agent's shared
+// pool: detector type dnn without a model of its own, and lines or zones
+// to feed (a camera without them runs no detector).
+func (c *Camera) UsesPool() bool {
+	return c.IsEnabled() && c.Detector.Type == DetectorDNN && c.Detector.Model == "" &&
+		(len(c.Lines) > 0 || len(c.Zones) > 0)
+}
+
+// UsesPoolOnceNamed is UsesPool for the defaults section, which has no
+// name and is never "enabled" on its own: whether a discovered camera
+// built from it would use the pool.
+func (c *Camera) UsesPoolOnceNamed() bool {
+	return c.Detector.Type == DetectorDNN && c.Detector.Model == "" && (len(c.Lines) > 0 || len(c.Zones) > 0)
 }
 
 // DefaultModelsDir is where a dnn model named in the config is looked up

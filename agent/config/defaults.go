@@ -57,6 +57,7 @@ func fillDefaults(c *Config) {
 	setStr(&c.Log.Format, DefaultLogFormat)
 	setStr(&c.HTTP.Listen, DefaultHTTPListen)
 	setDur(&c.Counts.Interval, DefaultCountsInterval)
+	setInt(&c.Detector.Workers, 1)
 	setStr(&c.Decode.LoopFilter, LoopFilterSkipAll)
 
 	m := &c.MQTT
@@ -109,7 +110,8 @@ func FillCameraDefaults(cam *Camera) {
 	setDur(&mo.Hold, 2*time.Second)
 
 	de := &cam.Detector
-	setStr(&de.Type, DetectorBlob)
+	setStr(&de.Type, DetectorDNN)
+	setFloat(&de.MaxRate, 2)
 	setStr(&de.ModelsDir, DefaultModelsDir)
 	setFloat(&de.Confidence, 0.5)
 	setFloat(&de.NMS, 0.45)

@@ -269,6 +269,12 @@ func run(inf Inferer, j *job, m Metrics) (time.Duration, result) {
 	res := result{time: j.time}
 	var busy time.Duration
 	for _, c := range j.crops {
+		if c.at != image.Rect(0, 0, j.w, j.h) {
+			res.inspected = append(res.inspected, vision.Rect{
+				X: float64(c.at.Min.X) / float64(j.w), Y: float64(c.at.Min.Y) / float64(j.h),
+				W: float64(c.at.Dx()) / float64(j.w), H: float64(c.at.Dy()) / float64(j.h),
+			})
+		}
 		t0 := time.Now()
 		dets, err := inf.Infer(c.img)
 		d := time.Since(t0)

@@ -37,7 +37,7 @@ func runCamera(t *testing.T, cfgPath, camName, clip, annotate string) *Output {
 	if cam == nil {
 		t.Fatalf("%s: no camera %s", cfgPath, camName)
 	}
-	as, err := analysis.Build(*cam, analysis.Options{})
+	as, err := analysis.Build(*cam, analysis.Options{Model: cfg.Detector.Model})
 	if err != nil {
 		t.Fatal(err)
 	}
