@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 # Tests that start brokers, RTSP servers and decoders; keep well under 20 min.
 TEST_TIMEOUT ?= 15m
 
-.PHONY: all setup build demo test test-short vet fmt bench testdata deb clean
+.PHONY: all setup build demo test test-short vet fmt bench testdata models deb clean
 
 all: build
 
@@ -30,6 +30,11 @@ DEB_ARCHES ?= amd64 arm64
 deb: setup
 	scripts/deb-setup.sh $(DEB_ARCHES)
 	for a in $(DEB_ARCHES); do scripts/deb.sh $$a || exit 1; done
+
+# One file with the default detector model, its manifest and licences, for
+# a box without registry access (see docs/operations.md).
+models:
+	scripts/models.sh bundle
 
 # Every test, gocv ones with -tags matprofile so a leaked Mat fails them.
 test: setup

@@ -12,7 +12,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -20,10 +22,15 @@ import (
 
 	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/httpauth"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
+	"github.com/pantau/pantau/agent/web"
+	"github.com/pantau/pantau/vision/snapshot"
 )
 
 // Options configures an Agent. Config is required.
@@ -49,7 +56,10 @@ type Agent struct {
 	reg     *prometheus.Registry
 	metrics *telemetry.Metrics
 	mq      *mqtt.Client
+	auth    *httpauth.Auth
+	live    *live.Hub
 	sum     *logging.Summariser
+	pool    *detpool.Pool // nil when no camera uses the shared detector
 	started time.Time
 
 	mu   sync.Mutex
@@ -89,14 +99,23 @@ func New(opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	cfg := opts.Config
+	// Refuse to start a listener off loopback without credentials, before
+	// anything else runs.
+	auth, err := httpauth.New(cfg.HTTP.AuthConfig())
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
 	mq, err := mqtt.New(mqttConfig(cfg), m.MQTT(), opts.Log.With("component", "mqtt"))
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)
 	}
 	a := &Agent{
-		opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
+		auth: auth, live: live.NewHub(), opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
 		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
+	}
+	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
+		return nil, fmt.Errorf("detector pool: %w", err)
 	}
 	mq.SetStatus(a.agentStatus)
 	mq.HandleCommands(&commands{a: a})
@@ -121,7 +140,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	srv := telemetry.NewServer(cfg.HTTP.Listen, a.reg, a.metrics.Ready(telemetry.ReadyOptions{
 		SpoolDir: cfg.Spool.Dir, SpoolMaxBytes: int64(cfg.Spool.MaxBytes),
 	}), a.log.With("component", "http"))
+	srv.Guard(a.auth.Require, cfg.HTTP.MetricsOpen, func() (net.Listener, error) {
+		return httpauth.Listen(cfg.HTTP.AuthConfig())
+	})
 	srv.Handle("/snapshot/", snapshotHandler(a))
+	web.New(webBackend{a}, a.auth, a.log.With("component", "web")).Register(srv)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Run(httpCtx) }()
 	select {
@@ -134,6 +157,17 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-time.After(50 * time.Millisecond):
 	}
 
+	poolCtx, poolCancel := context.WithCancel(context.Background())
+	defer poolCancel()
+	poolDone := make(chan error, 1)
+	go func() {
+		if a.pool == nil {
+			poolDone <- nil
+			return
+		}
+		poolDone <- a.pool.Run(poolCtx)
+	}()
+
 	sumCtx, sumCancel := context.WithCancel(context.Background())
 	defer sumCancel()
 	sumDone := make(chan error, 1)
@@ -141,7 +175,7 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	a.applyCameras(ctx, cfg)
 	a.log.Info("agent started", "site", cfg.Site, "agent", cfg.Agent, "cameras", len(cfg.Cameras),
-		"mqtt", config.RedactURL(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
+		"mqtt", urlcred.RedactText(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
 
 	discCtx, discCancel := context.WithCancel(ctx)
 	discDone := make(chan struct{})
@@ -169,6 +203,12 @@ loop:
 	discCancel()
 	<-discDone
 	a.stopAll()
+	// The cameras are gone, so nothing submits any more.
+	poolCancel()
+	<-poolDone
+	if a.pool != nil {
+		a.pool.Close()
+	}
 	sumCancel()
 	<-sumDone
 	mqCancel()
@@ -202,8 +242,8 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	log := a.log.With("camera", cc.Name)
 	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
-		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
-		pub: a.mq, log: log, snaps: &snapshotter{}, occ: occupancyGauges{},
+		cfg: cc, current: cc, loopFilter: cfg.Decode.LoopFilter, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
+		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
 		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
 		dropsCounter: drops,
 		pubFailed:    a.sum.Counter("could not publish %d messages in the last %s (see pantau_spool_dropped_total)", "camera", cc.Name),

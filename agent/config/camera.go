@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Camera configures one camera and its analytics. Zero fields take the
 // value from the config's defaults section, then the built-in default.
@@ -21,12 +24,34 @@ type Camera struct {
 	Username string `yaml:"username"`
 	// Password: see Username. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 	// Transport is the RTP transport, tcp or udp. It defaults to tcp (UDP
 	// drops packets even on loopback).
 	Transport string `yaml:"transport"`
 	// ReadTimeout is how long the stream may be silent before it counts as
 	// failed. It defaults to 10 s.
 	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// DialTimeout bounds the TCP connect and the RTSP handshake (OPTIONS,
+	// DESCRIBE with its 401 round, SETUP, PLAY). It defaults to 5 s.
+	DialTimeout time.Duration `yaml:"dial_timeout"`
+	// StallTimeout ends a session that yields no decoded picture for this
+	// long (packets may still flow: a frozen encoder, a stream that never
+	// sends a keyframe, a decoder that keeps failing) and reconnects.
+	// 0 (the default) means the larger of 10 s and twice the observed GOP.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// AuthRetry is the pause after the camera refused the credentials
+	// before trying again, so that a wrong password does not lock the
+	// account. A config reload that changes the credentials or the URL
+	// retries at once. It defaults to 5 min.
+	AuthRetry time.Duration `yaml:"auth_retry"`
 	// Decode is full, keyframes or auto. It defaults to auto.
 	Decode string `yaml:"decode"`
 	// DecodeThreads is libavcodec's thread count. It defaults to 1.
@@ -91,17 +116,38 @@ func (m *MotionConfig) IsEnabled() bool { return m.Enabled == nil || *m.Enabled 
 
 // DetectorConfig configures object detection.
 type DetectorConfig struct {
-	// Type is blob (foreground blobs, the default), hog (OpenCV's HOG
-	// people detector on motion regions) or dnn (a model you bring).
+	// Type is dnn (the default: the COCO SSD of the agent's detector
+	// pool, classes person, bicycle, car, motorcycle, bus, truck), blob
+	// (foreground blobs, class "object"; cheapest) or hog (OpenCV's HOG
+	// people detector on motion regions).
 	Type string `yaml:"type"`
-	// Model is the model file for dnn (ONNX, or Darknet .cfg with .weights
-	// beside it). Relative to the config file's directory.
+	// Model is the dnn model. Empty (the default) uses the agent's shared
+	// detector pool (top-level detector.model, the COCO SSD). Otherwise
+	// the camera runs its own model in its analyzer goroutine: the name of
+	// an entry of the manifest.json in ModelsDir (e.g.
+	// ssd_mobilenet_v2_coco), or a model file (ONNX, or Darknet .cfg with
+	// .weights beside it) listed in the manifest.json beside it, relative
+	// to the config file's directory. A bare word without '/' or '.' is a
+	// name.
 	Model string `yaml:"model"`
+	// ModelsDir is where a model named by Model is looked up (its
+	// manifest.json and files), relative to the config file's directory.
+	// It defaults to /usr/share/pantau/models.
+	ModelsDir string `yaml:"models_dir"`
+	// MaxRate is the most inferences per second the camera may ask of the
+	// shared pool; a frame with motion costs one per crop. The pool lowers
+	// it for every camera when the detector is slower than its budget. It
+	// defaults to 2.
+	MaxRate float64 `yaml:"max_rate"`
 	// ClassesFile lists class names, one per line, for dnn.
 	ClassesFile string `yaml:"classes_file"`
-	// Classes keeps only these classes; empty keeps all.
+	// Classes keeps only these classes; empty keeps the model's default
+	// classes from its manifest entry (for the COCO model: person, bicycle,
+	// car, motorcycle, bus, truck), or all of them.
 	Classes []string `yaml:"classes"`
-	// InputSize is the dnn input width and height. It defaults to 640.
+	// InputSize is the dnn input width and height. It defaults to 0: the
+	// model's input size from its manifest entry. Models with anchors
+	// (the SSD) accept only their own size.
 	InputSize int `yaml:"input_size"`
 	// Confidence is the minimum detection score (0–1). It defaults to 0.5.
 	Confidence float64 `yaml:"confidence"`
@@ -115,6 +161,31 @@ type DetectorConfig struct {
 	MaxArea float64 `yaml:"max_area"`
 	// Budget is the detector's time budget per frame. It defaults to 50 ms.
 	Budget time.Duration `yaml:"budget"`
+}
+
+// UsesPool reports whether the camera's detector is the agent's shared
+// pool: detector type dnn without a model of its own, and lines or zones
+// to feed (a camera without them runs no detector).
+func (c *Camera) UsesPool() bool {
+	return c.IsEnabled() && c.Detector.Type == DetectorDNN && c.Detector.Model == "" &&
+		(len(c.Lines) > 0 || len(c.Zones) > 0)
+}
+
+// UsesPoolOnceNamed is UsesPool for the defaults section, which has no
+// name and is never "enabled" on its own: whether a discovered camera
+// built from it would use the pool.
+func (c *Camera) UsesPoolOnceNamed() bool {
+	return c.Detector.Type == DetectorDNN && c.Detector.Model == "" && (len(c.Lines) > 0 || len(c.Zones) > 0)
+}
+
+// DefaultModelsDir is where a dnn model named in the config is looked up
+// unless detector.models_dir says otherwise.
+const DefaultModelsDir = "/usr/share/pantau/models"
+
+// IsModelName reports whether a detector.model value is the name of a
+// manifest entry (a bare word) rather than a file path.
+func IsModelName(model string) bool {
+	return model != "" && !strings.ContainsAny(model, `/\.`)
 }
 
 // Detector types.

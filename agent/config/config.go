@@ -16,12 +16,17 @@
 // Environment overrides (applied after the file, before validation):
 //
 //	PANTAU_SITE, PANTAU_AGENT, PANTAU_LOG_LEVEL, PANTAU_LOG_FORMAT,
-//	PANTAU_HTTP_LISTEN, PANTAU_MQTT_URL, PANTAU_MQTT_CLIENT_ID,
+//	PANTAU_HTTP_LISTEN, PANTAU_HTTP_AUTH_USERS_FILE,
+//	PANTAU_HTTP_AUTH_TOKENS_FILE, PANTAU_MQTT_URL, PANTAU_MQTT_CLIENT_ID,
 //	PANTAU_MQTT_USERNAME, PANTAU_MQTT_PASSWORD (clears mqtt.password_file),
 //	PANTAU_SPOOL_DIR, PANTAU_DISCOVERY_ENABLED (true|false)
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/pantau/pantau/agent/httpauth"
+)
 
 // Config is the whole agent configuration. Obtain one from Load, Parse or
 // Default; treat it as read-only.
@@ -40,10 +45,17 @@ type Config struct {
 	Counts CountsConfig `yaml:"counts"`
 	// MQTT configures the broker connection.
 	MQTT MQTTConfig `yaml:"mqtt"`
+	// InlinePasswords names the keys whose password is written in the
+	// config file itself (set by Load, for the start-up warning).
+	InlinePasswords []string `yaml:"-"`
 	// Spool configures the on-disk outgoing queue.
 	Spool SpoolConfig `yaml:"spool"`
+	// Decode configures decoding for every camera.
+	Decode DecodeConfig `yaml:"decode"`
 	// Discovery configures ONVIF discovery and auto-provisioning.
 	Discovery DiscoveryConfig `yaml:"discovery"`
+	// Detector configures the detector pool shared by every camera.
+	Detector PoolConfig `yaml:"detector"`
 	// Defaults holds per-camera settings applied to every camera (including
 	// discovered ones) before the camera's own keys. Name and URL are not
 	// allowed here.
@@ -53,6 +65,43 @@ type Config struct {
 	Cameras []Camera `yaml:"cameras"`
 }
 
+// PoolConfig configures the agent's shared detector pool: the model that
+// cameras with detector type dnn and no model of their own use, and how
+// many inferences run at once.
+type PoolConfig struct {
+	// Workers is how many model instances run at once, each taking about
+	// one core while busy. It defaults to 1.
+	Workers int `yaml:"workers"`
+	// Model is the default model (ssd_mobilenet_v2_coco, made by
+	// `make models`), relative to the config file. When unset it is found
+	// by looking for models/ssd_mobilenet_v2_coco.onnx in the config
+	// file's directory and each parent, then in the working directory and
+	// each parent, then in /usr/share/pantau/models.
+	Model string `yaml:"model"`
+}
+
+// DefaultModel is the default detector's manifest name; its file is
+// DefaultModel + ".onnx".
+const DefaultModel = "ssd_mobilenet_v2_coco"
+
+// DecodeConfig configures decoding for every camera.
+type DecodeConfig struct {
+	// LoopFilter says on which pictures the H.264/H.265 deblocking (loop)
+	// filter is skipped to save CPU: all (every picture; reference
+	// pictures then drift from the encoder's until the next keyframe),
+	// nonref (non-reference pictures only, which nothing else refers to)
+	// or never. It defaults to all. Changing it restarts the cameras'
+	// decoders at the next reconnect or agent restart.
+	LoopFilter string `yaml:"loop_filter"`
+}
+
+// Loop filter settings (DecodeConfig.LoopFilter).
+const (
+	LoopFilterSkipAll    = "all"
+	LoopFilterSkipNonRef = "nonref"
+	LoopFilterNever      = "never"
+)
+
 // LogConfig configures logging.
 type LogConfig struct {
 	// Level is debug, info, warn or error. It defaults to info.
@@ -61,11 +110,49 @@ type LogConfig struct {
 	Format string `yaml:"format"`
 }
 
-// HTTPConfig configures the HTTP server for /metrics, /healthz and /readyz.
+// HTTPConfig configures the HTTP server: /metrics, /healthz, /readyz,
+// snapshots, the web UI and /api/v1.
 type HTTPConfig struct {
-	// Listen is the host:port to listen on. It defaults to 127.0.0.1:9090;
-	// use ":9090" to let a remote Prometheus scrape.
+	// Listen is the host:port to listen on. It defaults to 127.0.0.1:9090.
+	// Any address other than loopback (":9090" included) needs
+	// Auth.UsersFile or Auth.TokensFile: the agent refuses to start
+	// without them.
 	Listen string `yaml:"listen"`
+	// Auth names the credential files.
+	Auth HTTPAuthConfig `yaml:"auth"`
+	// MetricsOpen serves /metrics without credentials. It defaults to
+	// false: Prometheus scrapes with a bearer token from Auth.TokensFile.
+	MetricsOpen bool `yaml:"metrics_open"`
+	// TLS turns HTTPS on.
+	TLS HTTPTLSConfig `yaml:"tls"`
+}
+
+// HTTPAuthConfig names the files holding HTTP credentials. Each must not
+// be readable by other users (0600, or 0640 root:pantau). Relative paths
+// are relative to the config file's directory.
+type HTTPAuthConfig struct {
+	// UsersFile holds "name:<bcrypt hash>" lines (htpasswd -nB name, or
+	// pantau passwd name) for people: browser login or HTTP Basic.
+	UsersFile string `yaml:"users_file"`
+	// TokensFile holds bearer tokens, one per line, for programs such as
+	// Prometheus.
+	TokensFile string `yaml:"tokens_file"`
+}
+
+// HTTPTLSConfig is the HTTPS certificate and key (PEM), both or neither.
+type HTTPTLSConfig struct {
+	// CertFile is the certificate chain.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the private key.
+	KeyFile string `yaml:"key_file"`
+}
+
+// AuthConfig returns the settings package httpauth needs.
+func (h HTTPConfig) AuthConfig() httpauth.Config {
+	return httpauth.Config{
+		Listen: h.Listen, UsersFile: h.Auth.UsersFile, TokensFile: h.Auth.TokensFile,
+		CertFile: h.TLS.CertFile, KeyFile: h.TLS.KeyFile,
+	}
 }
 
 // CountsConfig configures counts aggregation.
@@ -126,6 +213,9 @@ type CommandsConfig struct {
 	// Disabled lists commands to refuse (reload, snapshot, discover,
 	// status).
 	Disabled []string `yaml:"disabled"`
+	// MaxAge refuses a command whose ts is older than this (queued by the
+	// broker while the agent was away). It defaults to 60 s.
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Allowed reports whether command name may run.
@@ -201,6 +291,15 @@ type Credential struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }
 
 // Login is a username and password.
@@ -209,4 +308,13 @@ type Login struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }

@@ -57,6 +57,8 @@ func fillDefaults(c *Config) {
 	setStr(&c.Log.Format, DefaultLogFormat)
 	setStr(&c.HTTP.Listen, DefaultHTTPListen)
 	setDur(&c.Counts.Interval, DefaultCountsInterval)
+	setInt(&c.Detector.Workers, 1)
+	setStr(&c.Decode.LoopFilter, LoopFilterSkipAll)
 
 	m := &c.MQTT
 	setStr(&m.URL, DefaultMQTTURL)
@@ -92,6 +94,8 @@ func fillDefaults(c *Config) {
 func FillCameraDefaults(cam *Camera) {
 	setStr(&cam.Transport, "tcp")
 	setDur(&cam.ReadTimeout, 10*time.Second)
+	setDur(&cam.DialTimeout, 5*time.Second)
+	setDur(&cam.AuthRetry, 5*time.Minute)
 	setStr(&cam.Decode, DecodeAuto)
 	setInt(&cam.DecodeThreads, 1)
 	setFloat(&cam.FPS, DefaultFPS)
@@ -106,8 +110,9 @@ func FillCameraDefaults(cam *Camera) {
 	setDur(&mo.Hold, 2*time.Second)
 
 	de := &cam.Detector
-	setStr(&de.Type, DetectorBlob)
-	setInt(&de.InputSize, 640)
+	setStr(&de.Type, DetectorDNN)
+	setFloat(&de.MaxRate, 2)
+	setStr(&de.ModelsDir, DefaultModelsDir)
 	setFloat(&de.Confidence, 0.5)
 	setFloat(&de.NMS, 0.45)
 	setFloat(&de.MinArea, 0.0005)

@@ -77,10 +77,12 @@ func load(data []byte, dir string, lookup func(string) (string, bool)) (*Config,
 	if len(root.Content) > 0 {
 		d.top(root.Content[0], c)
 	}
+	c.InlinePasswords = inlinePasswords(c)
 	d.env(c, lookup)
 	fillDefaults(c)
 	resolvePaths(c, dir)
-	errs := append(d.errs, validate(c)...)
+	errs := append(d.errs, resolveSecrets(c, dir, lookup)...)
+	errs = append(errs, validate(c)...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -144,6 +146,8 @@ var EnvVars = [][2]string{
 	{"PANTAU_LOG_LEVEL", "log.level"},
 	{"PANTAU_LOG_FORMAT", "log.format"},
 	{"PANTAU_HTTP_LISTEN", "http.listen"},
+	{"PANTAU_HTTP_AUTH_USERS_FILE", "http.auth.users_file"},
+	{"PANTAU_HTTP_AUTH_TOKENS_FILE", "http.auth.tokens_file"},
 	{"PANTAU_MQTT_URL", "mqtt.url"},
 	{"PANTAU_MQTT_CLIENT_ID", "mqtt.client_id"},
 	{"PANTAU_MQTT_USERNAME", "mqtt.username"},
@@ -156,6 +160,7 @@ func (d *decoder) env(c *Config, lookup func(string) (string, bool)) {
 	targets := map[string]*string{
 		"site": &c.Site, "agent": &c.Agent, "log.level": &c.Log.Level,
 		"log.format": &c.Log.Format, "http.listen": &c.HTTP.Listen,
+		"http.auth.users_file": &c.HTTP.Auth.UsersFile, "http.auth.tokens_file": &c.HTTP.Auth.TokensFile,
 		"mqtt.url": &c.MQTT.URL, "mqtt.client_id": &c.MQTT.ClientID,
 		"mqtt.username": &c.MQTT.Username, "mqtt.password": &c.MQTT.Password,
 		"spool.dir": &c.Spool.Dir,
@@ -190,11 +195,22 @@ func resolvePaths(c *Config, dir string) {
 		}
 	}
 	abs(&c.MQTT.PasswordFile)
+	abs(&c.HTTP.Auth.UsersFile)
+	abs(&c.HTTP.Auth.TokensFile)
+	abs(&c.HTTP.TLS.CertFile)
+	abs(&c.HTTP.TLS.KeyFile)
 	abs(&c.MQTT.TLS.CAFile)
 	abs(&c.MQTT.TLS.CertFile)
 	abs(&c.MQTT.TLS.KeyFile)
+	abs(&c.Detector.Model)
+	if c.Detector.Model == "" {
+		c.Detector.Model = findModel(dir)
+	}
 	for i := range c.Cameras {
-		abs(&c.Cameras[i].Detector.Model)
+		if !IsModelName(c.Cameras[i].Detector.Model) {
+			abs(&c.Cameras[i].Detector.Model)
+		}
+		abs(&c.Cameras[i].Detector.ModelsDir)
 		abs(&c.Cameras[i].Detector.ClassesFile)
 	}
 }
@@ -214,4 +230,45 @@ func readPasswordFile(c *Config) error {
 	}
 	c.MQTT.Password = strings.TrimRight(string(b), "\r\n")
 	return nil
+}
+
+// findModel looks for the default model where set-up and the package put
+// it: models/ in dir or a parent, in the working directory or a parent,
+// then /usr/share/pantau/models. It returns "" when there is none (the
+// pool then fails at check and start, naming detector.model).
+func findModel(dir string) string {
+	file := DefaultModel + ".onnx"
+	var starts []string
+	if dir != "" {
+		starts = append(starts, dir)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, d := range starts {
+		d, err := filepath.Abs(d)
+		if err != nil {
+			continue
+		}
+		for {
+			p := filepath.Join(d, "models", file)
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
+		}
+	}
+	if p := filepath.Join("/usr/share/pantau/models", file); fileExists(p) {
+		return p
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

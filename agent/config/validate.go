@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/pantau/pantau/agent/httpauth"
 )
 
 var (
@@ -61,11 +64,22 @@ func validate(c *Config) Errors {
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		v.add("http.listen", "want host:port such as 127.0.0.1:9090 or :9090, got %q", c.HTTP.Listen)
+	} else {
+		for _, err := range httpauth.Check(c.HTTP.AuthConfig()) {
+			var ke *httpauth.KeyError
+			if errors.As(err, &ke) {
+				v.add(ke.Key, "%s", ke.Msg)
+			} else {
+				v.errs = append(v.errs, err)
+			}
+		}
 	}
 	if c.Counts.Interval < 1e9 {
 		v.add("counts.interval", "must be at least 1s, got %s", c.Counts.Interval)
 	}
+	v.oneOf("decode.loop_filter", c.Decode.LoopFilter, LoopFilterSkipAll, LoopFilterSkipNonRef, LoopFilterNever)
 	validateMQTT(v, c)
+	validatePool(v, c)
 	validateSpool(v, &c.Spool)
 	validateDiscovery(v, &c.Discovery)
 	validateCamera(v, "defaults", &c.Defaults, true)
@@ -85,14 +99,14 @@ func validate(c *Config) Errors {
 
 func validateMQTT(v *collector, c *Config) {
 	m := &c.MQTT
-	u, err := url.Parse(m.URL)
+	u, err := urlcred.Parse(m.URL)
 	switch {
 	case err != nil:
-		v.add("mqtt.url", "not a URL: %v", redactErr(err))
+		v.add("mqtt.url", "%v", err)
 	case !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"):
 		v.add("mqtt.url", "scheme must be tcp, mqtt, ssl, tls, mqtts, ws or wss, got %q", u.Scheme)
 	case u.Hostname() == "" || u.Port() == "":
-		v.add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", RedactURL(m.URL))
+		v.add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", urlcred.Redact(m.URL))
 	case u.User != nil:
 		v.add("mqtt.url", "put credentials in mqtt.username and mqtt.password, not in the URL")
 	}
@@ -113,6 +127,9 @@ func validateMQTT(v *collector, c *Config) {
 	}
 	if m.Keepalive < 1e9 {
 		v.add("mqtt.keepalive", "must be at least 1s, got %s", m.Keepalive)
+	}
+	if m.Commands.MaxAge < 0 {
+		v.add("mqtt.commands.max_age", "must not be negative, got %s", m.Commands.MaxAge)
 	}
 	for i, name := range m.Commands.Disabled {
 		if !commandRE[name] {
@@ -173,4 +190,24 @@ func oneOf(s string, allowed ...string) bool {
 		}
 	}
 	return false
+}
+
+// validatePool checks the shared detector. The model must exist only when
+// a camera uses the pool, so a config of blob cameras runs without it.
+func validatePool(v *collector, c *Config) {
+	if c.Detector.Workers < 1 || c.Detector.Workers > 64 {
+		v.add("detector.workers", "must be between 1 and 64, got %d", c.Detector.Workers)
+	}
+	used := false
+	for i := range c.Cameras {
+		used = used || c.Cameras[i].UsesPool()
+	}
+	if !used {
+		return
+	}
+	if c.Detector.Model == "" {
+		v.add("detector.model", "%s.onnx not found in models/ beside the config or the working directory (or a parent) nor in /usr/share/pantau/models: run `make models` (or scripts/models.sh), or set detector.model", DefaultModel)
+		return
+	}
+	v.fileExists("detector.model", c.Detector.Model)
 }

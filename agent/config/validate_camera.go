@@ -2,7 +2,10 @@ package config
 
 import (
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net/url"
+	"path/filepath"
+	"time"
 
 	"github.com/pantau/pantau/vision"
 )
@@ -27,7 +30,7 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 	if c.ONVIF != "" {
 		u, err := url.Parse(c.ONVIF)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.add(key+".onvif", "want a device service URL such as http://192.168.1.10/onvif/device_service, got %s", RedactURL(c.ONVIF))
+			v.add(key+".onvif", "want a device service URL such as http://192.168.1.10/onvif/device_service, got %s", urlcred.Redact(c.ONVIF))
 		}
 	}
 	v.oneOf(key+".transport", c.Transport, "tcp", "udp")
@@ -43,6 +46,15 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 	}
 	if c.ReadTimeout < 1e9 {
 		v.add(key+".read_timeout", "must be at least 1s, got %s", c.ReadTimeout)
+	}
+	if c.DialTimeout < 100*time.Millisecond {
+		v.add(key+".dial_timeout", "must be at least 100ms, got %s", c.DialTimeout)
+	}
+	if c.StallTimeout != 0 && c.StallTimeout < time.Second {
+		v.add(key+".stall_timeout", "must be 0 (automatic) or at least 1s, got %s", c.StallTimeout)
+	}
+	if c.AuthRetry < time.Second {
+		v.add(key+".auth_retry", "must be at least 1s, got %s", c.AuthRetry)
 	}
 
 	mo := &c.Motion
@@ -114,11 +126,16 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 func validateDetector(v *collector, key string, d *DetectorConfig) {
 	v.oneOf(key+".type", d.Type, DetectorBlob, DetectorHOG, DetectorDNN)
 	if d.Type == DetectorDNN {
-		if d.Model == "" {
-			v.add(key+".model", "required when type is dnn")
+		// An empty model is the shared pool (top-level detector.model).
+		if IsModelName(d.Model) {
+			v.fileExists(key+".models_dir", filepath.Join(d.ModelsDir, "manifest.json"))
+		} else {
+			v.fileExists(key+".model", d.Model)
 		}
-		v.fileExists(key+".model", d.Model)
 		v.fileExists(key+".classes_file", d.ClassesFile)
+	}
+	if d.MaxRate < 0 || d.MaxRate > 100 {
+		v.add(key+".max_rate", "must be between 0 and 100 inferences per second, got %g", d.MaxRate)
 	}
 	v.fraction(key+".confidence", d.Confidence)
 	v.fraction(key+".nms", d.NMS)
@@ -127,22 +144,23 @@ func validateDetector(v *collector, key string, d *DetectorConfig) {
 	if d.MinArea >= d.MaxArea {
 		v.add(key+".min_area", "must be below max_area (%g), got %g", d.MaxArea, d.MinArea)
 	}
-	if d.InputSize < 32 || d.InputSize > 4096 || d.InputSize%32 != 0 {
-		v.add(key+".input_size", "must be a multiple of 32 between 32 and 4096, got %d", d.InputSize)
+	if d.InputSize != 0 && (d.InputSize < 32 || d.InputSize > 4096 || d.InputSize%32 != 0) {
+		v.add(key+".input_size", "must be 0 (the model's) or a multiple of 32 between 32 and 4096, got %d", d.InputSize)
 	}
 	classes(v, key+".classes", d.Classes)
 }
 
 func validateStreamURL(v *collector, key string, c *Camera) {
-	u, err := url.Parse(c.URL)
+	// Split, not url.Parse: a password typed unescaped (p@ss/1) is fine.
+	u, user, pass, err := urlcred.Split(c.URL)
 	switch {
 	case err != nil:
-		v.add(key, "not a URL: %v", redactErr(err))
+		v.add(key, "%v", err)
 	case u.Scheme != "rtsp" && u.Scheme != "rtsps":
-		v.add(key, "scheme must be rtsp or rtsps, got %s", RedactURL(c.URL))
+		v.add(key, "scheme must be rtsp or rtsps, got %s", urlcred.Redact(c.URL))
 	case u.Hostname() == "":
-		v.add(key, "no host in %s", RedactURL(c.URL))
-	case u.User != nil && (c.Username != "" || c.Password != ""):
+		v.add(key, "no host in %s", urlcred.Redact(c.URL))
+	case (user != "" || pass != "") && (c.Username != "" || c.Password != ""):
 		v.add(key, "credentials given both in the URL and in username/password; keep one")
 	}
 }

@@ -11,8 +11,9 @@ import (
 
 // Run decodes and analyses until ctx is cancelled, then returns nil after
 // its goroutines ended and the decoder and frames were freed. It returns
-// an error when the decoder cannot be opened or fails for good. Call it
-// once.
+// an error when the decoder cannot be opened or fails for good, or one
+// wrapping ErrStalled when no picture was decoded for the stall timeout.
+// Call it once.
 func (p *Pipeline) Run(ctx context.Context) error {
 	if !p.started.CompareAndSwap(false, true) {
 		return errRunTwice
@@ -54,8 +55,10 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 	defer runtime.UnlockOSThread()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var lastDrops, summaryDrops uint64
-	summaryAt := time.Now()
+	// Drops are not logged here: every drop goes to Metrics.FrameDropped,
+	// and the agent's one log summariser reports them (logging twice was
+	// a debt).
+	var lastDrops uint64
 	for {
 		select {
 		case <-ctx.Done():
@@ -73,6 +76,11 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 			}
 		case now := <-tick.C:
 			p.st.updateRates(now)
+			if p.cfg.StallTimeout >= 0 {
+				if err := s.stalled(now); err != nil {
+					return err
+				}
+			}
 			drops := p.st.dropped[0].Load() + p.st.dropped[3].Load() // DropQueueFull, DropStale
 			headroom := p.cfg.Headroom()
 			if p.cfg.Decode == ModeAuto {
@@ -87,12 +95,6 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 				s.setMode(mode, why)
 			}
 			lastDrops = drops
-			if now.Sub(summaryAt) >= 10*time.Second {
-				if n := drops - summaryDrops; n > 0 {
-					p.log.Warn("access units dropped: decoder behind", "dropped", n, "period", now.Sub(summaryAt).Round(time.Second))
-				}
-				summaryAt, summaryDrops = now, drops
-			}
 		}
 	}
 }

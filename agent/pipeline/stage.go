@@ -16,11 +16,13 @@ type stage struct {
 	p      *Pipeline
 	dec    *decode.Decoder
 	gate   rateGate
+	clock  wallClock
 	ctl    modeControl
 	lastRA time.Duration
 	haveRA bool
 	seen   decode.Stats // decoder counters already reported
 	stale  bool         // full mode after a stale drop: wait for random access
+	dog    watchdog
 }
 
 // dropStale drops units that waited longer than MaxDelay and, in full
@@ -34,24 +36,19 @@ func (s *stage) dropStale(au AccessUnit, now time.Time) bool {
 		return false
 	}
 	s.p.drop(DropStale)
-	if !s.dec.KeyframesOnly() {
+	if s.p.Mode() != ModeKeyframes {
 		s.stale = true
 	}
 	return true
 }
 
+// newStage returns the decoding stage. Its decoder is opened for the
+// codec of the first access unit (the camera's SDP track), so an H.265
+// camera never opens an H.264 decoder first; until then the watchdog
+// and the mode control run without one.
 func (p *Pipeline) newStage() (*stage, error) {
-	dec, err := decode.New(decode.Options{
-		Codec:         p.cfg.Codec,
-		AnalysisWidth: p.cfg.AnalysisWidth,
-		Threads:       p.cfg.Threads,
-		KeyframesOnly: p.cfg.Decode == ModeKeyframes,
-		Colour:        p.cfg.NeedColour,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s := &stage{p: p, dec: dec}
+	s := &stage{p: p, dog: watchdog{limit: p.cfg.StallTimeout}}
+	s.dog.start(time.Now())
 	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
 	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold,
 		rnd: rand.Float64}
@@ -62,6 +59,11 @@ func (p *Pipeline) newStage() (*stage, error) {
 // handle decodes au and returns the frame to analyse, if any. Errors other
 // than corrupt input and an exhausted frame pool are fatal.
 func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
+	if s.dec == nil {
+		if err := s.open(au.Codec); err != nil {
+			return nil, err
+		}
+	}
 	if au.Codec != "" && au.Codec != s.dec.Codec() {
 		if err := s.dec.SetCodec(au.Codec); err != nil {
 			return nil, err
@@ -75,9 +77,10 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		}
 		s.lastRA, s.haveRA = au.PTS, true
 	}
-	want := s.gate.want(au.PTS)
+	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received), Arrived: au.Received}
+	want := !s.dec.Skips(du) && s.gate.want(au.PTS)
 	start, cpu := time.Now(), threadCPU()
-	f, err := s.dec.Decode(decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: au.Received}, want)
+	f, err := s.dec.Decode(du, want)
 	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
 	s.report(time.Since(start))
 	switch {
@@ -87,9 +90,30 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		return nil, err
 	}
 	if f != nil {
-		s.gate.took(f.PTS)
+		f.Time = s.clock.monotonic(f.Time)
 	}
 	return f, nil
+}
+
+// open opens the decoder for codec ("" means Config.Codec).
+func (s *stage) open(codec string) error {
+	if codec == "" {
+		codec = s.p.cfg.Codec
+	}
+	dec, err := decode.New(decode.Options{
+		Codec:         codec,
+		AnalysisWidth: s.p.cfg.AnalysisWidth,
+		Threads:       s.p.cfg.Threads,
+		KeyframesOnly: s.p.Mode() == ModeKeyframes,
+		Colour:        s.p.cfg.NeedColour,
+		KeepGoing:     !s.p.cfg.ResyncOnLoss,
+		LoopFilter:    s.p.cfg.LoopFilter,
+	})
+	if err != nil {
+		return err
+	}
+	s.dec = dec
+	return nil
 }
 
 // report passes the decoder's new pictures and errors to the metrics.
@@ -99,6 +123,7 @@ func (s *stage) report(took time.Duration) {
 	if n := st.Pictures - s.seen.Pictures; n > 0 {
 		p.st.decoded.Add(n)
 		p.m.FrameDecoded(took)
+		s.dog.picture(time.Now(), s.counts())
 	}
 	p.st.skipped.Add(st.NotKey + st.NonRef - s.seen.NotKey - s.seen.NonRef)
 	for n := st.Errors - s.seen.Errors; n > 0; n-- {
@@ -113,14 +138,36 @@ func (s *stage) setMode(mode, why string) {
 	if mode == s.p.Mode() {
 		return
 	}
-	s.dec.SetKeyframesOnly(mode == ModeKeyframes)
+	if s.dec != nil {
+		s.dec.SetKeyframesOnly(mode == ModeKeyframes)
+	}
 	s.p.keyOnly.Store(mode == ModeKeyframes)
 	s.p.mode.Store(mode)
 	s.p.m.DecodeMode(mode)
 	s.p.log.Info("decode mode changed", "mode", mode, "reason", why)
 }
 
-func (s *stage) close() { s.dec.Close() }
+func (s *stage) close() {
+	if s.dec != nil {
+		s.dec.Close()
+	}
+}
+
+// counts returns the counters the watchdog explains a stall with.
+func (s *stage) counts() counts {
+	c := counts{units: s.p.st.received.Load()}
+	if s.dec != nil {
+		st := s.dec.Stats()
+		c.waitingKey, c.errors = st.WaitingKey, st.Errors
+	}
+	return c
+}
+
+// stalled returns an error wrapping ErrStalled when the session yielded
+// no picture for the stall timeout.
+func (s *stage) stalled(now time.Time) error {
+	return s.dog.check(now, s.ctl.gop, s.counts())
+}
 
 // analyse runs the analyzers on f and calls onResult. It is called from
 // one goroutine; errors are counted and logged at most every 10 s.
@@ -142,8 +189,8 @@ func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency
 	}
 	p.st.analysed.Add(1)
 	p.st.lastFrame.Store(f.Time.UnixNano())
-	if latency && !f.Time.IsZero() {
-		p.st.addLatency(time.Since(f.Time))
+	if latency && !f.Arrived.IsZero() {
+		p.st.addLatency(time.Since(f.Arrived))
 	}
 }
 

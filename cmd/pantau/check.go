@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 
-	"github.com/pantau/pantau/agent"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 )
 
@@ -54,25 +55,21 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Build every camera's analyzers as `run` would: this loads DNN models
 	// (manifest entry, checksum, OpenCV) so a bad model shows here, not
 	// only as a camera in error once the agent runs.
-	enabled, bad := 0, 0
+	enabled := 0
 	for i := range cfg.Cameras {
-		cam := cfg.Cameras[i]
-		if !cam.IsEnabled() {
-			continue
+		if cfg.Cameras[i].IsEnabled() {
+			enabled++
 		}
-		enabled++
-		as, err := agent.BuildAnalyzers(cam, nil)
-		if err != nil {
-			fmt.Fprintf(stdout, "%s: cameras[%d] (%s): %v\n", *path, i, cam.Name, err)
-			bad++
-			continue
-		}
-		agent.CloseAnalyzers(as)
 	}
+	camErrs := analysis.Check(cfg)
+	for _, err := range camErrs {
+		fmt.Fprintf(stdout, "%s: %v\n", *path, err)
+	}
+	bad := len(camErrs)
 	if bad > 0 {
 		return errInvalid{bad}
 	}
 	fmt.Fprintf(stdout, "ok: %d cameras (%d enabled), site %s, agent %s, mqtt %s\n",
-		len(cfg.Cameras), enabled, cfg.Site, cfg.Agent, config.RedactURL(cfg.MQTT.URL))
+		len(cfg.Cameras), enabled, cfg.Site, cfg.Agent, urlcred.RedactText(cfg.MQTT.URL))
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/pantau/pantau/vision/frame"
 )
 
 // DefaultAnalysisWidth is the analysis width when Options.AnalysisWidth is 0.
@@ -64,6 +66,15 @@ type Options struct {
 	// Colour keeps the chroma planes (at half analysis size) so that
 	// Frame.BGR works. Without it Frame.BGR returns an error.
 	Colour bool
+	// LoopFilter is on which pictures the loop filter is skipped in
+	// analysis mode: "all" (the default), "nonref" or "never". Exact
+	// always runs it.
+	LoopFilter string
+	// KeepGoing keeps decoding after a damaged picture (packet loss, a
+	// corrupt slice), dropping only the pictures libavcodec flags, instead
+	// of waiting for the next random-access unit. See docs/performance.md
+	// for what each choice costs under packet loss.
+	KeepGoing bool
 	// Frames is how many frames may be out (held by the caller) at once.
 	// It defaults to 4.
 	Frames int
@@ -71,13 +82,14 @@ type Options struct {
 
 // AccessUnit is one coded picture for Decode: NAL units without start
 // codes, the stream time, whether it is a random-access unit (the decoder
-// also checks the NAL types itself), and the wall-clock capture time that
-// becomes Frame.Time.
+// also checks the NAL types itself), the wall-clock capture time that
+// becomes Frame.Time and the arrival time that becomes Frame.Arrived.
 type AccessUnit struct {
 	NALUs        [][]byte
 	PTS          time.Duration
 	RandomAccess bool
 	Time         time.Time
+	Arrived      time.Time
 }
 
 // Stats counts what a Decoder did since New.
@@ -89,7 +101,8 @@ type Stats struct {
 	WaitingKey   uint64 // units skipped while waiting for a random-access unit
 	NotKey       uint64 // units skipped in keyframes-only mode
 	NonRef       uint64 // unwanted non-reference units not decoded
-	Superseded   uint64 // wanted pictures replaced by a newer one in the same call
+	Superseded   uint64 // wanted pictures dropped because the caller fell behind
+	Recovering   uint64 // pictures not yet whole after a start without IDR
 	NoFrame      uint64 // pictures not handed out because the pool was empty
 	Errors       uint64 // corrupt or undecodable units and concealed pictures
 	SizeChanges  uint64 // changes of the decoded resolution
@@ -97,10 +110,11 @@ type Stats struct {
 }
 
 type unitMeta struct {
-	seq  int64
-	pts  time.Duration
-	time time.Time
-	want bool
+	seq     int64
+	pts     time.Duration
+	time    time.Time
+	arrived time.Time
+	want    bool
 }
 
 // metaRing is how many access units can be inside libavcodec at once
@@ -117,15 +131,20 @@ type Decoder struct {
 	av      *C.avdec
 	keyOnly bool
 	waitKey bool
-	seq     int64
-	meta    [metaRing]unitMeta
-	params  paramSets
-	scratch [][]byte
-	pool    *framePool
-	pic     *C.avdec_picture // C memory, freed by Close
-	lastW   int
-	lastH   int
-	stats   Stats
+	// recovering: decoding started without an IDR; flagged pictures are
+	// expected until the intra refresh completes (recoverUnits so far).
+	recovering   bool
+	recoverUnits int
+	ready        []*frame.Frame // decoded, wanted, not yet handed out
+	seq          int64
+	meta         [metaRing]unitMeta
+	params       paramSets
+	scratch      [][]byte
+	pool         *framePool
+	pic          *C.avdec_picture // C memory, freed by Close
+	lastW        int
+	lastH        int
+	stats        Stats
 }
 
 // New opens a decoder. Options are checked here; the error names the bad
@@ -137,6 +156,11 @@ func New(opt Options) (*Decoder, error) {
 	}
 	if opt.Codec != "h264" && opt.Codec != "h265" {
 		return nil, fmt.Errorf("decode: codec %q: want h264 or h265", opt.Codec)
+	}
+	switch opt.LoopFilter {
+	case "", "all", "nonref", "never":
+	default:
+		return nil, fmt.Errorf("decode: loop filter %q: want all, nonref or never", opt.LoopFilter)
 	}
 	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 {
 		return nil, fmt.Errorf("decode: negative option in %+v", opt)
@@ -164,9 +188,12 @@ func (d *Decoder) open(codec string) error {
 	if d.h265 {
 		cc = 265
 	}
-	skipLF := C.int(1)
-	if d.opt.Exact {
+	skipLF := C.int(1) // AVDISCARD_ALL
+	switch {
+	case d.opt.Exact || d.opt.LoopFilter == "never":
 		skipLF = 0
+	case d.opt.LoopFilter == "nonref":
+		skipLF = 2 // AVDISCARD_NONREF
 	}
 	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF); ret < 0 {
 		return fmt.Errorf("decode: open %s decoder: %w", codec, avError(ret))
@@ -233,6 +260,10 @@ func (d *Decoder) Close() error {
 		C.free(unsafe.Pointer(d.pic))
 		d.pic = nil
 	}
+	for _, f := range d.ready {
+		f.Release()
+	}
+	d.ready = nil
 	d.pool.close()
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -54,8 +55,12 @@ type Metrics interface {
 	// SpoolState is the spool's size, about once a second.
 	SpoolState(messages int, bytes int64, oldest time.Duration)
 	// SpoolDropped counts messages dropped by the spool, by reason
-	// ("full", "full_counts", "age", "corrupt", "too_big").
+	// ("full", "full_counts", "age", "corrupt", "too_big", "disk_full",
+	// "disk_error").
 	SpoolDropped(reason string, n int)
+	// SpoolDisk is why the spool's disk does not take writes ("" when it
+	// does), about once a second.
+	SpoolDisk(problem string)
 }
 
 type nopMetrics struct{}
@@ -65,6 +70,7 @@ func (nopMetrics) Published(string)                     {}
 func (nopMetrics) PublishFailed(string)                 {}
 func (nopMetrics) SpoolState(int, int64, time.Duration) {}
 func (nopMetrics) SpoolDropped(string, int)             {}
+func (nopMetrics) SpoolDisk(string)                     {}
 
 // CommandHandler carries out commands; the agent implements it. body has
 // been validated against the command's schema. The returned result goes in
@@ -79,15 +85,15 @@ var _ publish.Publisher = (*Client)(nil)
 // Client is the MQTT publisher. Create it with New, run Run in a goroutine,
 // and call Publish from anywhere. All methods are safe for concurrent use.
 type Client struct {
-	cfg    Config
-	m      Metrics
-	log    *slog.Logger
-	spool  *spool.Spool
-	tls    *tls.Config
-	base   string // pantau/v1/{site}/{agent}/
-	start  time.Time
-	wake   chan struct{}
-	cmdSem chan struct{}
+	cfg   Config
+	m     Metrics
+	log   *slog.Logger
+	spool *spool.Spool
+	tls   *tls.Config
+	base  string // pantau/v1/{site}/{agent}/
+	start time.Time
+	wake  chan struct{}
+	gate  cmdGate
 
 	// sendMu keeps direct sends in call order (a stale retained value
 	// never overtakes a fresh one).
@@ -105,6 +111,9 @@ type Client struct {
 	drops    map[string]int // since the last summary
 	// droppedTotal counts spool drops since start (agent status).
 	droppedTotal int64
+	// readBackFails counts sessions in a row whose status was not read
+	// back (Run's goroutine only).
+	readBackFails int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -116,6 +125,9 @@ type session struct {
 	lost chan struct{}
 	once sync.Once
 	err  error
+	// statusID is the id of the last status published over this session
+	// (Run's goroutine only).
+	statusID string
 }
 
 func (s *session) setLost(err error) {
@@ -153,13 +165,14 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 		base:     event.TopicPrefix + "/" + cfg.Site + "/" + cfg.Agent + "/",
 		start:    time.Now(),
 		wake:     make(chan struct{}, 1),
-		cmdSem:   make(chan struct{}, 4),
 		retained: map[string][]byte{},
 		pending:  map[string][]byte{},
 		drops:    map[string]int{},
 	}
 	opt := cfg.spoolOptions()
 	opt.OnDrop = c.onDrop
+	opt.OnDurable = c.kick
+	opt.Log = log
 	c.spool, err = spool.Open(cfg.Spool.Dir, opt)
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)
@@ -228,7 +241,7 @@ func (c *Client) Run(ctx context.Context) error {
 			// The first failure of an outage, then one line a minute.
 			if (failures == 1 && flaps == 0) || time.Since(lastWarn) >= time.Minute {
 				c.log.Warn("mqtt: cannot connect; messages are spooled until the broker is back",
-					"url", Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
+					"url", urlcred.Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
 				lastWarn = time.Now()
 			}
 			if !sleep(ctx, jitter(backoff)) {
@@ -238,17 +251,21 @@ func (c *Client) Run(ctx context.Context) error {
 			continue
 		}
 		if flaps == 0 {
-			c.log.Info("mqtt: connected", "url", Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
+			c.log.Info("mqtt: connected", "url", urlcred.Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
 		}
 		failures = 0
 		c.m.Connected(true)
 		up := time.Now()
-		c.serve(ctx, s)
+		rbErr := c.serve(ctx, s)
 		if ctx.Err() != nil {
 			c.shutdown(s)
 			break
 		}
-		c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		if rbErr != nil {
+			c.setErr(rbErr) // logged by readBack
+		} else {
+			c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		}
 		c.m.Connected(false)
 		pause := c.cfg.ReconnectMin
 		if time.Since(up) < stableAfter {
@@ -261,8 +278,9 @@ func (c *Client) Run(ctx context.Context) error {
 			flaps, backoff = 0, c.cfg.ReconnectMin
 		}
 		switch {
+		case rbErr != nil:
 		case flaps <= 1:
-			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
+			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", urlcred.Redact(c.cfg.URL), "err", s.err)
 			lastWarn = time.Now()
 		case time.Since(lastHint) >= time.Minute:
 			c.log.Warn("mqtt: connection keeps dropping right after connecting; is another client using the same client id?",
@@ -280,8 +298,17 @@ func (c *Client) Run(ctx context.Context) error {
 // an outage rather than a refusal in disguise.
 const stableAfter = 10 * time.Second
 
-// serve runs one connection until it is lost or ctx is cancelled.
-func (c *Client) serve(ctx context.Context, s *session) {
+// serve runs one connection until it is lost or ctx is cancelled. Its
+// error says why the spool was never sent over it (see readBack).
+func (c *Client) serve(ctx context.Context, s *session) error {
+	if err := c.readBack(ctx, s); err != nil {
+		c.mu.Lock()
+		if c.sess == s {
+			c.sess = nil
+		}
+		c.mu.Unlock()
+		return err
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); c.drain(sctx, s) }()
@@ -307,6 +334,7 @@ loop:
 		c.sess = nil
 	}
 	c.mu.Unlock()
+	return nil
 }
 
 // connect makes one connection attempt and sets the session up: command
@@ -353,9 +381,9 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 func (c *Client) explain(err error) error {
 	if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) {
 		return fmt.Errorf("broker %s refused the login of user %q (%v): check mqtt username and password",
-			Redact(c.cfg.URL), c.cfg.Username, err)
+			urlcred.Redact(c.cfg.URL), c.cfg.Username, err)
 	}
-	return fmt.Errorf("connect to %s: %w", Redact(c.cfg.URL), err)
+	return fmt.Errorf("connect to %s: %w", urlcred.Redact(c.cfg.URL), err)
 }
 
 func (c *Client) setErr(err error) {

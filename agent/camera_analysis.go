@@ -1,0 +1,64 @@
+package agent
+
+import (
+	"github.com/pantau/pantau/agent/analysis"
+	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
+	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/detect"
+	"github.com/pantau/pantau/vision/frame"
+)
+
+// analysisOptions is what the camera's chain needs from the agent besides
+// its config: the shared detector, and the snapshotter and the web UI's
+// live tap, run last so both see the analysed frame and everything found
+// in it.
+func (c *camera) analysisOptions() analysis.Options {
+	if c.tap == nil {
+		return analysis.Options{Last: c.snaps, Pool: c.pool}
+	}
+	return analysis.Options{Last: lastStages{c.snaps, c.tap}, Pool: c.pool}
+}
+
+// lastStages runs the snapshotter, then the live tap. Both outlive any
+// one chain (Close on them is harmless), so an analytics update may close
+// the old chain while they go on in the new one.
+type lastStages [2]analysis.Analyzer
+
+// Name is the stage's name in metrics.
+func (l lastStages) Name() string { return "snapshot+live" }
+
+// Analyze runs the snapshotter, then the tap.
+func (l lastStages) Analyze(f *frame.Frame, r *vision.Result) error {
+	if err := l[0].Analyze(f, r); err != nil {
+		return err
+	}
+	return l[1].Analyze(f, r)
+}
+
+// Close does nothing: both stages outlive the chain.
+func (l lastStages) Close() error { return nil }
+
+// newPool loads the shared detector, one model instance per
+// detector.workers, when its model is there (a reload or discovery may add
+// a camera that needs it) or a camera needs it (then a missing model is
+// the error). Nil when neither.
+func newPool(cfg *config.Config, m detpool.Metrics) (*detpool.Pool, error) {
+	need := cfg.Detector.Model != "" || (cfg.Discovery.Enabled && cfg.Defaults.UsesPoolOnceNamed())
+	for i := range cfg.Cameras {
+		need = need || cfg.Cameras[i].UsesPool()
+	}
+	if !need {
+		return nil, nil
+	}
+	// Each worker is meant to take one core: without this every inference
+	// would also spread over all cores, and N workers would fight over
+	// N × all (the cameras' own OpenCV calls are one goroutine each anyway).
+	detect.SetOpenCVThreads(1)
+	model := cfg.Detector.Model
+	return detpool.New(detpool.Config{
+		Workers: cfg.Detector.Workers,
+		New:     func() (detpool.Inferer, error) { return analysis.NewPoolModel(model) },
+		Metrics: m,
+	})
+}
