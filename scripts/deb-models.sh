@@ -28,7 +28,9 @@ for f in NOTICE LICENSE; do
 	[ -f "$src/$f" ] && install -m 0644 "$src/$f" "$dest/$f"
 done
 
-while IFS=$'\t' read -r name file sha config anchors anchors_sha classes; do
+# Fields joined by the unit separator: tabs are IFS whitespace, and read
+# would merge the empty fields between them.
+while IFS=$'\x1f' read -r name file sha config anchors anchors_sha classes; do
 	if [ -z "$sha" ] || [ ! -f "$src/$file" ]; then
 		[ "$name" = "$default" ] && die "the default model $name ($src/$file) is listed in $manifest but missing or unchecked: run make setup (scripts/models.sh) first"
 		echo "deb-models: $name: not packaged (file absent or no sha256)" >&2
@@ -45,4 +47,4 @@ while IFS=$'\t' read -r name file sha config anchors anchors_sha classes; do
 		install -m 0644 "$src/$extra" "$dest/$extra"
 	done
 	echo "deb-models: $name: packaged" >&2
-done < <(jq -r '.models[] | [.name, .file, .sha256, (.config // ""), (.anchors // ""), (.anchors_sha256 // ""), (.classes_file // "")] | @tsv' "$manifest")
+done < <(jq -r '.models[] | [.name, .file, .sha256, (.config // ""), (.anchors // ""), (.anchors_sha256 // ""), (.classes_file // "")] | join("\u001f")' "$manifest")
