@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 # Tests that start brokers, RTSP servers and decoders; keep well under 20 min.
 TEST_TIMEOUT ?= 15m
 
-.PHONY: all setup build demo test test-short vet fmt bench testdata clean
+.PHONY: all setup build demo test test-short vet fmt bench testdata models clean
 
 all: build
 
@@ -23,6 +23,11 @@ demo: setup build
 
 testdata:
 	scripts/testdata.sh
+
+# One file with the default detector model, its manifest and licences, for
+# a box without registry access (see docs/operations.md).
+models:
+	scripts/models.sh bundle
 
 # Every test, gocv ones with -tags matprofile so a leaked Mat fails them.
 test: setup

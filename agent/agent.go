@@ -20,10 +20,12 @@ import (
 
 	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
+	"github.com/pantau/pantau/vision/snapshot"
 )
 
 // Options configures an Agent. Config is required.
@@ -50,6 +52,7 @@ type Agent struct {
 	metrics *telemetry.Metrics
 	mq      *mqtt.Client
 	sum     *logging.Summariser
+	pool    *detpool.Pool // nil when no camera uses the shared detector
 	started time.Time
 
 	mu   sync.Mutex
@@ -98,6 +101,9 @@ func New(opts Options) (*Agent, error) {
 		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
+	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
+		return nil, fmt.Errorf("detector pool: %w", err)
+	}
 	mq.SetStatus(a.agentStatus)
 	mq.HandleCommands(&commands{a: a})
 	return a, nil
@@ -134,6 +140,17 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-time.After(50 * time.Millisecond):
 	}
 
+	poolCtx, poolCancel := context.WithCancel(context.Background())
+	defer poolCancel()
+	poolDone := make(chan error, 1)
+	go func() {
+		if a.pool == nil {
+			poolDone <- nil
+			return
+		}
+		poolDone <- a.pool.Run(poolCtx)
+	}()
+
 	sumCtx, sumCancel := context.WithCancel(context.Background())
 	defer sumCancel()
 	sumDone := make(chan error, 1)
@@ -169,6 +186,12 @@ loop:
 	discCancel()
 	<-discDone
 	a.stopAll()
+	// The cameras are gone, so nothing submits any more.
+	poolCancel()
+	<-poolDone
+	if a.pool != nil {
+		a.pool.Close()
+	}
 	sumCancel()
 	<-sumDone
 	mqCancel()
@@ -203,7 +226,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
 		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
-		pub: a.mq, log: log, snaps: &snapshotter{}, occ: occupancyGauges{},
+		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, occ: occupancyGauges{},
 		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
 		dropsCounter: drops,
 		pubFailed:    a.sum.Counter("could not publish %d messages in the last %s (see pantau_spool_dropped_total)", "camera", cc.Name),

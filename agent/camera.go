@@ -8,12 +8,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/snapshot"
 )
 
 // cameraMetrics is what a camera reports to Prometheus; agent/telemetry's
@@ -49,7 +52,8 @@ type camera struct {
 	metrics cameraMetrics
 	pub     publisher
 	log     *slog.Logger
-	snaps   *snapshotter
+	snaps   *snapshot.Snapshotter
+	pool    *detpool.Pool // shared detector; nil runs a dnn camera's inline
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).
@@ -65,7 +69,7 @@ type camera struct {
 	fps       rateMeter
 	published time.Time // last retained status sent
 	pipe      *pipeline.Pipeline
-	analyzers []Analyzer
+	analyzers []analysis.Analyzer
 	tickers   []ticker
 }
 
@@ -95,7 +99,7 @@ func (c *camera) url() string {
 // stream is down.
 func (c *camera) run(ctx context.Context) {
 	c.setState(event.StateOffline, nil)
-	analyzers, err := BuildAnalyzers(c.cfg, c.snaps)
+	analyzers, err := analysis.Build(c.cfg, c.analysisOptions())
 	if err != nil {
 		// A config the validator let through but the analyzers refuse (a
 		// model file that does not load): retrying cannot help.
@@ -110,7 +114,7 @@ func (c *camera) run(ctx context.Context) {
 		as := c.analyzers
 		c.analyzers, c.tickers = nil, nil
 		c.mu.Unlock()
-		CloseAnalyzers(as)
+		analysis.Close(as)
 	}()
 	c.mu.Lock()
 	c.analyzers = analyzers
@@ -146,7 +150,7 @@ func (c *camera) session(ctx context.Context) error {
 	// Under c.mu so an analytics update cannot slip in between reading the
 	// analyzers and publishing the pipeline that runs them.
 	c.mu.Lock()
-	p, err := pipeline.New(c.pipelineConfig(), pipelineAnalyzers(c.analyzers), c.onResult, c.metrics, c.log)
+	p, err := pipeline.New(c.pipelineConfig(), analysis.Pipeline(c.analyzers), c.onResult, c.metrics, c.log)
 	if err == nil {
 		c.pipe = p
 	}

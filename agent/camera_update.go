@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/aggregate"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 )
 
@@ -37,7 +38,7 @@ func (c *camera) config() config.Camera {
 // aggregator is flushed (the partial interval is published) and renewed,
 // so counts name the new rules. On error the running analyzers stay.
 func (c *camera) updateAnalytics(cc config.Camera, aggCfg aggregate.Config) error {
-	fresh, err := BuildAnalyzers(cc, c.snaps)
+	fresh, err := analysis.Build(cc, c.analysisOptions())
 	if err != nil {
 		return fmt.Errorf("camera %s: %w", cc.Name, err)
 	}
@@ -53,11 +54,11 @@ func (c *camera) updateAnalytics(cc config.Camera, aggCfg aggregate.Config) erro
 	c.mu.Unlock()
 	if pipe != nil {
 		// Returns once the analyzer goroutine no longer uses the old ones.
-		if err := pipe.SetAnalyzers(pipelineAnalyzers(fresh)); err != nil {
+		if err := pipe.SetAnalyzers(analysis.Pipeline(fresh)); err != nil {
 			return err
 		}
 	}
-	CloseAnalyzers(old)
+	analysis.Close(old)
 
 	agg := aggregate.New(aggCfg, c.emit)
 	c.mu.Lock()

@@ -80,11 +80,11 @@ func (a *Agent) snapshot(ctx context.Context, cmd event.Command) (any, error) {
 		return nil, fmt.Errorf("snapshot of %s: %w", cmd.Camera, err)
 	}
 	out := event.SnapshotResult{
-		Camera: cmd.Camera, ContentType: "image/jpeg", Width: res.width, Height: res.height,
-		Taken: event.Timestamp(res.taken),
+		Camera: cmd.Camera, ContentType: "image/jpeg", Width: res.Width, Height: res.Height,
+		Taken: event.Timestamp(res.Taken),
 	}
 	if cmd.Inline {
-		out.JPEGBase64 = base64.StdEncoding.EncodeToString(res.jpeg)
+		out.JPEGBase64 = base64.StdEncoding.EncodeToString(res.JPEG)
 	} else {
 		out.URL = snapshotURL(a.config().HTTP.Listen, cmd.Camera)
 	}
@@ -122,6 +122,6 @@ func snapshotHandler(a *Agent) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "image/jpeg")
-		_, _ = w.Write(res.jpeg)
+		_, _ = w.Write(res.JPEG)
 	})
 }

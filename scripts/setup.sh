@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh           apt packages, Go modules, tools, test clips
 #   SETUP_SKIP_CLIPS=1 ...     skip transcoding the test clips
+#   SETUP_SKIP_MODELS=1 ...    skip making the default detector model
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,7 +14,11 @@ clips="$root/testdata/clips"
 log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
-	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd)
+	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
+	python3-onnx python3-numpy)
+# npm only packs the default model's npm package (scripts/models.sh); a
+# machine with Node.js from elsewhere already has it.
+command -v npm >/dev/null || apt_pkgs+=(npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -59,6 +64,10 @@ chmod +x "$tools/bin/promtool"
 if ! go mod download 2>/dev/null; then
 	log "downloading Go modules"
 	go mod download
+fi
+
+if [ "${SETUP_SKIP_MODELS:-}" != 1 ]; then
+	scripts/models.sh
 fi
 
 if [ "${SETUP_SKIP_CLIPS:-}" != 1 ]; then

@@ -91,8 +91,18 @@ type Result struct {
 	// MotionArea is the normalised moving area in this frame.
 	MotionArea float64
 	Detections []Detection
-	Tracks     []Track
-	Events     []Event
+	// Coast is set when no detector pass finished for this frame (the
+	// shared detector answers some frames later, or not every frame):
+	// Detections are then only motion regions, without class or score,
+	// which may move existing tracks but never start one, and a track
+	// without a match is not counted as missed.
+	Coast bool
+	// Inspected are the regions a detector pass looked at, when it looked
+	// at parts of the frame only (crops around motion); empty means the
+	// whole frame. A track outside them is not counted as missed.
+	Inspected []Rect
+	Tracks    []Track
+	Events    []Event
 	// Occupancy is set by the zone analyzer on every frame it runs.
 	Occupancy []ZoneOccupancy
 }
@@ -102,6 +112,8 @@ func (r *Result) Reset(t time.Time) {
 	r.Time = t
 	r.Motion = false
 	r.MotionArea = 0
+	r.Coast = false
+	r.Inspected = r.Inspected[:0]
 	r.Detections = r.Detections[:0]
 	r.Tracks = r.Tracks[:0]
 	r.Events = r.Events[:0]

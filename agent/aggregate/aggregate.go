@@ -221,7 +221,7 @@ func (a *Aggregator) closeInterval(end time.Time, partial bool) {
 
 // event counts ev and emits it.
 func (a *Aggregator) event(ev *vision.Event) {
-	m, err := event.NewEvent(a.cfg.Site, a.cfg.Agent, a.cfg.Camera, *ev)
+	m, err := event.NewEvent(a.cfg.Site, a.cfg.Agent, a.cfg.Camera, fields(ev))
 	if err != nil {
 		a.unknown++
 		return
@@ -257,5 +257,14 @@ func (a *Aggregator) knowZone(rule string) {
 	if _, ok := a.totZones[rule]; !ok {
 		a.totZones[rule] = &zoneTotals{entries: map[string]int{}, exits: map[string]int{}}
 		a.zoneList = append(a.zoneList, rule)
+	}
+}
+
+// fields is ev in the contract's terms (the event package knows nothing of
+// vision).
+func fields(ev *vision.Event) event.Fields {
+	return event.Fields{
+		Type: ev.Type, Time: ev.Time, Rule: ev.Rule, Class: ev.Class, Track: ev.Track,
+		Direction: ev.Direction, State: ev.State, Kind: ev.Kind, Dwell: ev.Dwell, Area: ev.Area,
 	}
 }

@@ -91,12 +91,21 @@ func (m *MotionConfig) IsEnabled() bool { return m.Enabled == nil || *m.Enabled 
 
 // DetectorConfig configures object detection.
 type DetectorConfig struct {
-	// Type is blob (foreground blobs, the default), hog (OpenCV's HOG
-	// people detector on motion regions) or dnn (a model you bring).
+	// Type is dnn (the default: the COCO SSD of the agent's detector
+	// pool, classes person, bicycle, car, motorcycle, bus, truck), blob
+	// (foreground blobs, class "object"; cheapest) or hog (OpenCV's HOG
+	// people detector on motion regions).
 	Type string `yaml:"type"`
-	// Model is the model file for dnn (ONNX, or Darknet .cfg with .weights
-	// beside it). Relative to the config file's directory.
+	// Model is a model file of the camera's own for dnn (ONNX, or Darknet
+	// .cfg with .weights beside it), relative to the config file's
+	// directory, run in the camera's analyzer goroutine. Empty (the
+	// default) uses the agent's shared pool (top-level detector.model).
 	Model string `yaml:"model"`
+	// MaxRate is the most inferences per second the camera may ask of the
+	// shared pool; a frame with motion costs one per crop. The pool lowers
+	// it for every camera when the detector is slower than its budget. It
+	// defaults to 2.
+	MaxRate float64 `yaml:"max_rate"`
 	// ClassesFile lists class names, one per line, for dnn.
 	ClassesFile string `yaml:"classes_file"`
 	// Classes keeps only these classes; empty keeps all.
@@ -115,6 +124,21 @@ type DetectorConfig struct {
 	MaxArea float64 `yaml:"max_area"`
 	// Budget is the detector's time budget per frame. It defaults to 50 ms.
 	Budget time.Duration `yaml:"budget"`
+}
+
+// UsesPool reports whether the camera's detector is the agent's shared
+// pool: detector type dnn without a model of its own, and lines or zones
+// to feed (a camera without them runs no detector).
+func (c *Camera) UsesPool() bool {
+	return c.IsEnabled() && c.Detector.Type == DetectorDNN && c.Detector.Model == "" &&
+		(len(c.Lines) > 0 || len(c.Zones) > 0)
+}
+
+// UsesPoolOnceNamed is UsesPool for the defaults section, which has no
+// name and is never "enabled" on its own: whether a discovered camera
+// built from it would use the pool.
+func (c *Camera) UsesPoolOnceNamed() bool {
+	return c.Detector.Type == DetectorDNN && c.Detector.Model == "" && (len(c.Lines) > 0 || len(c.Zones) > 0)
 }
 
 // Detector types.

@@ -44,6 +44,8 @@ type Config struct {
 	Spool SpoolConfig `yaml:"spool"`
 	// Discovery configures ONVIF discovery and auto-provisioning.
 	Discovery DiscoveryConfig `yaml:"discovery"`
+	// Detector configures the detector pool shared by every camera.
+	Detector PoolConfig `yaml:"detector"`
 	// Defaults holds per-camera settings applied to every camera (including
 	// discovered ones) before the camera's own keys. Name and URL are not
 	// allowed here.
@@ -52,6 +54,25 @@ type Config struct {
 	// discovered cameras with the same name or address.
 	Cameras []Camera `yaml:"cameras"`
 }
+
+// PoolConfig configures the agent's shared detector pool: the model that
+// cameras with detector type dnn and no model of their own use, and how
+// many inferences run at once.
+type PoolConfig struct {
+	// Workers is how many model instances run at once, each taking about
+	// one core while busy. It defaults to 1.
+	Workers int `yaml:"workers"`
+	// Model is the default model (ssd_mobilenet_v2_coco, made by
+	// `make models`), relative to the config file. When unset it is found
+	// by looking for models/ssd_mobilenet_v2_coco.onnx in the config
+	// file's directory and each parent, then in the working directory and
+	// each parent, then in /usr/share/pantau/models.
+	Model string `yaml:"model"`
+}
+
+// DefaultModel is the default detector's manifest name; its file is
+// DefaultModel + ".onnx".
+const DefaultModel = "ssd_mobilenet_v2_coco"
 
 // LogConfig configures logging.
 type LogConfig struct {

@@ -64,7 +64,7 @@ func TestMinimalConfig(t *testing.T) {
 	}
 	// Defaults filled in.
 	if cam.Transport != "tcp" || cam.Decode != DecodeAuto || cam.FPS != 5 || cam.AnalysisWidth != 640 ||
-		!cam.IsEnabled() || !cam.Motion.IsEnabled() || cam.Detector.Type != DetectorBlob {
+		!cam.IsEnabled() || !cam.Motion.IsEnabled() || cam.Detector.Type != DetectorDNN || cam.Detector.MaxRate != 2 || c.Detector.Workers != 1 {
 		t.Errorf("camera defaults not applied: %+v", cam)
 	}
 	if c.MQTT.ClientID != "pantau-test-site-box-1" || c.Spool.Policy != PolicyDropOldestCounts ||
@@ -219,7 +219,10 @@ func TestBadInputs(t *testing.T) {
 		{"point with 3", minimal + "    lines: [{name: l, points: [[0, 0, 1], [1, 1]]}]\n", "cameras[0].lines[0].points[0]: want a point [x, y], got a list of 3"},
 		{"dup camera", minimal + "  - name: cam1\n    url: rtsp://h/x\n", `cameras[1].name: "cam1" is already used by cameras[0]`},
 		{"creds twice", strings.Replace(minimal, "rtsp://127", "rtsp://u:p@127", 1) + "    password: p\n", "cameras[0].url: credentials given both in the URL and in username/password; keep one"},
-		{"dnn no model", minimal + "    detector: {type: dnn}\n", "cameras[0].detector.model: required when type is dnn"},
+		{"dnn missing model", minimal + "    detector: {type: dnn, model: /nonexistent/m.onnx}\n", "cameras[0].detector.model: cannot read /nonexistent/m.onnx: no such file or directory"},
+		{"pool model missing", minimal + "    lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]\ndetector: {model: /nonexistent/ssd.onnx}\n", "detector.model: cannot read /nonexistent/ssd.onnx: no such file or directory"},
+		{"too many workers", minimal + "detector: {workers: 100}\n", "detector.workers: must be between 1 and 64, got 100"},
+		{"max rate", minimal + "    detector: {max_rate: -1}\n", "cameras[0].detector.max_rate: must be between 0 and 100 inferences per second, got -1"},
 		{"bad schedule", minimal + "    zones: [{name: z, points: [[0, 0], [1, 0], [1, 1]], intrusion: {schedule: [\"mon-xyz 10:00-12:00\"]}}]\n", `cameras[0].zones[0].intrusion.schedule[0]: entry 1 "mon-xyz 10:00-12:00": unknown day "xyz" (want mon, tue, wed, thu, fri, sat or sun)`},
 		{"same rule name", minimal + "    lines: [{name: r, points: [[0, 0], [1, 1]]}]\n    zones: [{name: r, points: [[0, 0], [1, 0], [1, 1]]}]\n", `cameras[0].zones[0].name: "r" is already used by cameras[0].lines[0].name`},
 		{"spool size", minimal + "spool: {max_bytes: 12 parsecs}\n", `spool.max_bytes: want a size such as 268435456 or "256MiB", got "12 parsecs"`},

@@ -57,6 +57,7 @@ func fillDefaults(c *Config) {
 	setStr(&c.Log.Format, DefaultLogFormat)
 	setStr(&c.HTTP.Listen, DefaultHTTPListen)
 	setDur(&c.Counts.Interval, DefaultCountsInterval)
+	setInt(&c.Detector.Workers, 1)
 
 	m := &c.MQTT
 	setStr(&m.URL, DefaultMQTTURL)
@@ -106,7 +107,8 @@ func FillCameraDefaults(cam *Camera) {
 	setDur(&mo.Hold, 2*time.Second)
 
 	de := &cam.Detector
-	setStr(&de.Type, DetectorBlob)
+	setStr(&de.Type, DetectorDNN)
+	setFloat(&de.MaxRate, 2)
 	setInt(&de.InputSize, 640)
 	setFloat(&de.Confidence, 0.5)
 	setFloat(&de.NMS, 0.45)

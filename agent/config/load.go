@@ -193,6 +193,10 @@ func resolvePaths(c *Config, dir string) {
 	abs(&c.MQTT.TLS.CAFile)
 	abs(&c.MQTT.TLS.CertFile)
 	abs(&c.MQTT.TLS.KeyFile)
+	abs(&c.Detector.Model)
+	if c.Detector.Model == "" {
+		c.Detector.Model = findModel(dir)
+	}
 	for i := range c.Cameras {
 		abs(&c.Cameras[i].Detector.Model)
 		abs(&c.Cameras[i].Detector.ClassesFile)
@@ -214,4 +218,45 @@ func readPasswordFile(c *Config) error {
 	}
 	c.MQTT.Password = strings.TrimRight(string(b), "\r\n")
 	return nil
+}
+
+// findModel looks for the default model where set-up and the package put
+// it: models/ in dir or a parent, in the working directory or a parent,
+// then /usr/share/pantau/models. It returns "" when there is none (the
+// pool then fails at check and start, naming detector.model).
+func findModel(dir string) string {
+	file := DefaultModel + ".onnx"
+	var starts []string
+	if dir != "" {
+		starts = append(starts, dir)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, d := range starts {
+		d, err := filepath.Abs(d)
+		if err != nil {
+			continue
+		}
+		for {
+			p := filepath.Join(d, "models", file)
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
+		}
+	}
+	if p := filepath.Join("/usr/share/pantau/models", file); fileExists(p) {
+		return p
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

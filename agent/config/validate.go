@@ -66,6 +66,7 @@ func validate(c *Config) Errors {
 		v.add("counts.interval", "must be at least 1s, got %s", c.Counts.Interval)
 	}
 	validateMQTT(v, c)
+	validatePool(v, c)
 	validateSpool(v, &c.Spool)
 	validateDiscovery(v, &c.Discovery)
 	validateCamera(v, "defaults", &c.Defaults, true)
@@ -173,4 +174,24 @@ func oneOf(s string, allowed ...string) bool {
 		}
 	}
 	return false
+}
+
+// validatePool checks the shared detector. The model must exist only when
+// a camera uses the pool, so a config of blob cameras runs without it.
+func validatePool(v *collector, c *Config) {
+	if c.Detector.Workers < 1 || c.Detector.Workers > 64 {
+		v.add("detector.workers", "must be between 1 and 64, got %d", c.Detector.Workers)
+	}
+	used := false
+	for i := range c.Cameras {
+		used = used || c.Cameras[i].UsesPool()
+	}
+	if !used {
+		return
+	}
+	if c.Detector.Model == "" {
+		v.add("detector.model", "%s.onnx not found in models/ beside the config or the working directory (or a parent) nor in /usr/share/pantau/models: run `make models` (or scripts/models.sh), or set detector.model", DefaultModel)
+		return
+	}
+	v.fileExists("detector.model", c.Detector.Model)
 }

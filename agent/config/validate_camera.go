@@ -114,11 +114,11 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 func validateDetector(v *collector, key string, d *DetectorConfig) {
 	v.oneOf(key+".type", d.Type, DetectorBlob, DetectorHOG, DetectorDNN)
 	if d.Type == DetectorDNN {
-		if d.Model == "" {
-			v.add(key+".model", "required when type is dnn")
-		}
 		v.fileExists(key+".model", d.Model)
 		v.fileExists(key+".classes_file", d.ClassesFile)
+	}
+	if d.MaxRate < 0 || d.MaxRate > 100 {
+		v.add(key+".max_rate", "must be between 0 and 100 inferences per second, got %g", d.MaxRate)
 	}
 	v.fraction(key+".confidence", d.Confidence)
 	v.fraction(key+".nms", d.NMS)

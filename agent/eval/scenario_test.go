@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pantau/pantau/agent"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/scenario"
@@ -19,7 +19,7 @@ const (
 	scenarioTruth  = "../../testdata/scenarios/standard.csv"
 )
 
-// runCamera plays clip through the analyzers agent.BuildAnalyzers makes for
+// runCamera plays clip through the analyzers analysis.Build makes for
 // the camera in cfgPath, the way `pantau eval` does.
 func runCamera(t *testing.T, cfgPath, camName, clip, annotate string) *Output {
 	t.Helper()
@@ -37,12 +37,12 @@ func runCamera(t *testing.T, cfgPath, camName, clip, annotate string) *Output {
 	if cam == nil {
 		t.Fatalf("%s: no camera %s", cfgPath, camName)
 	}
-	as, err := agent.BuildAnalyzers(*cam, nil)
+	as, err := analysis.Build(*cam, analysis.Options{Model: cfg.Detector.Model})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
-		agent.CloseAnalyzers(as)
+		analysis.Close(as)
 		if n := matCount() - before; n != 0 {
 			t.Errorf("%d Mats leaked by the analysis chain", n)
 		}

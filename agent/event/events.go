@@ -2,8 +2,7 @@ package event
 
 import (
 	"fmt"
-
-	"github.com/pantau/pantau/vision"
+	"time"
 )
 
 // Event payloads, published at …/{camera}/event/{type} (QoS 1, durable, not
@@ -60,76 +59,58 @@ type Tamper struct {
 	State string `json:"state"` // "raised" or "cleared"
 }
 
+// Event types, as they appear in topics (…/event/{type}) and in "type".
+const (
+	TypeMotion    = "motion"
+	TypeLineCross = "line_cross"
+	TypeZoneEnter = "zone_enter"
+	TypeZoneExit  = "zone_exit"
+	TypeLoiter    = "loiter"
+	TypeIntrusion = "intrusion"
+	TypeTamper    = "tamper"
+)
+
+// Fields are what an analyzer saw, in the contract's terms; NewEvent puts
+// the ones its Type uses into the payload and ignores the others. The
+// aggregator fills them from vision.Event, so this package needs nothing
+// from the analyzers.
+type Fields struct {
+	Type      string    // one of the Type* constants
+	Time      time.Time // capture time of the frame
+	Rule      string    // line or zone name
+	Class     string    // "person", "car", … ("object" from the blob detector)
+	Track     int
+	Direction string        // "in" or "out" (line_cross)
+	State     string        // "start"/"end" (motion), "raised"/"cleared" (tamper)
+	Kind      string        // tamper kind
+	Dwell     time.Duration // time in the zone (zone_exit, loiter)
+	Area      float64       // normalised moving area (motion)
+}
+
 // NewEvent converts an analyzer event into its message, choosing the payload
 // by ev.Type. It returns an error for an unknown type. Header.ID and
 // Header.Seq are left zero for the publisher, which spools the message.
-func NewEvent(site, agent, camera string, ev vision.Event) (Message, error) {
+func NewEvent(site, agent, camera string, ev Fields) (Message, error) {
 	h := Header{TS: Timestamp(ev.Time), Site: site, Agent: agent, Camera: camera}
 	var body Payload
 	switch ev.Type {
-	case vision.EventMotion:
+	case TypeMotion:
 		h.Schema = SchemaMotion
 		body = &Motion{Header: h, Type: ev.Type, State: ev.State, Area: ev.Area}
-	case vision.EventLineCross:
+	case TypeLineCross:
 		h.Schema = SchemaLineCross
 		body = &LineCross{Header: h, Type: ev.Type, Rule: ev.Rule, Direction: ev.Direction, Class: ev.Class, Track: ev.Track}
-	case vision.EventZoneEnter, vision.EventZoneExit, vision.EventLoiter:
+	case TypeZoneEnter, TypeZoneExit, TypeLoiter:
 		h.Schema = "pantau.event." + ev.Type + "/v1"
 		body = &ZoneEvent{Header: h, Type: ev.Type, Rule: ev.Rule, Class: ev.Class, Track: ev.Track, DwellS: ev.Dwell.Seconds()}
-	case vision.EventIntrusion:
+	case TypeIntrusion:
 		h.Schema = SchemaIntrusion
 		body = &Intrusion{Header: h, Type: ev.Type, Rule: ev.Rule, Class: ev.Class, Track: ev.Track}
-	case vision.EventTamper:
+	case TypeTamper:
 		h.Schema = SchemaTamper
 		body = &Tamper{Header: h, Type: ev.Type, Kind: ev.Kind, State: ev.State}
 	default:
 		return Message{}, fmt.Errorf("camera %s: unknown event type %q", camera, ev.Type)
 	}
 	return Message{Subtopic: camera + "/event/" + ev.Type, Camera: camera, Durable: true, Body: body}, nil
-}
-
-// typed converts ev as the given type whatever ev.Type says.
-func typed(site, agent, camera, typ string, ev vision.Event) Message {
-	ev.Type = typ
-	m, err := NewEvent(site, agent, camera, ev)
-	if err != nil {
-		panic(err) // typ is one of the known constants
-	}
-	return m
-}
-
-// NewMotion returns the motion event message for ev (State, Area, Time).
-func NewMotion(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventMotion, ev)
-}
-
-// NewLineCross returns the line_cross message for ev (Rule, Direction,
-// Class, Track, Time).
-func NewLineCross(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventLineCross, ev)
-}
-
-// NewZoneEnter returns the zone_enter message for ev.
-func NewZoneEnter(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventZoneEnter, ev)
-}
-
-// NewZoneExit returns the zone_exit message for ev (Dwell is the stay).
-func NewZoneExit(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventZoneExit, ev)
-}
-
-// NewLoiter returns the loiter message for ev (Dwell is the stay so far).
-func NewLoiter(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventLoiter, ev)
-}
-
-// NewIntrusion returns the intrusion message for ev.
-func NewIntrusion(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventIntrusion, ev)
-}
-
-// NewTamper returns the tamper message for ev (Kind, State).
-func NewTamper(site, agent, camera string, ev vision.Event) Message {
-	return typed(site, agent, camera, vision.EventTamper, ev)
 }

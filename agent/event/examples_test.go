@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/pantau/pantau/vision"
 )
 
 // example is one message as the publisher sends it, built by the real
@@ -33,7 +31,7 @@ func stamp(m Message, n int, seq uint64) Message {
 func examples() []example {
 	const site, agent, cam = "plant-3", "box-1", "gate"
 	t := exampleTime
-	ev := func(e vision.Event) vision.Event { e.Time = t; return e }
+	ev := func(e Fields) Fields { e.Time = t; return e }
 	must := func(m Message, err error) Message {
 		if err != nil {
 			panic(err)
@@ -67,13 +65,13 @@ func examples() []example {
 			URL:          "rtsp://xxxxx:xxxxx@10.0.3.21:554/Streaming/Channels/101",
 			Manufacturer: "HIKVISION", Model: "DS-2CD2143G2-I", Serial: "DS-2CD2143G2-I20230405AAWRK12345678",
 			Profile: "Profile_1", Source: SourceDiscovery})},
-		{"motion", NewMotion(site, agent, cam, ev(vision.Event{State: "start", Area: 0.031}))},
-		{"line_cross", NewLineCross(site, agent, cam, ev(vision.Event{Rule: "mid", Direction: "in", Class: "person", Track: 17}))},
-		{"zone_enter", NewZoneEnter(site, agent, cam, ev(vision.Event{Rule: "plaza", Class: "person", Track: 17}))},
-		{"zone_exit", NewZoneExit(site, agent, cam, ev(vision.Event{Rule: "plaza", Class: "person", Track: 17, Dwell: 12400 * time.Millisecond}))},
-		{"loiter", NewLoiter(site, agent, cam, ev(vision.Event{Rule: "plaza", Class: "person", Track: 21, Dwell: 60 * time.Second}))},
-		{"intrusion", NewIntrusion(site, agent, cam, ev(vision.Event{Rule: "yard", Class: "person", Track: 23}))},
-		{"tamper", must(NewEvent(site, agent, cam, ev(vision.Event{Type: vision.EventTamper, Kind: "covered", State: "raised"})))},
+		{"motion", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeMotion, State: "start", Area: 0.031})))},
+		{"line_cross", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeLineCross, Rule: "mid", Direction: "in", Class: "person", Track: 17})))},
+		{"zone_enter", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeZoneEnter, Rule: "plaza", Class: "person", Track: 17})))},
+		{"zone_exit", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeZoneExit, Rule: "plaza", Class: "person", Track: 17, Dwell: 12400 * time.Millisecond})))},
+		{"loiter", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeLoiter, Rule: "plaza", Class: "person", Track: 21, Dwell: 60 * time.Second})))},
+		{"intrusion", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeIntrusion, Rule: "yard", Class: "person", Track: 23})))},
+		{"tamper", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeTamper, Kind: "covered", State: "raised"})))},
 		{"counts", counts},
 		{"occupancy", NewOccupancy(site, agent, cam, t, []ZoneOccupancy{
 			{Rule: "plaza", ByClass: map[string]int{"person": 2, "car": 0}}, {Rule: "yard", ByClass: map[string]int{}}})},

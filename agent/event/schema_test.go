@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/pantau/pantau/vision"
 )
 
 func TestConstructorsFlagsAndSchemas(t *testing.T) {
@@ -98,7 +96,7 @@ func TestOfflineWillValidates(t *testing.T) {
 }
 
 func TestEventUnknownType(t *testing.T) {
-	_, err := NewEvent("s", "a", "cam1", vision.Event{Type: "fire", Time: time.Now()})
+	_, err := NewEvent("s", "a", "cam1", Fields{Type: "fire", Time: time.Now()})
 	if err == nil || !strings.Contains(err.Error(), `"fire"`) {
 		t.Fatalf("got %v, want an error naming the type", err)
 	}

@@ -42,7 +42,8 @@ type Metrics struct {
 	configOK   prometheus.Gauge
 	configTime prometheus.Gauge
 
-	mqtt *MQTTMetrics
+	mqtt     *MQTTMetrics
+	detector *DetectorMetrics
 
 	mu      sync.Mutex
 	cameras map[string]*CameraMetrics
@@ -119,6 +120,7 @@ func New(reg prometheus.Registerer, version string, opts ...Option) (*Metrics, e
 			Help: "Unix time of the last config load or reload that was applied."}),
 	}
 	m.mqtt = newMQTTMetrics()
+	m.detector = newDetectorMetrics()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pantau_build_info",
 		Help: "Build of the running agent; always 1."}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
@@ -127,6 +129,7 @@ func New(reg prometheus.Registerer, version string, opts ...Option) (*Metrics, e
 		m.framesDropped, m.decodeSeconds, m.analyseSeconds, m.reconnects, m.decodeMode, m.decodeErrors,
 		m.lineCrossings, m.zoneOccupancy, ageCollector{m}, m.configOK, m.configTime}
 	cs = append(cs, m.mqtt.collectors()...)
+	cs = append(cs, m.detector.collectors()...)
 	if !o.noRuntime {
 		cs = append(cs, collectors.NewGoCollector(),
 			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -141,6 +144,9 @@ func New(reg prometheus.Registerer, version string, opts ...Option) (*Metrics, e
 
 // MQTT returns the publisher's metrics.
 func (m *Metrics) MQTT() *MQTTMetrics { return m.mqtt }
+
+// Detector returns the shared detector pool's metrics.
+func (m *Metrics) Detector() *DetectorMetrics { return m.detector }
 
 // ConfigLoaded records a config load or reload: ok when it was valid and
 // applied, false when it was refused (the previous one stays in force).

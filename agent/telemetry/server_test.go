@@ -88,6 +88,13 @@ func populated(t *testing.T) (*Metrics, *Server) {
 	q.PublishFailed("event")
 	q.SpoolState(1, 100, time.Second)
 	q.SpoolDropped("full", 1)
+	d := m.Detector()
+	d.QueueLength(1)
+	d.Inference(24 * time.Millisecond)
+	d.Detected("person", 2)
+	d.Skipped("cam1", "rate")
+	d.RateScale(0.5)
+	d.Workers(1)
 	m.ConfigLoaded(true)
 	return m, NewServer("127.0.0.1:0", reg, nil, nil)
 }
@@ -102,7 +109,9 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		t.Fatalf("/metrics = %d", code)
 	}
 	for _, name := range []string{"pantau_build_info", "go_goroutines", "process_resident_memory_bytes",
-		"pantau_decode_seconds_bucket", "pantau_last_frame_age_seconds"} {
+		"pantau_decode_seconds_bucket", "pantau_last_frame_age_seconds",
+		"pantau_detector_inference_seconds_bucket", "pantau_detector_frames_skipped_total", "pantau_detector_queue_length",
+		"pantau_detector_detections_total", "pantau_detector_rate_scale"} {
 		if !bytes.Contains(body, []byte("\n"+name)) {
 			t.Errorf("/metrics lacks %s", name)
 		}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/pantau/pantau/agent"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 )
 
@@ -61,13 +61,13 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			continue
 		}
 		enabled++
-		as, err := agent.BuildAnalyzers(cam, nil)
+		as, err := analysis.Build(cam, analysis.Options{Model: cfg.Detector.Model})
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: cameras[%d] (%s): %v\n", *path, i, cam.Name, err)
 			bad++
 			continue
 		}
-		agent.CloseAnalyzers(as)
+		analysis.Close(as)
 	}
 	if bad > 0 {
 		return errInvalid{bad}

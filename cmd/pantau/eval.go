@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/pantau/pantau/agent"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/eval"
 )
@@ -59,11 +59,11 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	as, err := agent.BuildAnalyzers(*cam, nil)
+	as, err := analysis.Build(*cam, analysis.Options{Model: cfg.Detector.Model})
 	if err != nil {
 		return fmt.Errorf("camera %s: %w", cam.Name, err)
 	}
-	defer agent.CloseAnalyzers(as)
+	defer analysis.Close(as)
 	rc := eval.RunConfig{
 		Clip:     *clip,
 		Pipeline: eval.CameraPipeline(*cam),

@@ -6,6 +6,8 @@ import "C"
 
 import (
 	"fmt"
+	"math"
+	"path/filepath"
 	"slices"
 	"unsafe"
 
@@ -23,13 +25,19 @@ const (
 	// FormatYOLOv8 is one column per candidate box, [1, 4+C, N]: centre x,
 	// centre y, width, height (input pixels), C class scores.
 	FormatYOLOv8 = "yolov8"
-	// FormatSSD is [1, 1, N, 7]: image id, class index, confidence, x1, y1,
-	// x2, y2 (normalised), as OpenCV's DetectionOutput layer writes.
+	// FormatSSD is either [1, 1, N, 7]: image id, class index, confidence,
+	// x1, y1, x2, y2 (normalised), as OpenCV's DetectionOutput layer
+	// writes; or, when the model comes with anchors, the raw outputs of a
+	// TensorFlow Object Detection API SSD: box encodings [1, N, 4] and
+	// class scores [1, N, C] (see decodeAnchored).
 	FormatSSD = "ssd"
 )
 
 // DNNConfig describes a user-supplied model and how to run it.
 type DNNConfig struct {
+	// Name names the model in errors (its manifest name). It defaults to
+	// the file name of Model.
+	Name string
 	// Model is the path of the network file (.onnx, or anything
 	// cv::dnn::readNet reads). Required.
 	Model string
@@ -47,9 +55,20 @@ type DNNConfig struct {
 	// Format is FormatYOLOv5, FormatYOLOv8 or FormatSSD. Empty means guess
 	// from the output's shape and the number of classes.
 	Format string
+	// Anchors is the file of an SSD's anchors: N × (ymin, xmin, ymax, xmax)
+	// as little-endian float32, normalised (see scripts/tfjs2onnx.py). With
+	// it, FormatSSD means the raw two-output layout.
+	Anchors string
+	// AnchorsSHA256 is the expected hex sha256 of Anchors; required with it.
+	AnchorsSHA256 string
 	// InputWidth and InputHeight are the network's input size in pixels.
-	// They default to 640 × 640. The frame is stretched to it.
+	// They default to 640 × 640.
 	InputWidth, InputHeight int
+	// Stretch resizes the frame to the input size, ignoring its aspect
+	// ratio. By default the frame is letterboxed: scaled to fit, centred,
+	// with grey bars, as the models were trained on undistorted pictures
+	// (on vtest this finds more people; see models/README.md).
+	Stretch bool
 	// Confidence is the lowest score reported. It defaults to 0.4.
 	Confidence float64
 	// NMS is the overlap (IoU) above which the weaker of two boxes of the
@@ -72,17 +91,22 @@ type DNNConfig struct {
 }
 
 // DNN runs a model through OpenCV dnn on each frame (colour when the frame
-// can provide it, else gray). It is called from one goroutine; Close frees
-// the network.
+// can provide it, else gray). One goroutine at a time may call Analyze or
+// Infer (a pool gives each worker its own DNN); Close frees the network.
 type DNN struct {
 	cfg     DNNConfig
 	net     *C.pn_net
 	errBuf  *C.char
 	classes []string
-	keep    []bool // by class index
+	keep    []bool    // by class index
+	kept    []int     // indices of kept classes
+	anchors []float32 // centre form: cy, cx, h, w per anchor (raw SSD only)
 	dets    []vision.Detection
-	dims    [8]C.int // shape of the last output
-	nd      C.int    // number of dims used
+	outs    [][]float32 // outputs of the last forward, valid until the next
+	dims    [8]C.int    // shape of output 0
+	nd      C.int       // number of dims used
+	shapes  [][]int     // shape of every output
+	geo     letterbox   // where the last frame went in the input
 }
 
 const errLen = 1024
@@ -102,18 +126,33 @@ func NewDNN(cfg DNNConfig) (*DNN, error) {
 		}
 	}
 	keep := make([]bool, len(classes))
+	var kept []int
 	for i, c := range classes {
 		keep[i] = len(cfg.Keep) == 0 || slices.Contains(cfg.Keep, c)
+		if keep[i] {
+			kept = append(kept, i)
+		}
 	}
 	for _, k := range cfg.Keep {
 		if !slices.Contains(classes, k) {
 			return nil, fmt.Errorf("dnn: keep: class %q is not one of the model's classes", k)
 		}
 	}
+	// Everything that can be checked is checked before OpenCV reads a
+	// byte: a file OpenCV chokes on may abort the process in places the
+	// shim cannot reach.
 	if err := verifySHA256(cfg.Model, cfg.SHA256); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("model %s: %w (expected %s)", cfg.Name, err, cfg.expected(len(classes), 0))
 	}
-	d := &DNN{cfg: cfg, classes: classes, keep: keep, errBuf: (*C.char)(C.calloc(errLen, 1))}
+	d := &DNN{cfg: cfg, classes: classes, keep: keep, kept: kept}
+	if cfg.Anchors != "" {
+		a, err := readAnchors(cfg.Anchors, cfg.AnchorsSHA256)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
+		}
+		d.anchors = a
+	}
+	d.errBuf = (*C.char)(C.calloc(errLen, 1))
 	model := C.CString(cfg.Model)
 	defer C.free(unsafe.Pointer(model))
 	var config *C.char
@@ -123,11 +162,46 @@ func NewDNN(cfg DNNConfig) (*DNN, error) {
 	}
 	d.net = C.pn_net_open(model, config, d.errBuf, errLen)
 	if d.net == nil {
-		err := fmt.Errorf("dnn: model: OpenCV cannot load %s: %s", cfg.Model, C.GoString(d.errBuf))
+		err := fmt.Errorf("model %s: dnn: OpenCV cannot load %s: %s (expected %s)", cfg.Name, cfg.Model, C.GoString(d.errBuf), cfg.expected(len(classes), len(d.anchors)/4))
 		C.free(unsafe.Pointer(d.errBuf))
 		return nil, err
 	}
+	if err := d.probe(); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// probe runs the network once on a grey picture of its input size, so a
+// model of the wrong shape is refused when it is loaded (at check and at
+// start), not on the first frame.
+func (d *DNN) probe() error {
+	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), d.cfg.InputHeight, d.cfg.InputWidth, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	if _, err := d.run(img); err != nil {
+		return fmt.Errorf("model %s: %w (expected %s)", d.cfg.Name, err, d.cfg.expected(len(d.classes), len(d.anchors)/4))
+	}
+	return nil
+}
+
+// expected describes the input and outputs the model must have, for
+// errors.
+func (cfg *DNNConfig) expected(classes, anchors int) string {
+	in := fmt.Sprintf("input 1×3×%d×%d", cfg.InputHeight, cfg.InputWidth)
+	switch {
+	case cfg.Format == FormatSSD && cfg.Anchors != "" && anchors > 0:
+		return fmt.Sprintf("%s, outputs boxes [1, %d, 4] and scores [1, %d, %d]", in, anchors, anchors, classes)
+	case cfg.Format == FormatSSD && cfg.Anchors != "":
+		return fmt.Sprintf("%s, outputs boxes [1, N, 4] and scores [1, N, %d]", in, classes)
+	case cfg.Format == FormatSSD:
+		return in + ", output [1, 1, N, 7]"
+	case cfg.Format == FormatYOLOv5:
+		return fmt.Sprintf("%s, output [1, N, %d]", in, 5+classes)
+	case cfg.Format == FormatYOLOv8:
+		return fmt.Sprintf("%s, output [1, %d, N]", in, 4+classes)
+	}
+	return fmt.Sprintf("%s and a yolov5, yolov8 or ssd output for %d classes", in, classes)
 }
 
 // check validates cfg and fills in defaults.
@@ -149,6 +223,13 @@ func (cfg *DNNConfig) check() error {
 		return fmt.Errorf("dnn: nms: must be in [0, 1], got %g", cfg.NMS)
 	case cfg.Scale < 0:
 		return fmt.Errorf("dnn: scale: must not be negative, got %g", cfg.Scale)
+	case cfg.Anchors != "" && cfg.Format != FormatSSD:
+		return fmt.Errorf("dnn: anchors: only for format ssd, not %q", cfg.Format)
+	case cfg.Anchors != "" && cfg.AnchorsSHA256 == "":
+		return fmt.Errorf("dnn: anchors_sha256: required with anchors")
+	}
+	if cfg.Name == "" {
+		cfg.Name = filepath.Base(cfg.Model)
 	}
 	if err := fgmask.CheckPolygons("dnn: masks", cfg.Masks); err != nil {
 		return err
@@ -175,21 +256,18 @@ func (cfg *DNNConfig) check() error {
 func (d *DNN) Name() string { return "detect_dnn" }
 
 // Analyze runs the network on f and appends what it found, after the
-// confidence threshold, NMS, class filter and masks.
+// confidence threshold, NMS, class filter and masks, in coordinates
+// normalised to the frame.
 func (d *DNN) Analyze(f *frame.Frame, r *vision.Result) error {
 	img, err := f.BGR()
 	if err != nil || img.Empty() {
 		img = f.Gray
 	}
-	out, err := d.forward(img)
+	dets, err := d.run(img)
 	if err != nil {
 		return err
 	}
-	d.dets = d.dets[:0]
-	if err := d.decode(out); err != nil {
-		return err
-	}
-	for _, det := range nms(d.dets, d.cfg.NMS) {
+	for _, det := range dets {
 		if !masked(det.Box, d.cfg.Masks) {
 			r.Detections = append(r.Detections, det)
 		}
@@ -197,31 +275,103 @@ func (d *DNN) Analyze(f *frame.Frame, r *vision.Result) error {
 	return nil
 }
 
-// forward runs the network on img and returns its first output, which
-// stays valid until the next call; d.dims holds its shape.
-func (d *DNN) forward(img gocv.Mat) (out []float32, err error) {
+// Infer runs the network on img, an 8-bit BGR picture of any size (a gray
+// picture as gray in three channels; one channel is accepted too), and
+// returns what it found after the confidence threshold, NMS per class and
+// class filter, with boxes in img's pixels. Masks are not applied: img may
+// be a crop, and the caller knows where it came from. Output that is NaN,
+// empty or of the wrong shape gives an error wrapping ErrBadOutput (skip
+// the frame and count it). The returned slice is the caller's.
+func (d *DNN) Infer(img gocv.Mat) ([]vision.Detection, error) {
+	dets, err := d.run(img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]vision.Detection, len(dets))
+	w, h := float64(img.Cols()), float64(img.Rows())
+	for i, det := range dets {
+		b := det.Box
+		det.Box = vision.Rect{X: b.X * w, Y: b.Y * h, W: b.W * w, H: b.H * h}
+		out[i] = det
+	}
+	return out, nil
+}
+
+// run does forward, decode and NMS; the boxes are normalised to img and
+// stay valid until the next call.
+func (d *DNN) run(img gocv.Mat) ([]vision.Detection, error) {
+	if err := d.forward(img); err != nil {
+		return nil, err
+	}
+	d.dets = d.dets[:0]
+	var err error
+	if d.anchors != nil {
+		err = d.decodeAnchored()
+	} else {
+		err = d.decode(d.outs[0])
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range d.dets {
+		d.dets[i].Box = clampRect(d.geo.toImage(d.dets[i].Box))
+	}
+	return nms(d.dets, d.cfg.NMS), nil
+}
+
+// forward runs the network on img; d.outs and d.shapes hold its outputs
+// until the next call.
+func (d *DNN) forward(img gocv.Mat) error {
 	if img.Empty() || (img.Type() != gocv.MatTypeCV8UC1 && img.Type() != gocv.MatTypeCV8UC3) {
-		return nil, fmt.Errorf("dnn: need an 8-bit gray or BGR frame, got type %v", img.Type())
+		return fmt.Errorf("dnn: need an 8-bit gray or BGR frame, got type %v", img.Type())
 	}
 	data, err := img.DataPtrUint8()
 	if err != nil {
-		return nil, fmt.Errorf("dnn: frame: %w", err)
+		return fmt.Errorf("dnn: frame: %w", err)
 	}
-	var p *C.float
 	swap := C.int(1)
 	if d.cfg.BGR {
 		swap = 0
 	}
+	inW, inH := d.cfg.InputWidth, d.cfg.InputHeight
+	d.geo = fit(img.Cols(), img.Rows(), inW, inH, d.cfg.Stretch)
+	g := d.geo
+	// Bars are grey after normalisation when the model centres its input
+	// (mean 127.5); YOLO-style models (mean 0) were trained with 114.
+	pad := 114
+	if d.cfg.Mean > 0 {
+		pad = int(math.Round(min(d.cfg.Mean, 255)))
+	}
 	n := C.pn_net_forward(d.net, (*C.uchar)(unsafe.Pointer(&data[0])), C.int(img.Rows()), C.int(img.Cols()),
-		C.int(img.Channels()), C.size_t(img.Step()), C.int(d.cfg.InputWidth), C.int(d.cfg.InputHeight),
-		C.double(d.cfg.Scale), C.double(d.cfg.Mean), swap, &p, &d.dims[0], &d.nd, d.errBuf, errLen)
+		C.int(img.Channels()), C.size_t(img.Step()), C.int(inW), C.int(inH),
+		C.int(g.x), C.int(g.y), C.int(g.w), C.int(g.h), C.int(pad),
+		C.double(d.cfg.Scale), C.double(d.cfg.Mean), swap, d.errBuf, errLen)
 	if n < 0 {
-		return nil, fmt.Errorf("dnn: forward: %s", C.GoString(d.errBuf))
+		return fmt.Errorf("dnn: forward: %s", C.GoString(d.errBuf))
 	}
-	if n == 0 {
-		return nil, nil
+	d.outs, d.shapes = d.outs[:0], d.shapes[:0]
+	for i := 0; i < int(n); i++ {
+		var p *C.float
+		var dims [8]C.int
+		var nd C.int
+		k := int(C.pn_net_output(d.net, C.int(i), &p, &dims[0], &nd))
+		shape := make([]int, nd)
+		for j := range shape {
+			shape[j] = int(dims[j])
+		}
+		if i == 0 {
+			d.dims, d.nd = dims, nd
+		}
+		var out []float32
+		if k > 0 {
+			out = unsafe.Slice((*float32)(unsafe.Pointer(p)), k)
+		}
+		d.outs, d.shapes = append(d.outs, out), append(d.shapes, shape)
 	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(p)), int(n)), nil
+	if len(d.outs) == 0 || len(d.outs[0]) == 0 {
+		return fmt.Errorf("%w: the model gave no output", ErrBadOutput)
+	}
+	return nil
 }
 
 // Close frees the network.

@@ -165,6 +165,8 @@ func TestDNNFormats(t *testing.T) {
 			for _, auto := range []bool{false, true} {
 				cfg := c.cfg
 				cfg.Model, cfg.SHA256, cfg.Classes, cfg.InputWidth, cfg.InputHeight = model, sum, testClasses, 64, 64
+				// The head scores the mean colour, which grey bars would change.
+				cfg.Stretch = true
 				if !auto {
 					cfg.Format = format
 				}
@@ -208,7 +210,7 @@ func TestDNNClassesFile(t *testing.T) {
 	checkMats(t)
 	model := testModel(t, FormatYOLOv5)
 	names := writeFile(t, "coco.names", []byte("person\n\n  car  \nbicycle\n"))
-	d, err := NewDNN(DNNConfig{Model: model, SHA256: strings.ToUpper(fileSHA(t, model)), ClassesFile: names, InputWidth: 64, InputHeight: 64})
+	d, err := NewDNN(DNNConfig{Model: model, SHA256: strings.ToUpper(fileSHA(t, model)), ClassesFile: names, InputWidth: 64, InputHeight: 64, Stretch: true})
 	if err != nil {
 		t.Fatal(err)
 	}

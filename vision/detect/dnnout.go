@@ -44,20 +44,23 @@ func (d *DNN) decode(out []float32) error {
 		}
 		switch len(fits) {
 		case 0:
-			return fmt.Errorf("dnn: format: cannot tell from output shape %v with %d classes; set format", d.outShape(), nc)
+			return fmt.Errorf("%w: format: cannot tell from output shape %v with %d classes; set format", ErrBadOutput, d.outShape(), nc)
 		case 2, 3:
-			return fmt.Errorf("dnn: format: output shape %v with %d classes could be %s; set format", d.outShape(), nc, strings.Join(fits, " or "))
+			return fmt.Errorf("%w: format: output shape %v with %d classes could be %s; set format", ErrBadOutput, d.outShape(), nc, strings.Join(fits, " or "))
 		}
 		format = fits[0]
 	}
 	if len(sh) != 2 || len(out) != sh[0]*sh[1] {
-		return fmt.Errorf("dnn: output shape %v is not a %s output", d.outShape(), format)
+		return fmt.Errorf("%w: output shape %v is not a %s output", ErrBadOutput, d.outShape(), format)
+	}
+	if i := firstNaN(out); i >= 0 {
+		return fmt.Errorf("%w: output value %d is %v", ErrBadOutput, i, out[i])
 	}
 	inW, inH := float64(d.cfg.InputWidth), float64(d.cfg.InputHeight)
 	switch format {
 	case FormatYOLOv5:
 		if sh[1] != 5+nc {
-			return fmt.Errorf("dnn: classes: the model outputs %d classes, the names have %d", sh[1]-5, nc)
+			return fmt.Errorf("%w: classes: the model outputs %d classes, the names have %d", ErrBadOutput, sh[1]-5, nc)
 		}
 		for i := 0; i < sh[0]; i++ {
 			row := out[i*sh[1] : (i+1)*sh[1]]
@@ -70,7 +73,7 @@ func (d *DNN) decode(out []float32) error {
 		}
 	case FormatYOLOv8:
 		if sh[0] != 4+nc {
-			return fmt.Errorf("dnn: classes: the model outputs %d classes, the names have %d", sh[0]-4, nc)
+			return fmt.Errorf("%w: classes: the model outputs %d classes, the names have %d", ErrBadOutput, sh[0]-4, nc)
 		}
 		n := sh[1]
 		for i := 0; i < n; i++ {
@@ -84,7 +87,7 @@ func (d *DNN) decode(out []float32) error {
 		}
 	case FormatSSD:
 		if sh[1] != 7 {
-			return fmt.Errorf("dnn: output shape %v is not an SSD output (N×7)", d.outShape())
+			return fmt.Errorf("%w: output shape %v is not an SSD output (N×7)", ErrBadOutput, d.outShape())
 		}
 		for i := 0; i < sh[0]; i++ {
 			row := out[i*7 : i*7+7]
@@ -93,7 +96,7 @@ func (d *DNN) decode(out []float32) error {
 			}
 			c := int(row[1])
 			if c < 0 || c >= nc {
-				return fmt.Errorf("dnn: classes: the model gave class index %d, the names have %d", c, nc)
+				return fmt.Errorf("%w: classes: the model gave class index %d, the names have %d", ErrBadOutput, c, nc)
 			}
 			x1, y1, x2, y2 := float64(row[3]), float64(row[4]), float64(row[5]), float64(row[6])
 			d.add(c, float64(row[2]), vision.Rect{X: x1, Y: y1, W: x2 - x1, H: y2 - y1})

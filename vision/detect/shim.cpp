@@ -15,6 +15,7 @@ struct pn_net {
 	cv::dnn::Net net;
 	std::vector<cv::String> names;
 	cv::Mat img3;
+	cv::Mat canvas;
 	cv::Mat blob;
 	std::vector<cv::Mat> outs;
 };
@@ -62,31 +63,32 @@ pn_net *pn_net_open(const char *model, const char *config, char *err, int errlen
 void pn_net_close(pn_net *n) { delete n; }
 
 int pn_net_forward(pn_net *n, const unsigned char *data, int rows, int cols,
-                   int channels, size_t step, int in_w, int in_h, double scale,
-                   double mean, int swap_rb, const float **out, int *dims,
-                   int *ndims, char *err, int errlen) {
+                   int channels, size_t step, int in_w, int in_h, int dst_x,
+                   int dst_y, int dst_w, int dst_h, int pad, double scale,
+                   double mean, int swap_rb, char *err, int errlen) {
 	try {
 		cv::Mat img(rows, cols, channels == 3 ? CV_8UC3 : CV_8UC1, (void *)data, step);
 		if (channels == 1) {
 			cv::cvtColor(img, n->img3, cv::COLOR_GRAY2BGR);
 			img = n->img3;
 		}
+		if (dst_x != 0 || dst_y != 0 || dst_w != in_w || dst_h != in_h) {
+			// Letterbox: the picture keeps its aspect, the bars get pad.
+			n->canvas.create(in_h, in_w, CV_8UC3);
+			n->canvas.setTo(cv::Scalar(pad, pad, pad));
+			cv::Mat roi = n->canvas(cv::Rect(dst_x, dst_y, dst_w, dst_h));
+			cv::resize(img, roi, roi.size(), 0, 0, cv::INTER_LINEAR);
+			img = n->canvas;
+		}
 		cv::dnn::blobFromImage(img, n->blob, scale, cv::Size(in_w, in_h),
 		                       cv::Scalar(mean, mean, mean), swap_rb != 0, false, CV_32F);
 		n->net.setInput(n->blob);
 		n->net.forward(n->outs, n->names);
-		if (n->outs.empty()) {
-			set_err(err, errlen, "model produced no output");
-			return -1;
+		for (cv::Mat &o : n->outs) {
+			if (o.type() != CV_32F) o.convertTo(o, CV_32F);
+			if (!o.isContinuous()) o = o.clone();
 		}
-		cv::Mat &o = n->outs[0];
-		if (o.type() != CV_32F) o.convertTo(o, CV_32F);
-		if (!o.isContinuous()) o = o.clone();
-		int nd = std::min(o.dims, 8);
-		for (int i = 0; i < nd; i++) dims[i] = o.size[i];
-		*ndims = nd;
-		*out = o.ptr<float>();
-		return (int)o.total();
+		return (int)n->outs.size();
 	} catch (const cv::Exception &e) {
 		set_err(err, errlen, e.what());
 	} catch (const std::exception &e) {
@@ -95,4 +97,19 @@ int pn_net_forward(pn_net *n, const unsigned char *data, int rows, int cols,
 		set_err(err, errlen, "unknown C++ exception");
 	}
 	return -1;
+}
+
+int pn_net_output(pn_net *n, int i, const float **out, int *dims, int *ndims) {
+	if (i < 0 || i >= (int)n->outs.size()) return -1;
+	cv::Mat &o = n->outs[i];
+	int nd = std::min(o.dims, 8);
+	for (int k = 0; k < nd; k++) dims[k] = o.size[k];
+	*ndims = nd;
+	*out = o.ptr<float>();
+	return (int)o.total();
+}
+
+int pn_net_input_blob(pn_net *n, const float **out) {
+	*out = n->blob.ptr<float>();
+	return (int)n->blob.total();
 }

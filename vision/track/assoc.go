@@ -8,8 +8,10 @@ import (
 	"github.com/pantau/pantau/vision"
 )
 
-// associate matches detections to tracks of the same class: first greedily
-// by IoU with the predicted boxes, then what is left by centre distance.
+// associate matches detections to tracks: first greedily by IoU with the
+// predicted boxes, then what is left by centre distance. A detection of
+// another class than the track's scores half, so a person on a bicycle
+// keeps the person track for the person box.
 // It sets usedD, usedT and updates matched tracks.
 func (tr *Tracker) associate(dets []vision.Detection) {
 	tr.usedD = resize(tr.usedD, len(dets))
@@ -19,11 +21,8 @@ func (tr *Tracker) associate(dets []vision.Detection) {
 		s := &tr.tracks[ti]
 		pred := vision.Rect{X: s.px - s.w/2, Y: s.py - s.h/2, W: s.w, H: s.h}
 		for di, d := range dets {
-			if d.Class != s.Class {
-				continue
-			}
 			if v := pred.IoU(d.Box); v >= tr.cfg.MinIoU {
-				tr.pairs = append(tr.pairs, pair{ti, di, v})
+				tr.pairs = append(tr.pairs, pair{ti, di, v * classWeight(s.Class, d.Class)})
 			}
 		}
 	}
@@ -39,12 +38,12 @@ func (tr *Tracker) associate(dets []vision.Detection) {
 		s := &tr.tracks[ti]
 		size := max(s.w, s.h)
 		for di, d := range dets {
-			if tr.usedD[di] || d.Class != s.Class || size <= 0 {
+			if tr.usedD[di] || size <= 0 {
 				continue
 			}
 			c := d.Box.Center()
 			if dist := math.Hypot(c.X-s.px, c.Y-s.py) / size; dist <= tr.cfg.MaxDistance {
-				tr.pairs = append(tr.pairs, pair{ti, di, -dist})
+				tr.pairs = append(tr.pairs, pair{ti, di, -dist / classWeight(s.Class, d.Class)})
 			}
 		}
 	}
@@ -81,4 +80,12 @@ func resize(b []bool, n int) []bool {
 	b = b[:n]
 	clear(b)
 	return b
+}
+
+// classWeight is 1 for a detection of the track's class, ½ otherwise.
+func classWeight(track, det string) float64 {
+	if track == det {
+		return 1
+	}
+	return 0.5
 }

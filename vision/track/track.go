@@ -1,7 +1,20 @@
 // Package track follows detections across frames and gives each object a
 // stable ID: greedy association by IoU against a constant-velocity
 // prediction, then by centre distance for what IoU missed, with tracks kept
-// alive through short occlusions.
+// alive through short occlusions (two people passing each other keep their
+// identities: each follows its own prediction while they overlap).
+//
+// A track's class is the majority, weighted by score, of the classes of
+// its detections, so one frame's "bicycle" does not rename a person.
+//
+// Between detector passes (vision.Result.Coast: the shared detector does
+// not answer every frame) the motion regions bridge the gap: a region that
+// overlaps exactly one track moves it; a track in a region shared with
+// others follows its prediction; a track that no region overlaps stays
+// where it is (nothing moves there). Coast frames never start a track,
+// never change a class and never count a miss. On a detector pass that
+// looked only at parts of the frame (Result.Inspected), a track outside
+// them is not missed either.
 package track
 
 import (
@@ -52,6 +65,7 @@ type state struct {
 	seen         time.Time // time of the last match
 	px, py       float64   // predicted centre at the current frame
 	matched      bool
+	votes        map[string]float64 // summed score per class
 }
 
 type pair struct {
@@ -88,9 +102,14 @@ func New(cfg Config) (*Tracker, error) {
 func (tr *Tracker) Name() string { return "track" }
 
 // Analyze matches r.Detections to the tracks and appends every live track
-// to r.Tracks (see Update).
+// to r.Tracks (see Update), or, when r.Coast is set, moves the tracks by
+// the motion regions in r.Detections (see Coast).
 func (tr *Tracker) Analyze(f *frame.Frame, r *vision.Result) error {
-	r.Tracks = tr.Update(f.Time, r.Detections, r.Tracks)
+	if r.Coast {
+		r.Tracks = tr.Coast(f.Time, r.Detections, r.Tracks)
+		return nil
+	}
+	r.Tracks = tr.UpdateInspected(f.Time, r.Detections, r.Inspected, r.Tracks)
 	return nil
 }
 
@@ -102,6 +121,14 @@ func (tr *Tracker) Close() error { return nil }
 // frame have Lost 0 and the detection's box; tracks in an occlusion have
 // Lost > 0 and their predicted box. Only Confirmed tracks should be counted.
 func (tr *Tracker) Update(t time.Time, dets []vision.Detection, out []vision.Track) []vision.Track {
+	return tr.UpdateInspected(t, dets, nil, out)
+}
+
+// UpdateInspected is Update for a detector pass that looked only at the
+// regions inspected (normalised; empty means the whole frame): a track
+// whose predicted centre lies outside all of them is neither matched nor
+// missed, and stays where it was last seen.
+func (tr *Tracker) UpdateInspected(t time.Time, dets []vision.Detection, inspected []vision.Rect, out []vision.Track) []vision.Track {
 	for i := range tr.tracks {
 		s := &tr.tracks[i]
 		dt := max(t.Sub(s.seen).Seconds(), 0)
@@ -122,6 +149,13 @@ func (tr *Tracker) Update(t time.Time, dets []vision.Detection, out []vision.Tra
 	for _, s := range tr.tracks {
 		s.Age++
 		if !s.matched {
+			if !inside(vision.Point{X: s.px, Y: s.py}, inspected) {
+				// Not looked at: no evidence either way.
+				s.seen = t
+				s.vx, s.vy = 0, 0
+				live = append(live, s)
+				continue
+			}
 			s.Lost++
 			s.Box = vision.Rect{X: s.px - s.w/2, Y: s.py - s.h/2, W: s.w, H: s.h}
 		}
@@ -152,11 +186,41 @@ func (s *state) update(t time.Time, d vision.Detection, minHits int) {
 	s.cx, s.cy, s.w, s.h = c.X, c.Y, d.Box.W, d.Box.H
 	s.seen = t
 	s.Box = d.Box
-	s.Class = d.Class
+	s.vote(d)
 	s.Hits++
 	s.Lost = 0
 	s.matched = true
 	if s.Hits >= minHits {
 		s.Confirmed = true
 	}
+}
+
+// vote adds d's class to the track's tally and sets Class to the leader;
+// a tie keeps the current class.
+func (s *state) vote(d vision.Detection) {
+	if s.votes == nil {
+		s.votes = map[string]float64{}
+	}
+	w := d.Score
+	if w <= 0 {
+		w = 1
+	}
+	s.votes[d.Class] += w
+	if s.Class == "" || s.votes[d.Class] > s.votes[s.Class] {
+		s.Class = d.Class
+	}
+}
+
+// inside reports whether p lies in one of rs; an empty rs is the whole
+// frame.
+func inside(p vision.Point, rs []vision.Rect) bool {
+	if len(rs) == 0 {
+		return true
+	}
+	for _, r := range rs {
+		if p.X >= r.X && p.X <= r.X+r.W && p.Y >= r.Y && p.Y <= r.Y+r.H {
+			return true
+		}
+	}
+	return false
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/internal/testbroker"
-	"github.com/pantau/pantau/vision"
 )
 
 const (
@@ -102,7 +101,11 @@ func waitConnected(t testing.TB, c *Client) {
 
 // motion is the i-th motion event of camera.
 func motion(camera string, i int) event.Message {
-	return event.NewMotion(testSite, testAgent, camera, vision.Event{Time: time.Now(), State: "start", Area: float64(i%1000) / 1000})
+	m, err := event.NewEvent(testSite, testAgent, camera, event.Fields{Type: event.TypeMotion, Time: time.Now(), State: "start", Area: float64(i%1000) / 1000})
+	if err != nil {
+		panic(err) // a known type
+	}
+	return m
 }
 
 // received is the envelope of a message a subscriber got.

@@ -1,12 +1,16 @@
-package agent
+// Package analysis builds a camera's analysis chain from its config:
+// motion, the object detector, the tracker, lines, zones and tamper, in the
+// order they must run. Package agent only wires the chain into a camera's
+// pipeline; `pantau check` and `pantau eval` build the same chain through
+// this package without the agent's runtime.
+package analysis
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/pipeline"
-	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/count"
 	"github.com/pantau/pantau/vision/detect"
 	"github.com/pantau/pantau/vision/motion"
@@ -20,22 +24,42 @@ type Analyzer interface {
 	Close() error
 }
 
-// BuildAnalyzers maps a camera's config onto its analysis chain, in the
+// Options are what Build takes besides the camera's config. The zero value
+// builds the chain alone.
+type Options struct {
+	// Last, if not nil, is appended after every other analyzer (the
+	// snapshotter, so it sees the frame once the rest is done). Build does
+	// not own it: Close closes it like the others, so give each chain its
+	// own or one whose Close is harmless.
+	Last Analyzer
+	// Pool is the agent's shared detector, used by cameras whose detector
+	// is dnn without a model of their own. Nil runs such a camera's
+	// detector inline, on its own instance of Model.
+	Pool *detpool.Pool
+	// Model is the shared model's file (top-level detector.model), loaded
+	// when Pool is nil.
+	Model string
+	// PoolMetrics receives the inline detector's figures; nil discards
+	// them.
+	PoolMetrics detpool.Metrics
+}
+
+// Build maps a camera's config onto its analysis chain, in the
 // order they must run: motion (background subtraction, also the source of
 // blobs), the object detector, the tracker, lines, zones, tamper. Stages a
 // camera does not use are left out: no lines or zones means no detector or
-// tracker. snaps, if not nil, is appended last so snapshots see the frame.
-// The caller closes the analyzers (CloseAnalyzers).
-func BuildAnalyzers(cam config.Camera, snaps *snapshotter) (_ []Analyzer, err error) {
+// tracker. The caller closes the analyzers (Close).
+func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 	var out []Analyzer
 	defer func() {
 		if err != nil {
-			CloseAnalyzers(out)
+			Close(out)
 		}
 	}()
 	needObjects := len(cam.Lines) > 0 || len(cam.Zones) > 0
 	var mot *motion.Detector
-	if cam.Motion.IsEnabled() || (needObjects && cam.Detector.Type != config.DetectorDNN) {
+	ownDNN := cam.Detector.Type == config.DetectorDNN && cam.Detector.Model != ""
+	if cam.Motion.IsEnabled() || (needObjects && !ownDNN) {
 		mot, err = motion.New(motion.Config{
 			Threshold:  cam.Motion.Threshold,
 			MinArea:    cam.Motion.MinArea,
@@ -52,7 +76,7 @@ func BuildAnalyzers(cam config.Camera, snaps *snapshotter) (_ []Analyzer, err er
 		out = append(out, mot)
 	}
 	if needObjects {
-		det, err := buildDetector(cam, mot)
+		det, err := buildDetector(cam, mot, opt)
 		if err != nil {
 			return nil, fmt.Errorf("detector: %w", err)
 		}
@@ -84,13 +108,13 @@ func BuildAnalyzers(cam config.Camera, snaps *snapshotter) (_ []Analyzer, err er
 		}
 		out = append(out, t)
 	}
-	if snaps != nil {
-		out = append(out, snaps)
+	if opt.Last != nil {
+		out = append(out, opt.Last)
 	}
 	return out, nil
 }
 
-func buildDetector(cam config.Camera, mot *motion.Detector) (Analyzer, error) {
+func buildDetector(cam config.Camera, mot *motion.Detector, opt Options) (Analyzer, error) {
 	d := cam.Detector
 	var src detect.BlobSource
 	if mot != nil {
@@ -104,85 +128,26 @@ func buildDetector(cam config.Camera, mot *motion.Detector) (Analyzer, error) {
 	case config.DetectorHOG:
 		return detect.NewHOG(detect.HOGConfig{Budget: d.Budget, Masks: points2(cam.Motion.Masks)}, src)
 	case config.DetectorDNN:
+		if d.Model == "" {
+			return poolClient(cam, mot, opt)
+		}
 		return newDNN(cam)
 	}
 	return nil, fmt.Errorf("unknown detector type %q", d.Type)
 }
 
-// CloseAnalyzers frees the analyzers' native memory.
-func CloseAnalyzers(as []Analyzer) {
+// Close frees the analyzers' native memory.
+func Close(as []Analyzer) {
 	for _, a := range as {
 		_ = a.Close()
 	}
 }
 
-// pipelineAnalyzers narrows the chain to what the pipeline calls.
-func pipelineAnalyzers(as []Analyzer) []pipeline.Analyzer {
+// Pipeline narrows the chain to what the pipeline calls.
+func Pipeline(as []Analyzer) []pipeline.Analyzer {
 	out := make([]pipeline.Analyzer, len(as))
 	for i, a := range as {
 		out[i] = a
 	}
 	return out
-}
-
-func points(ps []config.Point) []vision.Point {
-	out := make([]vision.Point, len(ps))
-	for i, p := range ps {
-		out[i] = vision.Point(p)
-	}
-	return out
-}
-
-func points2(pss [][]config.Point) [][]vision.Point {
-	if len(pss) == 0 {
-		return nil
-	}
-	out := make([][]vision.Point, len(pss))
-	for i, ps := range pss {
-		out[i] = points(ps)
-	}
-	return out
-}
-
-func anchor(a string) string {
-	if a == config.AnchorCenter {
-		return count.AnchorCenter
-	}
-	return count.AnchorBottom
-}
-
-func lineConfigs(ls []config.Line) []count.LineConfig {
-	out := make([]count.LineConfig, len(ls))
-	for i, l := range ls {
-		out[i] = count.LineConfig{
-			Name: l.Name, Points: points(l.Points), Anchor: anchor(l.Anchor),
-			Classes: l.Classes, Hysteresis: l.Hysteresis,
-		}
-	}
-	return out
-}
-
-func zoneConfigs(zs []config.Zone) []count.ZoneConfig {
-	out := make([]count.ZoneConfig, len(zs))
-	for i, z := range zs {
-		out[i] = count.ZoneConfig{
-			Name: z.Name, Points: points(z.Points), Classes: z.Classes,
-			LoiterAfter: z.LoiterAfter, Armed: strings.Join(z.Intrusion.Schedule, ";"),
-		}
-	}
-	return out
-}
-
-func tamperConfig(t config.TamperConfig) tamper.Config {
-	c := tamper.Config{VideoLoss: t.VideoLoss, RaiseAfter: t.Hold, ClearAfter: t.Hold}
-	if t.DarkLevel > 0 {
-		c.CoveredMean = t.DarkLevel
-	}
-	if t.DefocusDrop > 0 {
-		c.DefocusRatio = 1 - t.DefocusDrop
-	}
-	if t.SceneChange > 0 {
-		c.SceneCorrelation = 1 - t.SceneChange
-	}
-	return c
 }

@@ -1,14 +1,12 @@
-package agent
+package analysis
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pantau/pantau/agent/config"
-	"github.com/pantau/pantau/vision"
 )
 
 func TestBuildAnalyzersChains(t *testing.T) {
@@ -28,7 +26,7 @@ func TestBuildAnalyzersChains(t *testing.T) {
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"motion", "detect_blob", "track", "lines"}},
 		{"self-test dnn from the shipped manifest",
-			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ../models/pantau-selftest.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
+			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ../../models/pantau-selftest.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"detect_dnn", "track", "lines"}},
 	}
 	for _, c := range cases {
@@ -37,11 +35,11 @@ func TestBuildAnalyzersChains(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			as, err := BuildAnalyzers(cfg.Cameras[0], nil)
+			as, err := Build(cfg.Cameras[0], Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer CloseAnalyzers(as)
+			defer Close(as)
 			var got []string
 			for _, a := range as {
 				got = append(got, a.Name())
@@ -58,8 +56,8 @@ func TestBuildAnalyzersChains(t *testing.T) {
 // abort the process on a bad file).
 func TestBuildAnalyzersRefusesUnlistedOrAlteredModels(t *testing.T) {
 	dir := t.TempDir()
-	manifest, _ := os.ReadFile("../models/manifest.json")
-	model, _ := os.ReadFile("../models/pantau-selftest.onnx")
+	manifest, _ := os.ReadFile("../../models/manifest.json")
+	model, _ := os.ReadFile("../../models/pantau-selftest.onnx")
 	os.WriteFile(filepath.Join(dir, "manifest.json"), manifest, 0o644)
 	os.WriteFile(filepath.Join(dir, "pantau-selftest.onnx"), append(model, 0), 0o644) // altered
 	os.WriteFile(filepath.Join(dir, "other.onnx"), model, 0o644)
@@ -71,52 +69,14 @@ func TestBuildAnalyzersRefusesUnlistedOrAlteredModels(t *testing.T) {
 		cam := config.Camera{Name: "c", Detector: config.DetectorConfig{Type: config.DetectorDNN, Model: c.model}}
 		cam.Lines = []config.Line{{Name: "l", Points: []config.Point{{X: 0.5, Y: 0.1}, {X: 0.5, Y: 0.9}}}}
 		config.FillCameraDefaults(&cam)
-		as, err := BuildAnalyzers(cam, nil)
+		as, err := Build(cam, Options{})
 		if err == nil {
-			CloseAnalyzers(as)
+			Close(as)
 			t.Errorf("%s: loaded, want an error", c.model)
 			continue
 		}
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %q does not mention %q", c.model, err, c.want)
 		}
-	}
-}
-
-func TestLineDirectionFiltersEventsNotCounts(t *testing.T) {
-	c := &camera{current: config.Camera{Lines: []config.Line{
-		{Name: "gate", Direction: config.DirectionIn},
-		{Name: "road"},
-	}}}
-	for _, tc := range []struct {
-		rule, dir string
-		want      bool
-	}{
-		{"gate", "in", true}, {"gate", "out", false}, {"road", "out", true}, {"other", "out", true},
-	} {
-		if got := c.wantsCrossing(tc.rule, tc.dir); got != tc.want {
-			t.Errorf("%s %s: event raised %v, want %v", tc.rule, tc.dir, got, tc.want)
-		}
-	}
-}
-
-func TestOccupancyGaugesReturnToZero(t *testing.T) {
-	g := occupancyGauges{}
-	var sets []string
-	set := func(zone, class string, n int) { sets = append(sets, fmt.Sprintf("%s/%s=%d", zone, class, n)) }
-	frame := func(byClass map[string]int) {
-		g.update([]vision.ZoneOccupancy{{Zone: "plaza", ByClass: byClass}}, set)
-	}
-	frame(map[string]int{"object": 2})
-	frame(map[string]int{"object": 2}) // unchanged: not set again
-	frame(map[string]int{"object": 1, "car": 1})
-	frame(map[string]int{}) // the last objects left: back to 0
-	frame(map[string]int{})
-	want := "plaza/object=2 plaza/object=1 plaza/car=1 plaza/car=0 plaza/object=0"
-	got := strings.Join(sets, " ")
-	// Map order within one frame is not fixed; compare as sets per frame.
-	if len(sets) != 5 || !strings.HasPrefix(got, "plaza/object=2 ") || !strings.Contains(got, "plaza/car=1") ||
-		!strings.Contains(got, "plaza/car=0") || !strings.Contains(got, "plaza/object=0") {
-		t.Errorf("gauge updates %q, want (in any order within a frame) %q", got, want)
 	}
 }

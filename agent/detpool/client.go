@@ -1,0 +1,258 @@
+package detpool
+
+import (
+	"fmt"
+	"image"
+	"slices"
+	"sync"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/frame"
+	"github.com/pantau/pantau/vision/motion"
+)
+
+// ClientConfig is one camera's use of the detector. The zero value is
+// usable.
+type ClientConfig struct {
+	// Camera names the camera in metrics.
+	Camera string
+	// MaxRate is the most inferences per second (of frame time) the
+	// camera may ask for; a frame with motion costs one per crop. It
+	// defaults to 2.
+	MaxRate float64
+	// FullEvery is how often a whole frame is sent instead of crops, so
+	// objects that do not move (a parked car, a person standing) are seen
+	// too. It defaults to 10 s.
+	FullEvery time.Duration
+	// CropSize is the side of the crops, in pixels of the analysed frame:
+	// the model's input size, so people are seen at the scale it was
+	// trained for. It defaults to 300.
+	CropSize int
+	// MaxCrops is how many crops one frame may need before one region
+	// around all the motion is sent instead. It defaults to 3.
+	MaxCrops int
+	// Classes keeps only these classes; empty keeps all.
+	Classes []string
+	// MinScore drops detections scored below it (the camera's
+	// detector.confidence; the shared model reports lower ones).
+	MinScore float64
+	// Masks are normalised polygons; a detection whose bottom centre is
+	// in one is dropped, and motion there does not trigger the detector.
+	Masks [][]vision.Point
+}
+
+// BlobSource gives the moving regions of the frame captured at t; ok is
+// false when it has not analysed that frame. *motion.Detector implements
+// it.
+type BlobSource interface {
+	Blobs(t time.Time) (blobs []motion.Blob, ok bool)
+}
+
+// Client is one camera's analyzer in front of the detector: it sends crops
+// around motion to the pool and puts the detections that came back into
+// the frame's Result (see the package doc). It is called from the camera's
+// analyzer goroutine; the pool delivers from its workers.
+type Client struct {
+	cfg    ClientConfig
+	pool   *Pool   // nil: inline
+	inline Inferer // with pool nil, owned
+	src    BlobSource
+	m      Metrics
+
+	tokens   float64
+	last     time.Time // frame time of the previous Analyze
+	lastFull time.Time
+	px       []image.Rectangle // scratch
+
+	served uint64 // under pool.mu
+
+	mu    sync.Mutex
+	ready *result
+}
+
+// result is what one job found, in normalised frame coordinates.
+type result struct {
+	time   time.Time
+	dets   []vision.Detection
+	failed bool // some crop could not be inferred
+	// inspected are the crops, normalised; empty for a whole frame.
+	inspected []vision.Rect
+}
+
+func (c *ClientConfig) defaults() {
+	if c.MaxRate <= 0 {
+		c.MaxRate = 2
+	}
+	if c.FullEvery <= 0 {
+		c.FullEvery = 10 * time.Second
+	}
+	if c.CropSize <= 0 {
+		c.CropSize = 300
+	}
+	if c.MaxCrops <= 0 {
+		c.MaxCrops = 3
+	}
+}
+
+// Client returns camera's analyzer on the pool. src is the camera's motion
+// analyzer, which must run before it.
+func (p *Pool) Client(cfg ClientConfig, src BlobSource) *Client {
+	cfg.defaults()
+	return &Client{cfg: cfg, pool: p, src: src, m: p.cfg.Metrics, tokens: 1}
+}
+
+// NewInline returns a Client that runs inf itself, in Analyze, and joins
+// the detections to the same frame: the same crops and rate, without the
+// pool's timing, for `pantau eval` (repeatable) and `pantau check`. The
+// Client owns inf and closes it. m may be nil.
+func NewInline(inf Inferer, cfg ClientConfig, src BlobSource, m Metrics) *Client {
+	cfg.defaults()
+	if m == nil {
+		m = nopMetrics{}
+	}
+	return &Client{cfg: cfg, inline: inf, src: src, m: m, tokens: 1}
+}
+
+// Name is the analyzer's name in metrics and logs.
+func (c *Client) Name() string { return "detect_dnn" }
+
+// Close frees the inline model, if any. A pooled client has nothing of
+// its own: a job it left waiting is freed by the pool.
+func (c *Client) Close() error {
+	if c.inline != nil {
+		return c.inline.Close()
+	}
+	return nil
+}
+
+// Analyze sends f's motion to the detector when the rate allows, then
+// writes the newest detections that came back into r. When none came back
+// since the previous frame it writes the motion boxes instead, with
+// r.Coast set, for the tracker to move its tracks by (never to start one).
+func (c *Client) Analyze(f *frame.Frame, r *vision.Result) error {
+	blobs, ok := c.src.Blobs(f.Time)
+	if !ok {
+		return fmt.Errorf("detect_dnn: no motion for the frame at %s: run the motion analyzer before the detector", f.Time.Format("15:04:05.000"))
+	}
+	c.px = c.px[:0]
+	for _, b := range blobs {
+		if !masked(b.Box, c.cfg.Masks) {
+			c.px = append(c.px, b.Px)
+		}
+	}
+	c.maybeSubmit(f)
+	res := c.take()
+	if res == nil || (res.failed && len(res.dets) == 0) {
+		r.Coast = true
+		for _, b := range blobs {
+			if !masked(b.Box, c.cfg.Masks) {
+				r.Detections = append(r.Detections, vision.Detection{Box: b.Box})
+			}
+		}
+		return nil
+	}
+	r.Inspected = append(r.Inspected, res.inspected...)
+	for _, d := range res.dets {
+		if d.Score >= c.cfg.MinScore && (len(c.cfg.Classes) == 0 || slices.Contains(c.cfg.Classes, d.Class)) && !masked(d.Box, c.cfg.Masks) {
+			r.Detections = append(r.Detections, d)
+		}
+	}
+	return nil
+}
+
+// maybeSubmit decides whether f goes to the detector and how.
+func (c *Client) maybeSubmit(f *frame.Frame) {
+	scale := 1.0
+	if c.pool != nil {
+		scale = c.pool.rateScale()
+	}
+	rate := c.cfg.MaxRate * scale
+	if !c.last.IsZero() {
+		if dt := f.Time.Sub(c.last).Seconds(); dt > 0 {
+			c.tokens = min(c.tokens+rate*dt, max(1, rate))
+		}
+	}
+	c.last = f.Time
+	w, h := f.Gray.Cols(), f.Gray.Rows()
+	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= c.cfg.FullEvery
+	var regions []image.Rectangle
+	switch {
+	case full:
+		regions = []image.Rectangle{image.Rect(0, 0, w, h)}
+	case len(c.px) > 0:
+		regions = plan(c.px, w, h, c.cfg.CropSize, c.cfg.MaxCrops)
+	default:
+		return // no motion: nothing to look at
+	}
+	need := float64(len(regions))
+	if c.tokens < need {
+		if full && len(c.px) == 0 {
+			return // a still scene's periodic pass waits for a token
+		}
+		reason := SkipRate
+		if scale < 1 && c.tokens+(1-scale)*c.cfg.MaxRate >= need {
+			reason = SkipBudget
+		}
+		c.m.Skipped(c.cfg.Camera, reason)
+		return
+	}
+	c.tokens -= need
+	if full {
+		c.lastFull = f.Time
+	}
+	j := &job{client: c, time: f.Time, motion: len(c.px) > 0, w: w, h: h}
+	for _, rg := range regions {
+		j.crops = append(j.crops, crop{at: rg, img: gray3(f.Gray, rg)})
+	}
+	if c.pool == nil {
+		_, res := run(c.inline, j, c.m)
+		j.close()
+		c.deliver(res)
+		return
+	}
+	c.pool.submit(j)
+}
+
+// gray3 copies region rg of the gray picture into a new 3-channel Mat:
+// the model takes three channels, and gray (the analysis picture, and an
+// IR camera's only one) is fed as gray in all three.
+func gray3(gray gocv.Mat, rg image.Rectangle) gocv.Mat {
+	region := gray.Region(rg)
+	defer region.Close()
+	dst := gocv.NewMat()
+	gocv.CvtColor(region, &dst, gocv.ColorGrayToBGR)
+	return dst
+}
+
+// deliver keeps res if it is newer than what waits to be joined.
+func (c *Client) deliver(res result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ready == nil || !res.time.Before(c.ready.time) {
+		c.ready = &res
+	}
+}
+
+// take returns the result waiting to be joined, if any.
+func (c *Client) take() *result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.ready
+	c.ready = nil
+	return r
+}
+
+// masked reports whether a box's bottom centre lies in any of the
+// polygons.
+func masked(r vision.Rect, masks [][]vision.Point) bool {
+	p := r.BottomCenter()
+	for _, m := range masks {
+		if vision.InPolygon(p, m) {
+			return true
+		}
+	}
+	return false
+}
