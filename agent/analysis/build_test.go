@@ -16,15 +16,18 @@ func TestBuildAnalyzersChains(t *testing.T) {
 		want []string
 	}{
 		{"motion only", `{name: c, url: "rtsp://h/c"}`, []string{"motion"}},
-		{"lines need detector and tracker",
+		{"lines need detector (the shared dnn by default) and tracker",
 			`{name: c, url: "rtsp://h/c", lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
+			[]string{"motion", "detect_dnn", "track", "lines"}},
+		{"blob detector on request",
+			`{name: c, url: "rtsp://h/c", detector: {type: blob}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"motion", "detect_blob", "track", "lines"}},
 		{"zones with hog and tamper",
 			`{name: c, url: "rtsp://h/c", detector: {type: hog}, tamper: {enabled: true}, zones: [{name: z, points: [[0.1, 0.1], [0.9, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"motion", "detect_hog", "track", "zones", "tamper"}},
-		{"motion off still feeds the blob detector",
+		{"motion off still feeds the detector",
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"motion", "detect_blob", "track", "lines"}},
+			[]string{"motion", "detect_dnn", "track", "lines"}},
 		{"self-test dnn from the shipped manifest",
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ../../models/pantau-selftest.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"detect_dnn", "track", "lines"}},
@@ -35,7 +38,7 @@ func TestBuildAnalyzersChains(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			as, err := Build(cfg.Cameras[0], Options{})
+			as, err := Build(cfg.Cameras[0], Options{Model: cfg.Detector.Model})
 			if err != nil {
 				t.Fatal(err)
 			}
