@@ -86,6 +86,9 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			return nil, fmt.Errorf("tracker: %w", err)
 		}
 		out = append(out, tr)
+		if c, ok := det.(*detpool.Client); ok {
+			c.UseTracks(tr)
+		}
 	}
 	if len(cam.Lines) > 0 {
 		l, err := count.NewLines(lineConfigs(cam.Lines))

@@ -51,6 +51,12 @@ type BlobSource interface {
 	Blobs(t time.Time) (blobs []motion.Blob, ok bool)
 }
 
+// TrackSource gives the camera's live tracks as of the previous frame.
+// *track.Tracker implements it.
+type TrackSource interface {
+	Live(out []vision.Track) []vision.Track
+}
+
 // Client is one camera's analyzer in front of the detector: it sends crops
 // around motion to the pool and puts the detections that came back into
 // the frame's Result (see the package doc). It is called from the camera's
@@ -61,6 +67,10 @@ type Client struct {
 	inline Inferer // with pool nil, owned
 	src    BlobSource
 	m      Metrics
+
+	tracks    TrackSource // may be nil
+	trackBuf  []vision.Track
+	explained time.Time // last pass over motion the tracks explained
 
 	tokens   float64
 	last     time.Time // frame time of the previous Analyze
@@ -119,6 +129,18 @@ func NewInline(inf Inferer, cfg ClientConfig, src BlobSource, m Metrics) *Client
 // Name is the analyzer's name in metrics and logs.
 func (c *Client) Name() string { return "detect_dnn" }
 
+// UseTracks lets the client skip motion the tracks already explain: a
+// motion region over exactly one track of about its size is that track
+// walking on, which the tracker follows by motion alone; only new motion
+// and regions over several tracks (people meeting, passing, a group) need
+// the detector. Explained motion still gets a pass every ExplainedEvery, to
+// correct drift and vote classes. Call it before the first Analyze.
+func (c *Client) UseTracks(ts TrackSource) { c.tracks = ts }
+
+// explainedEvery is how often motion the tracks explain is detected on all
+// the same.
+const explainedEvery = 2 * time.Second
+
 // Close frees the inline model, if any. A pooled client has nothing of
 // its own: a job it left waiting is freed by the pool.
 func (c *Client) Close() error {
@@ -138,10 +160,20 @@ func (c *Client) Analyze(f *frame.Frame, r *vision.Result) error {
 		return fmt.Errorf("detect_dnn: no motion for the frame at %s: run the motion analyzer before the detector", f.Time.Format("15:04:05.000"))
 	}
 	c.px = c.px[:0]
+	if c.tracks != nil {
+		c.trackBuf = c.tracks.Live(c.trackBuf[:0])
+	}
+	refresh := f.Time.Sub(c.explained) >= explainedEvery
 	for _, b := range blobs {
-		if !masked(b.Box, c.cfg.Masks) {
+		if masked(b.Box, c.cfg.Masks) {
+			continue
+		}
+		if refresh || !explains(c.trackBuf, b.Box) {
 			c.px = append(c.px, b.Px)
 		}
+	}
+	if refresh && len(c.px) > 0 {
+		c.explained = f.Time
 	}
 	c.maybeSubmit(f)
 	res := c.take()
@@ -255,4 +287,19 @@ func masked(r vision.Rect, masks [][]vision.Point) bool {
 		}
 	}
 	return false
+}
+
+// explains reports whether region r overlaps exactly one track and that
+// track's box is of about r's size.
+func explains(tracks []vision.Track, r vision.Rect) bool {
+	n := 0
+	var one vision.Rect
+	for _, t := range tracks {
+		if t.Confirmed && r.IoU(t.Box) > 0 {
+			n++
+			one = t.Box
+		}
+	}
+	const f = 1.6
+	return n == 1 && r.W <= one.W*f && r.W >= one.W/f && r.H <= one.H*f && r.H >= one.H/f
 }

@@ -65,3 +65,12 @@ func (d *DetectorMetrics) RateScale(f float64) { d.rateScale.Set(f) }
 
 // Workers sets the pool's size.
 func (d *DetectorMetrics) Workers(n int) { d.workers.Set(float64(n)) }
+
+// RateScaleGauge is the rate scale gauge, for tests that read it back.
+func (d *DetectorMetrics) RateScaleGauge() prometheus.Gauge { return d.rateScale }
+
+// SkippedCounter is the skip counter of one camera and reason, for tests
+// that read it back.
+func (d *DetectorMetrics) SkippedCounter(camera, reason string) prometheus.Counter {
+	return d.skipped.WithLabelValues(camera, reason)
+}

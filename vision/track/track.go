@@ -224,3 +224,13 @@ func inside(p vision.Point, rs []vision.Rect) bool {
 	}
 	return false
 }
+
+// Live appends the live tracks as of the last Update or Coast to out. It
+// is for an analyzer earlier in the chain (the shared detector's client)
+// reading them on the next frame, from the same goroutine.
+func (tr *Tracker) Live(out []vision.Track) []vision.Track {
+	for _, s := range tr.tracks {
+		out = append(out, s.Track)
+	}
+	return out
+}
