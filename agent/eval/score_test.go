@@ -179,6 +179,14 @@ func TestScoreClasses(t *testing.T) {
 			t.Errorf("text output lacks %q:\n%s", line, text.String())
 		}
 	}
+	// A miss with an unmatched count near it (a late count) says so.
+	text.Reset()
+	late := Score([]Truth{{5, "mid", "in", ""}, {20, "mid", "in", ""}}, []Counted{{Time: 6.8, Rule: "mid", Direction: "in"}}, time.Second)
+	writeScore(&text, &late, time.Second)
+	if !strings.Contains(text.String(), "missed           5.00 mid in - (an unmatched count +1.8 s away)") ||
+		!strings.Contains(text.String(), "missed          20.00 mid in -\n") {
+		t.Errorf("late count not shown:\n%s", text.String())
+	}
 	// Two lines, one without truth on one side, and a zone that is not a
 	// line: each line sums its own directions; the zone has no line row.
 	rep = Score([]Truth{{1, "a", "in", ""}, {2, "a", "out", ""}, {3, "b", "out", ""}, {4, "z", "enter", ""}},

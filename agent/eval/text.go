@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -81,7 +82,7 @@ func writeScore(w io.Writer, rep *Report, tol time.Duration) {
 	}
 	for _, r := range rep.Rules {
 		for _, m := range r.Misses {
-			fmt.Fprintf(w, "missed       %8.2f %s %s %s\n", m.Time, r.Rule, r.Direction, dash(m.Class))
+			fmt.Fprintf(w, "missed       %8.2f %s %s %s%s\n", m.Time, r.Rule, r.Direction, dash(m.Class), nearMiss(m, r.FalseAlarms, tol))
 		}
 		for _, f := range r.FalseAlarms {
 			fmt.Fprintf(w, "false alarm  %8.2f %s %s %s track %d\n", f.Time, r.Rule, r.Direction, dash(f.Class), f.Track)
@@ -90,6 +91,22 @@ func writeScore(w io.Writer, rep *Report, tol time.Duration) {
 	if rep.Unscored > 0 {
 		fmt.Fprintf(w, "# %d events of rules or directions the truth does not label were not scored\n", rep.Unscored)
 	}
+}
+
+// nearMiss names the unmatched count nearest a missed event when it is
+// within three tolerances: most often the same walker counted late.
+func nearMiss(m Truth, falseAlarms []Counted, tol time.Duration) string {
+	best, found := 0.0, false
+	for _, f := range falseAlarms {
+		d := f.Time - m.Time
+		if math.Abs(d) <= 3*tol.Seconds() && (!found || math.Abs(d) < math.Abs(best)) {
+			best, found = d, true
+		}
+	}
+	if !found {
+		return ""
+	}
+	return fmt.Sprintf(" (an unmatched count %+.1f s away)", best)
 }
 
 func dash(s string) string {
