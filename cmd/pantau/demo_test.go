@@ -12,8 +12,8 @@ import (
 
 // TestDemoRunsAndStopsByItself runs `pantau demo --duration` as make demo
 // does (camera simulator, embedded broker, agent, live view) and checks
-// that the live view shows the agent and camera online, events and counts,
-// and that it stops by itself.
+// that the live view shows the agent and camera online, events and counts
+// with people named person, and that it stops by itself.
 func TestDemoRunsAndStopsByItself(t *testing.T) {
 	clip := "../../testdata/clips/vtest_h264.mp4"
 	if _, err := os.Stat(clip); err != nil {
@@ -43,6 +43,11 @@ func TestDemoRunsAndStopsByItself(t *testing.T) {
 		if !strings.Contains(view, want) {
 			t.Errorf("live view lacks %q:\n%s", want, view)
 		}
+	}
+	// The default detector names the walkers (make demo shows people
+	// counted as person); "object" is only the blob detector's.
+	if !strings.Contains(view, "class=person") || strings.Contains(view, "class=object") {
+		t.Errorf("live view should name the walkers class=person, never object:\n%s", view)
 	}
 	if !strings.Contains(view, "state=offline") {
 		t.Errorf("the agent did not publish its offline status when the demo stopped:\n%s", view)
