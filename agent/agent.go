@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -22,9 +23,12 @@ import (
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/httpauth"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
+	"github.com/pantau/pantau/agent/web"
 	"github.com/pantau/pantau/vision/snapshot"
 )
 
@@ -51,6 +55,8 @@ type Agent struct {
 	reg     *prometheus.Registry
 	metrics *telemetry.Metrics
 	mq      *mqtt.Client
+	auth    *httpauth.Auth
+	live    *live.Hub
 	sum     *logging.Summariser
 	pool    *detpool.Pool // nil when no camera uses the shared detector
 	started time.Time
@@ -92,12 +98,18 @@ func New(opts Options) (*Agent, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	cfg := opts.Config
+	// Refuse to start a listener off loopback without credentials, before
+	// anything else runs.
+	auth, err := httpauth.New(cfg.HTTP.AuthConfig())
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
 	mq, err := mqtt.New(mqttConfig(cfg), m.MQTT(), opts.Log.With("component", "mqtt"))
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)
 	}
 	a := &Agent{
-		opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
+		auth: auth, live: live.NewHub(), opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
 		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
@@ -127,7 +139,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	srv := telemetry.NewServer(cfg.HTTP.Listen, a.reg, a.metrics.Ready(telemetry.ReadyOptions{
 		SpoolDir: cfg.Spool.Dir, SpoolMaxBytes: int64(cfg.Spool.MaxBytes),
 	}), a.log.With("component", "http"))
+	srv.Guard(a.auth.Require, cfg.HTTP.MetricsOpen, func() (net.Listener, error) {
+		return httpauth.Listen(cfg.HTTP.AuthConfig())
+	})
 	srv.Handle("/snapshot/", snapshotHandler(a))
+	web.New(webBackend{a}, a.auth, a.log.With("component", "web")).Register(srv)
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Run(httpCtx) }()
 	select {
@@ -226,7 +242,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
 		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
-		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, occ: occupancyGauges{},
+		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
 		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
 		dropsCounter: drops,
 		pubFailed:    a.sum.Counter("could not publish %d messages in the last %s (see pantau_spool_dropped_total)", "camera", cc.Name),

@@ -12,6 +12,7 @@ import (
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
@@ -54,6 +55,8 @@ type camera struct {
 	log     *slog.Logger
 	snaps   *snapshot.Snapshotter
 	pool    *detpool.Pool // shared detector; nil runs a dnn camera's inline
+	// tap feeds the web UI's live view; it runs after every analyzer.
+	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.
 	pubFailed, dropsCounter *logging.Counter
 	// occ is only touched by the analyzer goroutine (onResult).
@@ -125,7 +128,8 @@ func (c *camera) run(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	s := supervisor{
-		run: c.session,
+		run:   c.session,
+		pause: retryPause(c.cfg.AuthRetry),
 		failed: func(err error, pause time.Duration) {
 			c.metrics.Reconnect()
 			c.setState(stateFor(err), err)
@@ -176,6 +180,7 @@ func (c *camera) session(ctx context.Context) error {
 		URL:         c.url(),
 		Transport:   c.cfg.Transport,
 		ReadTimeout: c.cfg.ReadTimeout,
+		DialTimeout: c.cfg.DialTimeout,
 		OnInfo: func(info rtsp.StreamInfo) {
 			c.mu.Lock()
 			c.info = info
@@ -204,6 +209,7 @@ func (c *camera) pipelineConfig() pipeline.Config {
 		FPS:           c.cfg.FPS,
 		Decode:        c.cfg.Decode,
 		Threads:       c.cfg.DecodeThreads,
+		StallTimeout:  c.cfg.StallTimeout,
 		NeedColour:    c.cfg.Detector.Type == config.DetectorDNN,
 	}
 }

@@ -4,14 +4,37 @@ import (
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
+	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/detect"
+	"github.com/pantau/pantau/vision/frame"
 )
 
 // analysisOptions is what the camera's chain needs from the agent besides
-// its config: the shared detector and the snapshotter, run last so a
-// snapshot shows the analysed frame.
+// its config: the shared detector, and the snapshotter and the web UI's
+// live tap, run last so both see the analysed frame and everything found
+// in it.
 func (c *camera) analysisOptions() analysis.Options {
-	return analysis.Options{Last: c.snaps, Pool: c.pool}
+	if c.tap == nil {
+		return analysis.Options{Last: c.snaps, Pool: c.pool}
+	}
+	return analysis.Options{Last: lastStages{c.snaps, c.tap}, Pool: c.pool}
 }
+
+// lastStages runs the snapshotter, then the live tap. Both outlive any
+// one chain (Close on them is harmless), so an analytics update may close
+// the old chain while they go on in the new one.
+type lastStages [2]analysis.Analyzer
+
+func (l lastStages) Name() string { return "snapshot+live" }
+
+func (l lastStages) Analyze(f *frame.Frame, r *vision.Result) error {
+	if err := l[0].Analyze(f, r); err != nil {
+		return err
+	}
+	return l[1].Analyze(f, r)
+}
+
+func (l lastStages) Close() error { return nil }
 
 // newPool loads the shared detector, one model instance per
 // detector.workers, when its model is there (a reload or discovery may add
@@ -25,6 +48,10 @@ func newPool(cfg *config.Config, m detpool.Metrics) (*detpool.Pool, error) {
 	if !need {
 		return nil, nil
 	}
+	// Each worker is meant to take one core: without this every inference
+	// would also spread over all cores, and N workers would fight over
+	// N × all (the cameras' own OpenCV calls are one goroutine each anyway).
+	detect.SetOpenCVThreads(1)
 	model := cfg.Detector.Model
 	return detpool.New(detpool.Config{
 		Workers: cfg.Detector.Workers,

@@ -86,22 +86,28 @@ func (a *Agent) snapshot(ctx context.Context, cmd event.Command) (any, error) {
 	if cmd.Inline {
 		out.JPEGBase64 = base64.StdEncoding.EncodeToString(res.JPEG)
 	} else {
-		out.URL = snapshotURL(a.config().HTTP.Listen, cmd.Camera)
+		h := a.config().HTTP
+		out.URL = snapshotURL(h.Listen, h.TLS.CertFile != "", cmd.Camera)
 	}
 	return out, nil
 }
 
 // snapshotURL is where the command centre fetches a camera's snapshot:
 // the HTTP listener's address, with this host's name when it listens on
-// every interface (":9090").
-func snapshotURL(listen, camera string) string {
+// every interface (":9090"). Fetching it needs the listener's credentials
+// when it is off loopback.
+func snapshotURL(listen string, tls bool, camera string) string {
 	host, port, err := net.SplitHostPort(listen)
 	if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
 		if h, err := os.Hostname(); err == nil {
 			listen = net.JoinHostPort(h, port)
 		}
 	}
-	return "http://" + listen + "/snapshot/" + camera + ".jpg"
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
+	return scheme + listen + "/snapshot/" + camera + ".jpg"
 }
 
 // snapshotHandler serves /snapshot/{camera}.jpg: the camera's next

@@ -14,7 +14,7 @@ func TestSnapshotURL(t *testing.T) {
 		"0.0.0.0:9090":   "http://" + net.JoinHostPort(host, "9090") + "/snapshot/gate.jpg",
 		"[::1]:9090":     "http://[::1]:9090/snapshot/gate.jpg",
 	} {
-		if got := snapshotURL(listen, "gate"); got != want {
+		if got := snapshotURL(listen, false, "gate"); got != want {
 			t.Errorf("snapshotURL(%q) = %q, want %q", listen, got, want)
 		}
 	}

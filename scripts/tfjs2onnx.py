@@ -7,7 +7,6 @@ ONNX file that OpenCV 4.6 reads. Only Debian's python3-onnx and python3-numpy
 are needed.
 
   tfjs2onnx.py convert MODEL.json OUT.onnx OUT.anchors
-  tfjs2onnx.py reference MODEL.json INPUT.f32 OUT.f32
 
 The graph is cut after the box predictors, before the post-processing
 (TensorArray loops, NMS): the ONNX model takes a 1x3xSxS float blob (RGB,
@@ -22,10 +21,7 @@ the ONNX file's sha256 can be pinned. Batch-norm and bias constants are
 folded into the convolutions with element-wise float32 arithmetic only
 (correctly rounded everywhere).
 
-`reference` runs the same cut graph in plain numpy, straight from the TF.js
-nodes (NHWC, TensorFlow's SAME padding), without any of the ONNX code: the
-tests compare it with OpenCV's output of the converted model. INPUT.f32 is a
-1x3xSxS float32 blob; OUT.f32 gets N*4 box values then N*C scores.
+tfjsref.py runs the same cut graph in plain numpy, to check the result.
 """
 
 import json
@@ -136,7 +132,7 @@ def static_ints(g, ref, shapes):
     n = g.node(ref)
     op = n["op"]
     if op == "Const":
-        return np.array(g.const(ref)).reshape(-1).tolist() if g.const(ref).ndim else [int(g.const(ref))]
+        return [int(i) for i in np.asarray(g.const(ref)).reshape(-1)]
     if op == "Shape":
         return list(shapes[n["input"][0]])
     if op == "StridedSlice":
@@ -167,6 +163,7 @@ class Emitter:
         self.image = {INPUT_NODE: True}  # tensor is NCHW in ONNX, NHWC in TF
         self.alias = {}  # TF tensor folded into another's ONNX output
         self.conv = {}  # ONNX conv node output -> [weights, bias] (mutable)
+        self.pending = []  # convs: (name, input, attributes), emitted last
 
     def name(self, ref):
         ref = ref.split(":")[0] if ref.endswith(":0") else ref
@@ -364,7 +361,6 @@ def convert(model_json, out_onnx, out_anchors, size=300):
         for i in n.get("input", []):
             consumers[i.split(":")[0]] = consumers.get(i.split(":")[0], 0) + 1
     e = Emitter(g, size)
-    e.pending = []
     e.convert(consumers)
     # Convolutions are emitted last, with their folded weights, then the
     # nodes are put in dependency order.
@@ -431,79 +427,9 @@ def write_atomic(path, data):
     os.replace(tmp, path)
 
 
-# ---------------------------------------------------------------- reference
-
-
-def ref_conv(x, k, n, g, depthwise):
-    """NHWC convolution with TF's SAME/VALID padding, in float32 numpy."""
-    s, d, pads, out = conv_geometry(g, n, x.shape, k.shape)
-    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    kh, kw = k.shape[:2]
-    acc = None
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, i * d[0]: i * d[0] + (out[0] - 1) * s[0] + 1: s[0],
-                       j * d[1]: j * d[1] + (out[1] - 1) * s[1] + 1: s[1], :]
-            if depthwise:
-                t = patch * k[i, j, :, 0]
-            else:
-                t = patch @ k[i, j]
-            acc = t if acc is None else acc + t
-    return acc.astype(np.float32)
-
-
-def reference(model_json, in_blob, out_path, size=300):
-    g = Graph(model_json)
-    x = np.fromfile(in_blob, "<f4")
-    if x.size != 3 * size * size:
-        sys.exit("tfjs2onnx: %s: want %d floats, got %d" % (in_blob, 3 * size * size, x.size))
-    vals = {INPUT_NODE: x.reshape(1, 3, size, size).transpose(0, 2, 3, 1)}
-    shapes = {INPUT_NODE: [1, size, size, 3]}
-
-    def v(ref):
-        name = ref.split(":")[0]
-        return vals[name] if name in vals else np.asarray(g.const(name), np.float32)
-
-    for n in g.cut():
-        op, name, ins = n["op"], n["name"], n.get("input", [])
-        if op in ("Const", "Shape", "StridedSlice", "Pack"):
-            continue
-        if op == "Conv2D":
-            r = ref_conv(v(ins[0]), v(ins[1]), n, g, False)
-        elif op == "DepthwiseConv2dNative":
-            r = ref_conv(v(ins[0]), v(ins[1]), n, g, True)
-        elif op in ("Add", "AddV2", "BiasAdd"):
-            r = v(ins[0]) + v(ins[1])
-        elif op == "AddN":
-            r = sum(v(i) for i in ins[1:]) + v(ins[0])
-        elif op == "Mul":
-            r = v(ins[0]) * v(ins[1])
-        elif op == "FusedBatchNorm":
-            xx, gamma, beta, mean, var = (v(i) for i in ins[:5])
-            r = (xx - mean) / np.sqrt(var + np.float32(n["attr"]["epsilon"]["f"])) * gamma + beta
-        elif op == "Relu6":
-            r = np.clip(v(ins[0]), 0, 6)
-        elif op == "Sigmoid":
-            r = 1 / (1 + np.exp(-v(ins[0])))
-        elif op == "Reshape":
-            r = v(ins[0]).reshape(static_ints(g, ins[1], shapes))
-        elif op == "Squeeze":
-            r = np.squeeze(v(ins[0]), tuple(g.attr_ints(n, "squeeze_dims")))
-        elif op == "ConcatV2":
-            r = np.concatenate([v(i) for i in ins[:-1]], int(g.const(ins[-1])))
-        else:
-            sys.exit("tfjs2onnx: reference: op %s not supported" % op)
-        vals[name] = r.astype(np.float32)
-        shapes[name] = list(r.shape)
-    out = np.concatenate([vals[BOXES_NODE].reshape(-1), vals[SCORES_NODE].reshape(-1)])
-    write_atomic(out_path, out.astype("<f4").tobytes())
-
-
 def main(argv):
     if len(argv) == 5 and argv[1] == "convert":
         convert(argv[2], argv[3], argv[4])
-    elif len(argv) == 5 and argv[1] == "reference":
-        reference(argv[2], argv[3], argv[4])
     else:
         sys.exit(__doc__)
 

@@ -31,6 +31,9 @@ func TestBuildAnalyzersChains(t *testing.T) {
 		{"self-test dnn from the shipped manifest",
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ../../models/pantau-selftest.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
 			[]string{"detect_dnn", "track", "lines"}},
+		{"the default COCO model by name (made at set-up)",
+			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ssd_mobilenet_v2_coco, models_dir: ../../models}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
+			[]string{"detect_dnn", "track", "lines"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,19 +20,26 @@ func init() {
 	detpool.ErrBadOutput = detect.ErrBadOutput
 }
 
-// modelConfig reads model's entry in the manifest.json beside it: the
-// manifest gives the checksum the file must match (a model that does not
-// match is not loaded) and how to run it.
-func modelConfig(model string) (detect.DNNConfig, error) {
-	manifestPath := filepath.Join(filepath.Dir(model), "manifest.json")
+// modelConfig reads model's entry in a manifest.json: the one in
+// modelsDir when the model is given by name, else the one beside the
+// model file. The manifest gives the checksum the file must match (a model
+// that does not match is not loaded) and how to run it.
+func modelConfig(model, modelsDir string) (detect.DNNConfig, error) {
+	name := model
+	manifestPath := filepath.Join(modelsDir, "manifest.json")
+	if !config.IsModelName(model) {
+		manifestPath = filepath.Join(filepath.Dir(model), "manifest.json")
+		name = ""
+	}
 	m, err := detect.ReadManifest(manifestPath)
 	if err != nil {
 		return detect.DNNConfig{}, fmt.Errorf("dnn: %s must be listed, with its sha256, in %s (see models/README.md): %w", model, manifestPath, err)
 	}
-	name := ""
-	for _, mi := range m.Models {
-		if mi.File == filepath.Base(model) {
-			name = mi.Name
+	if name == "" {
+		for _, mi := range m.Models {
+			if mi.File == filepath.Base(model) {
+				name = mi.Name
+			}
 		}
 	}
 	if name == "" {
@@ -49,18 +56,23 @@ func modelConfig(model string) (detect.DNNConfig, error) {
 // camera's config overrides the thresholds and the classes kept.
 func newDNN(cam config.Camera) (Analyzer, error) {
 	d := cam.Detector
-	c, err := modelConfig(d.Model)
+	c, err := modelConfig(d.Model, d.ModelsDir)
 	if err != nil {
 		return nil, err
 	}
 	if d.ClassesFile != "" {
 		c.Classes, c.ClassesFile = nil, d.ClassesFile
 	}
+	if d.InputSize > 0 && c.Anchors != "" && (d.InputSize != c.InputWidth || d.InputSize != c.InputHeight) {
+		return nil, fmt.Errorf("dnn: detector.input_size: model %s takes only %d×%d (its anchors are made for it); leave input_size at 0", c.Name, c.InputWidth, c.InputHeight)
+	}
 	if d.InputSize > 0 {
 		c.InputWidth, c.InputHeight = d.InputSize, d.InputSize
 	}
 	c.Confidence, c.NMS = d.Confidence, d.NMS
-	c.Keep = d.Classes
+	if len(d.Classes) > 0 {
+		c.Keep = d.Classes
+	}
 	c.Masks = points2(cam.Motion.Masks)
 	return detect.NewDNN(c)
 }
@@ -72,7 +84,7 @@ func NewPoolModel(model string) (detpool.Inferer, error) {
 	if model == "" {
 		return nil, fmt.Errorf("detector.model: %s.onnx not found: run `make models` (or scripts/models.sh), or set detector.model", config.DefaultModel)
 	}
-	c, err := modelConfig(model)
+	c, err := modelConfig(model, "")
 	if err != nil {
 		return nil, err
 	}

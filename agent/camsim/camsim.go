@@ -53,6 +53,9 @@ type Config struct {
 	// OutOfBandParams removes VPS/SPS/PPS from the stream, so that they
 	// are only in the SDP, as some cameras do.
 	OutOfBandParams bool
+	// Impair makes the server misbehave on request (stalls, loss,
+	// jitter, lock-outs, slow answers); the zero value behaves.
+	Impair Impairments
 	// Log receives connection and session events at debug level and
 	// start/stop at info level. It defaults to discarding.
 	Log *slog.Logger
@@ -78,6 +81,8 @@ type Server struct {
 	clients atomic.Int64
 
 	sent, corrupted, writeErrs atomic.Uint64
+	lost                       atomic.Uint64 // RTP packets dropped on purpose (Impair.Loss)
+	lock                       lockout
 }
 
 // New reads the clip into memory and checks cfg. It does not listen yet.
@@ -94,6 +99,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.CorruptRatio < 0 || cfg.CorruptRatio > 1 {
 		return nil, fmt.Errorf("camsim: corrupt ratio %v: want 0 to 1", cfg.CorruptRatio)
+	}
+	if err := cfg.Impair.check(); err != nil {
+		return nil, err
 	}
 	if cfg.User == "" && cfg.Password != "" {
 		return nil, errors.New("camsim: password given without a user")
@@ -123,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, aus: aus, info: info, host: host, port: p, log: log}
+	s.lock.after, s.lock.dur = cfg.Impair.LockoutAfter, cfg.Impair.LockoutFor
 	s.frameDur = frameDuration(aus, info.FPS)
 	return s, nil
 }

@@ -2,6 +2,7 @@ package camsim
 
 import (
 	"strings"
+	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
@@ -34,6 +35,9 @@ func (h *handler) OnSessionClose(*gortsplib.ServerHandlerOnSessionCloseCtx) {
 
 // OnDescribe implements gortsplib.ServerHandlerOnDescribe.
 func (h *handler) OnDescribe(ctx *gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	if d := h.s.cfg.Impair.SlowDescribe; d > 0 {
+		time.Sleep(d) // a camera busy with something else
+	}
 	return h.s.admit(ctx.Conn, ctx.Request, ctx.Path)
 }
 
@@ -53,9 +57,18 @@ func (h *handler) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Response,
 func (s *Server) admit(conn *gortsplib.ServerConn, req *base.Request, path string) (
 	*base.Response, *gortsplib.ServerStream, error,
 ) {
-	if s.cfg.User != "" && !conn.VerifyCredentials(req, s.cfg.User, s.cfg.Password) {
-		if _, sent := req.Header["Authorization"]; sent {
-			s.log.Info("rtsp client rejected: wrong credentials",
+	s.mu.Lock()
+	user, password := s.cfg.User, s.cfg.Password
+	s.mu.Unlock()
+	_, sent := req.Header["Authorization"]
+	ok := user == "" || conn.VerifyCredentials(req, user, password)
+	if user != "" && sent && req.Method == base.Describe {
+		// A login is a DESCRIBE with credentials; SETUP repeats them.
+		ok = s.lock.login(ok, time.Now())
+	}
+	if !ok {
+		if sent {
+			s.log.Info("rtsp client rejected: wrong credentials or account locked",
 				"remote", conn.NetConn().RemoteAddr().String())
 		}
 		// gortsplib answers 401 with a challenge, and closes the

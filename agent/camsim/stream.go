@@ -9,6 +9,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/format/rtph264"
 	"github.com/bluenviron/gortsplib/v4/pkg/format/rtph265"
 	"github.com/pantau/pantau/vision/clip"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
@@ -23,10 +24,15 @@ func (s *Server) streamLoop(ctx context.Context, done chan<- struct{}) {
 	}
 	rng := rand.New(rand.NewPCG(1, 0x70616e746175)) // fixed: same corruption every run
 	rtpBase := rand.Uint32()
-	first, last := s.aus[0].PTS, s.aus[len(s.aus)-1].PTS
+	im := s.cfg.Impair
+	// Units are sent in decoding order at their decoding time, with their
+	// presentation time in the RTP timestamp, as an encoder with B-frames
+	// does.
+	first, last := s.aus[0].DTS, s.aus[len(s.aus)-1].DTS
 	loopLen := last - first + s.frameDur
-	offset := -s.aus[s.cfg.StartFrame].PTS // stream time = PTS + offset
+	offset := -s.aus[s.cfg.StartFrame].DTS // stream time = DTS + offset
 	start := time.Now()
+	var lastSR time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -36,7 +42,10 @@ func (s *Server) streamLoop(ctx context.Context, done chan<- struct{}) {
 
 	for i := s.cfg.StartFrame; ; {
 		au := s.aus[i]
-		at := au.PTS + offset
+		at := au.DTS + offset
+		if im.Jitter > 0 {
+			at += time.Duration(rng.Int64N(int64(im.Jitter) + 1))
+		}
 		if wait := time.Until(start.Add(at)); wait > 0 {
 			timer.Reset(wait)
 			select {
@@ -47,8 +56,17 @@ func (s *Server) streamLoop(ctx context.Context, done chan<- struct{}) {
 		} else if ctx.Err() != nil {
 			return
 		}
-		if !s.paused.Load() {
-			s.send(encode, s.prepare(au, rng), rtpBase+uint32(at.Microseconds()*9/100))
+		pts := au.PTS + offset
+		ts := rtpBase + uint32(pts.Microseconds()*9/100)
+		switch now := time.Now(); {
+		case im.stalled(now.Sub(start)):
+			// Frozen encoder: the session and RTCP go on, video does not.
+			if now.Sub(lastSR) >= time.Second {
+				s.senderReport(ts, now)
+				lastSR = now
+			}
+		case !s.paused.Load():
+			s.send(encode, s.prepare(au, rng), ts, rng)
 		}
 		if now := time.Now(); now.Sub(lastReport) >= 10*time.Second {
 			if n := s.writeErrs.Load(); n > reported {
@@ -67,7 +85,7 @@ func (s *Server) streamLoop(ctx context.Context, done chan<- struct{}) {
 // send packetizes one access unit and writes it to every reader of the
 // current stream. A stream closed under our feet (DropClients, Close)
 // just loses the packets.
-func (s *Server) send(encode func([][]byte) ([]*rtp.Packet, error), nalus [][]byte, ts uint32) {
+func (s *Server) send(encode func([][]byte) ([]*rtp.Packet, error), nalus [][]byte, ts uint32, rng *rand.Rand) {
 	if len(nalus) == 0 {
 		return
 	}
@@ -83,6 +101,10 @@ func (s *Server) send(encode func([][]byte) ([]*rtp.Packet, error), nalus [][]by
 	medi := st.Desc.Medias[0]
 	for _, p := range pkts {
 		p.Timestamp = ts
+		if s.cfg.Impair.Loss > 0 && rng.Float64() < s.cfg.Impair.Loss {
+			s.lost.Add(1) // the sequence number is used up: a real gap
+			continue
+		}
 		if err := st.WritePacketRTP(medi, p); err != nil {
 			return
 		}
@@ -161,4 +183,17 @@ func isSlice(codec string, t int) bool {
 		return t >= 0 && t <= 31
 	}
 	return t >= 1 && t <= 5
+}
+
+// senderReport writes an RTCP sender report for the stream (what a camera
+// whose encoder froze keeps sending).
+func (s *Server) senderReport(ts uint32, now time.Time) {
+	st := s.current()
+	if st == nil {
+		return
+	}
+	secs := uint64(now.Unix()) + 2208988800 // NTP era
+	frac := uint64(now.Nanosecond()) << 32 / 1e9
+	// A stream closed under our feet (DropClients, Close) loses it.
+	_ = st.WritePacketRTCP(st.Desc.Medias[0], &rtcp.SenderReport{SSRC: 1, NTPTime: secs<<32 | frac, RTPTime: ts})
 }

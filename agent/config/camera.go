@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Camera configures one camera and its analytics. Zero fields take the
 // value from the config's defaults section, then the built-in default.
@@ -27,6 +30,19 @@ type Camera struct {
 	// ReadTimeout is how long the stream may be silent before it counts as
 	// failed. It defaults to 10 s.
 	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// DialTimeout bounds the TCP connect and the RTSP handshake (OPTIONS,
+	// DESCRIBE with its 401 round, SETUP, PLAY). It defaults to 5 s.
+	DialTimeout time.Duration `yaml:"dial_timeout"`
+	// StallTimeout ends a session that yields no decoded picture for this
+	// long (packets may still flow: a frozen encoder, a stream that never
+	// sends a keyframe, a decoder that keeps failing) and reconnects.
+	// 0 (the default) means the larger of 10 s and twice the observed GOP.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
+	// AuthRetry is the pause after the camera refused the credentials
+	// before trying again, so that a wrong password does not lock the
+	// account. A config reload that changes the credentials or the URL
+	// retries at once. It defaults to 5 min.
+	AuthRetry time.Duration `yaml:"auth_retry"`
 	// Decode is full, keyframes or auto. It defaults to auto.
 	Decode string `yaml:"decode"`
 	// DecodeThreads is libavcodec's thread count. It defaults to 1.
@@ -96,11 +112,19 @@ type DetectorConfig struct {
 	// (foreground blobs, class "object"; cheapest) or hog (OpenCV's HOG
 	// people detector on motion regions).
 	Type string `yaml:"type"`
-	// Model is a model file of the camera's own for dnn (ONNX, or Darknet
-	// .cfg with .weights beside it), relative to the config file's
-	// directory, run in the camera's analyzer goroutine. Empty (the
-	// default) uses the agent's shared pool (top-level detector.model).
+	// Model is the dnn model. Empty (the default) uses the agent's shared
+	// detector pool (top-level detector.model, the COCO SSD). Otherwise
+	// the camera runs its own model in its analyzer goroutine: the name of
+	// an entry of the manifest.json in ModelsDir (e.g.
+	// ssd_mobilenet_v2_coco), or a model file (ONNX, or Darknet .cfg with
+	// .weights beside it) listed in the manifest.json beside it, relative
+	// to the config file's directory. A bare word without '/' or '.' is a
+	// name.
 	Model string `yaml:"model"`
+	// ModelsDir is where a model named by Model is looked up (its
+	// manifest.json and files), relative to the config file's directory.
+	// It defaults to /usr/share/pantau/models.
+	ModelsDir string `yaml:"models_dir"`
 	// MaxRate is the most inferences per second the camera may ask of the
 	// shared pool; a frame with motion costs one per crop. The pool lowers
 	// it for every camera when the detector is slower than its budget. It
@@ -108,9 +132,13 @@ type DetectorConfig struct {
 	MaxRate float64 `yaml:"max_rate"`
 	// ClassesFile lists class names, one per line, for dnn.
 	ClassesFile string `yaml:"classes_file"`
-	// Classes keeps only these classes; empty keeps all.
+	// Classes keeps only these classes; empty keeps the model's default
+	// classes from its manifest entry (for the COCO model: person, bicycle,
+	// car, motorcycle, bus, truck), or all of them.
 	Classes []string `yaml:"classes"`
-	// InputSize is the dnn input width and height. It defaults to 640.
+	// InputSize is the dnn input width and height. It defaults to 0: the
+	// model's input size from its manifest entry. Models with anchors
+	// (the SSD) accept only their own size.
 	InputSize int `yaml:"input_size"`
 	// Confidence is the minimum detection score (0–1). It defaults to 0.5.
 	Confidence float64 `yaml:"confidence"`
@@ -139,6 +167,16 @@ func (c *Camera) UsesPool() bool {
 // built from it would use the pool.
 func (c *Camera) UsesPoolOnceNamed() bool {
 	return c.Detector.Type == DetectorDNN && c.Detector.Model == "" && (len(c.Lines) > 0 || len(c.Zones) > 0)
+}
+
+// DefaultModelsDir is where a dnn model named in the config is looked up
+// unless detector.models_dir says otherwise.
+const DefaultModelsDir = "/usr/share/pantau/models"
+
+// IsModelName reports whether a detector.model value is the name of a
+// manifest entry (a bare word) rather than a file path.
+func IsModelName(model string) bool {
+	return model != "" && !strings.ContainsAny(model, `/\.`)
 }
 
 // Detector types.

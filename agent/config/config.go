@@ -16,12 +16,17 @@
 // Environment overrides (applied after the file, before validation):
 //
 //	PANTAU_SITE, PANTAU_AGENT, PANTAU_LOG_LEVEL, PANTAU_LOG_FORMAT,
-//	PANTAU_HTTP_LISTEN, PANTAU_MQTT_URL, PANTAU_MQTT_CLIENT_ID,
+//	PANTAU_HTTP_LISTEN, PANTAU_HTTP_AUTH_USERS_FILE,
+//	PANTAU_HTTP_AUTH_TOKENS_FILE, PANTAU_MQTT_URL, PANTAU_MQTT_CLIENT_ID,
 //	PANTAU_MQTT_USERNAME, PANTAU_MQTT_PASSWORD (clears mqtt.password_file),
 //	PANTAU_SPOOL_DIR, PANTAU_DISCOVERY_ENABLED (true|false)
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/pantau/pantau/agent/httpauth"
+)
 
 // Config is the whole agent configuration. Obtain one from Load, Parse or
 // Default; treat it as read-only.
@@ -82,11 +87,49 @@ type LogConfig struct {
 	Format string `yaml:"format"`
 }
 
-// HTTPConfig configures the HTTP server for /metrics, /healthz and /readyz.
+// HTTPConfig configures the HTTP server: /metrics, /healthz, /readyz,
+// snapshots, the web UI and /api/v1.
 type HTTPConfig struct {
-	// Listen is the host:port to listen on. It defaults to 127.0.0.1:9090;
-	// use ":9090" to let a remote Prometheus scrape.
+	// Listen is the host:port to listen on. It defaults to 127.0.0.1:9090.
+	// Any address other than loopback (":9090" included) needs
+	// Auth.UsersFile or Auth.TokensFile: the agent refuses to start
+	// without them.
 	Listen string `yaml:"listen"`
+	// Auth names the credential files.
+	Auth HTTPAuthConfig `yaml:"auth"`
+	// MetricsOpen serves /metrics without credentials. It defaults to
+	// false: Prometheus scrapes with a bearer token from Auth.TokensFile.
+	MetricsOpen bool `yaml:"metrics_open"`
+	// TLS turns HTTPS on.
+	TLS HTTPTLSConfig `yaml:"tls"`
+}
+
+// HTTPAuthConfig names the files holding HTTP credentials. Each must not
+// be readable by other users (0600, or 0640 root:pantau). Relative paths
+// are relative to the config file's directory.
+type HTTPAuthConfig struct {
+	// UsersFile holds "name:<bcrypt hash>" lines (htpasswd -nB name, or
+	// pantau passwd name) for people: browser login or HTTP Basic.
+	UsersFile string `yaml:"users_file"`
+	// TokensFile holds bearer tokens, one per line, for programs such as
+	// Prometheus.
+	TokensFile string `yaml:"tokens_file"`
+}
+
+// HTTPTLSConfig is the HTTPS certificate and key (PEM), both or neither.
+type HTTPTLSConfig struct {
+	// CertFile is the certificate chain.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the private key.
+	KeyFile string `yaml:"key_file"`
+}
+
+// AuthConfig returns the settings package httpauth needs.
+func (h HTTPConfig) AuthConfig() httpauth.Config {
+	return httpauth.Config{
+		Listen: h.Listen, UsersFile: h.Auth.UsersFile, TokensFile: h.Auth.TokensFile,
+		CertFile: h.TLS.CertFile, KeyFile: h.TLS.KeyFile,
+	}
 }
 
 // CountsConfig configures counts aggregation.

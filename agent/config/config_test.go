@@ -166,9 +166,20 @@ func TestEnvOverride(t *testing.T) {
 	t.Setenv("PANTAU_SITE", "other-site")
 	t.Setenv("PANTAU_HTTP_LISTEN", ":9100")
 	t.Setenv("PANTAU_DISCOVERY_ENABLED", "true")
+	_, err = Load(path)
+	if err == nil || !strings.Contains(err.Error(), "http.auth.users_file: required because http.listen \":9100\" is not a loopback address") {
+		t.Fatalf("listen off loopback without credentials: err = %v, want one naming http.auth.users_file", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokens"), []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PANTAU_HTTP_AUTH_TOKENS_FILE", "tokens")
 	c, err = Load(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.HTTP.Auth.TokensFile != filepath.Join(dir, "tokens") {
+		t.Errorf("http.auth.tokens_file = %q, want it relative to the config file", c.HTTP.Auth.TokensFile)
 	}
 	if c.MQTT.URL != "ssl://broker.example:8883" || c.MQTT.Password != "from-env" || c.Site != "other-site" ||
 		c.HTTP.Listen != ":9100" || !c.Discovery.Enabled || c.MQTT.ClientID != "pantau-other-site-box-1" {

@@ -93,6 +93,8 @@ func fillDefaults(c *Config) {
 func FillCameraDefaults(cam *Camera) {
 	setStr(&cam.Transport, "tcp")
 	setDur(&cam.ReadTimeout, 10*time.Second)
+	setDur(&cam.DialTimeout, 5*time.Second)
+	setDur(&cam.AuthRetry, 5*time.Minute)
 	setStr(&cam.Decode, DecodeAuto)
 	setInt(&cam.DecodeThreads, 1)
 	setFloat(&cam.FPS, DefaultFPS)
@@ -109,7 +111,7 @@ func FillCameraDefaults(cam *Camera) {
 	de := &cam.Detector
 	setStr(&de.Type, DetectorDNN)
 	setFloat(&de.MaxRate, 2)
-	setInt(&de.InputSize, 640)
+	setStr(&de.ModelsDir, DefaultModelsDir)
 	setFloat(&de.Confidence, 0.5)
 	setFloat(&de.NMS, 0.45)
 	setFloat(&de.MinArea, 0.0005)

@@ -144,6 +144,8 @@ var EnvVars = [][2]string{
 	{"PANTAU_LOG_LEVEL", "log.level"},
 	{"PANTAU_LOG_FORMAT", "log.format"},
 	{"PANTAU_HTTP_LISTEN", "http.listen"},
+	{"PANTAU_HTTP_AUTH_USERS_FILE", "http.auth.users_file"},
+	{"PANTAU_HTTP_AUTH_TOKENS_FILE", "http.auth.tokens_file"},
 	{"PANTAU_MQTT_URL", "mqtt.url"},
 	{"PANTAU_MQTT_CLIENT_ID", "mqtt.client_id"},
 	{"PANTAU_MQTT_USERNAME", "mqtt.username"},
@@ -156,6 +158,7 @@ func (d *decoder) env(c *Config, lookup func(string) (string, bool)) {
 	targets := map[string]*string{
 		"site": &c.Site, "agent": &c.Agent, "log.level": &c.Log.Level,
 		"log.format": &c.Log.Format, "http.listen": &c.HTTP.Listen,
+		"http.auth.users_file": &c.HTTP.Auth.UsersFile, "http.auth.tokens_file": &c.HTTP.Auth.TokensFile,
 		"mqtt.url": &c.MQTT.URL, "mqtt.client_id": &c.MQTT.ClientID,
 		"mqtt.username": &c.MQTT.Username, "mqtt.password": &c.MQTT.Password,
 		"spool.dir": &c.Spool.Dir,
@@ -190,6 +193,10 @@ func resolvePaths(c *Config, dir string) {
 		}
 	}
 	abs(&c.MQTT.PasswordFile)
+	abs(&c.HTTP.Auth.UsersFile)
+	abs(&c.HTTP.Auth.TokensFile)
+	abs(&c.HTTP.TLS.CertFile)
+	abs(&c.HTTP.TLS.KeyFile)
 	abs(&c.MQTT.TLS.CAFile)
 	abs(&c.MQTT.TLS.CertFile)
 	abs(&c.MQTT.TLS.KeyFile)
@@ -198,7 +205,10 @@ func resolvePaths(c *Config, dir string) {
 		c.Detector.Model = findModel(dir)
 	}
 	for i := range c.Cameras {
-		abs(&c.Cameras[i].Detector.Model)
+		if !IsModelName(c.Cameras[i].Detector.Model) {
+			abs(&c.Cameras[i].Detector.Model)
+		}
+		abs(&c.Cameras[i].Detector.ModelsDir)
 		abs(&c.Cameras[i].Detector.ClassesFile)
 	}
 }

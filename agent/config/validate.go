@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/pantau/pantau/agent/httpauth"
 )
 
 var (
@@ -61,6 +64,15 @@ func validate(c *Config) Errors {
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		v.add("http.listen", "want host:port such as 127.0.0.1:9090 or :9090, got %q", c.HTTP.Listen)
+	} else {
+		for _, err := range httpauth.Check(c.HTTP.AuthConfig()) {
+			var ke *httpauth.KeyError
+			if errors.As(err, &ke) {
+				v.add(ke.Key, "%s", ke.Msg)
+			} else {
+				v.errs = append(v.errs, err)
+			}
+		}
 	}
 	if c.Counts.Interval < 1e9 {
 		v.add("counts.interval", "must be at least 1s, got %s", c.Counts.Interval)

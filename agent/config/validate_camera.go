@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
+	"time"
 
 	"github.com/pantau/pantau/vision"
 )
@@ -43,6 +45,15 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 	}
 	if c.ReadTimeout < 1e9 {
 		v.add(key+".read_timeout", "must be at least 1s, got %s", c.ReadTimeout)
+	}
+	if c.DialTimeout < 100*time.Millisecond {
+		v.add(key+".dial_timeout", "must be at least 100ms, got %s", c.DialTimeout)
+	}
+	if c.StallTimeout != 0 && c.StallTimeout < time.Second {
+		v.add(key+".stall_timeout", "must be 0 (automatic) or at least 1s, got %s", c.StallTimeout)
+	}
+	if c.AuthRetry < time.Second {
+		v.add(key+".auth_retry", "must be at least 1s, got %s", c.AuthRetry)
 	}
 
 	mo := &c.Motion
@@ -114,7 +125,12 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 func validateDetector(v *collector, key string, d *DetectorConfig) {
 	v.oneOf(key+".type", d.Type, DetectorBlob, DetectorHOG, DetectorDNN)
 	if d.Type == DetectorDNN {
-		v.fileExists(key+".model", d.Model)
+		// An empty model is the shared pool (top-level detector.model).
+		if IsModelName(d.Model) {
+			v.fileExists(key+".models_dir", filepath.Join(d.ModelsDir, "manifest.json"))
+		} else {
+			v.fileExists(key+".model", d.Model)
+		}
 		v.fileExists(key+".classes_file", d.ClassesFile)
 	}
 	if d.MaxRate < 0 || d.MaxRate > 100 {
@@ -127,8 +143,8 @@ func validateDetector(v *collector, key string, d *DetectorConfig) {
 	if d.MinArea >= d.MaxArea {
 		v.add(key+".min_area", "must be below max_area (%g), got %g", d.MaxArea, d.MinArea)
 	}
-	if d.InputSize < 32 || d.InputSize > 4096 || d.InputSize%32 != 0 {
-		v.add(key+".input_size", "must be a multiple of 32 between 32 and 4096, got %d", d.InputSize)
+	if d.InputSize != 0 && (d.InputSize < 32 || d.InputSize > 4096 || d.InputSize%32 != 0) {
+		v.add(key+".input_size", "must be 0 (the model's) or a multiple of 32 between 32 and 4096, got %d", d.InputSize)
 	}
 	classes(v, key+".classes", d.Classes)
 }

@@ -47,7 +47,10 @@ type SpoolStatus struct {
 	Bytes      int64   `json:"bytes"`        // their size on disk
 	MaxBytes   int64   `json:"max_bytes"`    // configured bound (0: unbounded)
 	OldestAgeS float64 `json:"oldest_age_s"` // age of the oldest waiting message, 0 when empty
-	Dropped    int64   `json:"dropped"`      // messages dropped by the full-spool policy since start
+	Dropped    int64   `json:"dropped"`      // messages dropped by the spool since start (every reason)
+	// DiskError says why the spool's disk does not take writes (full,
+	// read-only); absent while it does.
+	DiskError string `json:"disk_error,omitempty"`
 }
 
 // NewAgentStatus returns the retained agent status message. The caller fills

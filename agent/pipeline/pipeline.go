@@ -115,6 +115,11 @@ type Config struct {
 	// goroutine. It defaults to: the process used under 75 % of all cores
 	// in the last second.
 	Headroom func() bool
+	// StallTimeout: Run fails with ErrStalled when no picture was decoded
+	// for this long. 0 means the larger of 10 s and twice the observed
+	// keyframe interval (at least 30 s until the first picture while the
+	// interval is unknown); negative turns the watchdog off.
+	StallTimeout time.Duration
 	// FileStart is, for RunFile, the wall-clock time of the clip's first
 	// picture (Frame.Time = FileStart + PTS). It defaults to the Unix epoch.
 	FileStart time.Time

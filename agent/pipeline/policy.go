@@ -7,46 +7,110 @@ import (
 	"unsafe"
 )
 
-// rateGate picks the pictures to analyse: one every interval of stream
-// time. A timestamp that goes backwards or jumps far ahead restarts the
+// rateGate picks the pictures to analyse: one in every interval of
+// presentation time. Presentation time is cut into slots of one interval
+// from the first picture on; the first decodable picture of each slot is
+// wanted and reserves it. Units come in decode order, so with B-frames a
+// picture may belong to an earlier slot than the one before it: slots are
+// remembered (a window of gateSlots), so reordering neither restarts the
+// schedule nor takes a slot twice. A timestamp that goes back more than
+// gateBackwards or jumps ahead more than jumpIntervals restarts the
 // schedule, so a camera that resets its clock is analysed at once.
 type rateGate struct {
 	interval time.Duration
-	next     time.Duration
-	last     time.Duration
+	origin   time.Duration // start of slot 0
+	top      int64         // highest slot seen
+	topPTS   time.Duration // highest pts seen
+	taken    [gateSlots]bool
 	started  bool
 }
 
-// jumpIntervals is how many intervals ahead a timestamp may jump before
-// the schedule restarts from it.
-const jumpIntervals = 20
+const (
+	// gateSlots is how many slots back reordered pictures are placed; at
+	// 60 fps it is over 4 s, far more than any reorder depth.
+	gateSlots = 256
+	// gateBackwards is how far back a timestamp may go before it is taken
+	// for a clock reset rather than reordering.
+	gateBackwards = 2 * time.Second
+	// jumpIntervals is how many intervals ahead a timestamp may jump
+	// before the schedule restarts from it.
+	jumpIntervals = 20
+)
 
-// want reports whether the picture at pts should be analysed.
+// want reports whether the picture at pts should be analysed, and if so
+// reserves its slot. Call it only for pictures that will be decoded.
 func (g *rateGate) want(pts time.Duration) bool {
 	if g.interval <= 0 {
 		return true
 	}
-	if !g.started || pts < g.last || pts > g.next+jumpIntervals*g.interval {
+	if !g.started || pts < g.topPTS-gateBackwards || pts > g.topPTS+jumpIntervals*g.interval {
 		g.started = true
-		g.next = pts
+		g.origin, g.top, g.topPTS = pts, 0, pts
+		g.taken = [gateSlots]bool{}
 	}
-	g.last = pts
-	return pts >= g.next
-}
-
-// took records that the picture at pts was analysed (handed out).
-func (g *rateGate) took(pts time.Duration) {
-	if g.interval <= 0 {
-		return
+	g.topPTS = max(g.topPTS, pts)
+	slot := int64((pts - g.origin) / g.interval)
+	if pts < g.origin {
+		slot-- // floor for negative offsets
 	}
-	g.next += g.interval
-	if g.next <= pts {
-		g.next = pts + g.interval
+	for ; g.top < slot; g.top++ {
+		g.taken[(g.top+1)%gateSlots] = false
 	}
+	if g.top-slot >= gateSlots {
+		return false // older than the window: reordered far too much
+	}
+	i := (slot%gateSlots + gateSlots) % gateSlots
+	if g.taken[i] {
+		return false
+	}
+	g.taken[i] = true
+	return true
 }
 
 // reset forgets the schedule (codec change, new stream).
 func (g *rateGate) reset() { g.started = false }
+
+// wallClock maps presentation times (RTP timestamps) to wall-clock time,
+// once per session: the first unit's arrival time minus its PTS is the
+// base, so frame times follow the camera's clock, not the network's
+// jitter, and keep the presentation order. A PTS far from what the
+// arrival time predicts (a camera that reset its clock) maps again.
+// Times handed out never go backwards.
+type wallClock struct {
+	base time.Time
+	last time.Time // last time handed out
+}
+
+// remapAfter is how far mapped and arrival times may drift apart before
+// the mapping is made again.
+const remapAfter = 10 * time.Second
+
+// at returns the wall-clock time of a unit with pts that arrived at
+// received (zero received: zero time).
+func (c *wallClock) at(pts time.Duration, received time.Time) time.Time {
+	if received.IsZero() {
+		return time.Time{}
+	}
+	t := c.base.Add(pts)
+	if c.base.IsZero() || t.Sub(received) > remapAfter || received.Sub(t) > remapAfter {
+		c.base = received.Add(-pts)
+		t = received
+	}
+	return t
+}
+
+// monotonic returns t, or just after the last time returned when t is not
+// after it.
+func (c *wallClock) monotonic(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if !c.last.IsZero() && !t.After(c.last) {
+		t = c.last.Add(time.Microsecond)
+	}
+	c.last = t
+	return t
+}
 
 // Decode modes (Config.Decode).
 const (

@@ -11,8 +11,9 @@ import (
 
 // Run decodes and analyses until ctx is cancelled, then returns nil after
 // its goroutines ended and the decoder and frames were freed. It returns
-// an error when the decoder cannot be opened or fails for good. Call it
-// once.
+// an error when the decoder cannot be opened or fails for good, or one
+// wrapping ErrStalled when no picture was decoded for the stall timeout.
+// Call it once.
 func (p *Pipeline) Run(ctx context.Context) error {
 	if !p.started.CompareAndSwap(false, true) {
 		return errRunTwice
@@ -73,6 +74,11 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 			}
 		case now := <-tick.C:
 			p.st.updateRates(now)
+			if p.cfg.StallTimeout >= 0 {
+				if err := s.stalled(now); err != nil {
+					return err
+				}
+			}
 			drops := p.st.dropped[0].Load() + p.st.dropped[3].Load() // DropQueueFull, DropStale
 			headroom := p.cfg.Headroom()
 			if p.cfg.Decode == ModeAuto {

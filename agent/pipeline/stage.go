@@ -16,11 +16,13 @@ type stage struct {
 	p      *Pipeline
 	dec    *decode.Decoder
 	gate   rateGate
+	clock  wallClock
 	ctl    modeControl
 	lastRA time.Duration
 	haveRA bool
 	seen   decode.Stats // decoder counters already reported
 	stale  bool         // full mode after a stale drop: wait for random access
+	dog    watchdog
 }
 
 // dropStale drops units that waited longer than MaxDelay and, in full
@@ -51,7 +53,8 @@ func (p *Pipeline) newStage() (*stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stage{p: p, dec: dec}
+	s := &stage{p: p, dec: dec, dog: watchdog{limit: p.cfg.StallTimeout}}
+	s.dog.start(time.Now())
 	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
 	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold,
 		rnd: rand.Float64}
@@ -75,9 +78,10 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		}
 		s.lastRA, s.haveRA = au.PTS, true
 	}
-	want := s.gate.want(au.PTS)
+	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received), Arrived: au.Received}
+	want := !s.dec.Skips(du) && s.gate.want(au.PTS)
 	start, cpu := time.Now(), threadCPU()
-	f, err := s.dec.Decode(decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: au.Received}, want)
+	f, err := s.dec.Decode(du, want)
 	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
 	s.report(time.Since(start))
 	switch {
@@ -87,7 +91,7 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		return nil, err
 	}
 	if f != nil {
-		s.gate.took(f.PTS)
+		f.Time = s.clock.monotonic(f.Time)
 	}
 	return f, nil
 }
@@ -99,6 +103,7 @@ func (s *stage) report(took time.Duration) {
 	if n := st.Pictures - s.seen.Pictures; n > 0 {
 		p.st.decoded.Add(n)
 		p.m.FrameDecoded(took)
+		s.dog.picture(time.Now(), s.counts())
 	}
 	p.st.skipped.Add(st.NotKey + st.NonRef - s.seen.NotKey - s.seen.NonRef)
 	for n := st.Errors - s.seen.Errors; n > 0; n-- {
@@ -122,6 +127,18 @@ func (s *stage) setMode(mode, why string) {
 
 func (s *stage) close() { s.dec.Close() }
 
+// counts returns the counters the watchdog explains a stall with.
+func (s *stage) counts() counts {
+	st := s.dec.Stats()
+	return counts{units: s.p.st.received.Load(), waitingKey: st.WaitingKey, errors: st.Errors}
+}
+
+// stalled returns an error wrapping ErrStalled when the session yielded
+// no picture for the stall timeout.
+func (s *stage) stalled(now time.Time) error {
+	return s.dog.check(now, s.ctl.gop, s.counts())
+}
+
 // analyse runs the analyzers on f and calls onResult. It is called from
 // one goroutine; errors are counted and logged at most every 10 s.
 func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency bool) {
@@ -142,8 +159,8 @@ func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency
 	}
 	p.st.analysed.Add(1)
 	p.st.lastFrame.Store(f.Time.UnixNano())
-	if latency && !f.Time.IsZero() {
-		p.st.addLatency(time.Since(f.Time))
+	if latency && !f.Arrived.IsZero() {
+		p.st.addLatency(time.Since(f.Arrived))
 	}
 }
 

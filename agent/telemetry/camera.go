@@ -108,16 +108,18 @@ func (m *Metrics) Cameras() map[string]bool {
 // Name returns the camera name.
 func (c *CameraMetrics) Name() string { return c.name }
 
-// FrameReceived counts an access unit from the camera and resets the last
-// frame age.
+// FrameReceived counts an access unit from the camera. It does not reset
+// the last frame age: access units that never become pictures (no
+// keyframe, decode errors) are no frames.
 func (c *CameraMetrics) FrameReceived() {
 	c.receivedC.Inc()
-	c.lastFrame.Store(c.m.now().UnixNano())
 }
 
-// FrameDecoded counts a decoded frame that took d to decode.
+// FrameDecoded counts a decoded frame that took d to decode and resets
+// the last frame age.
 func (c *CameraMetrics) FrameDecoded(d time.Duration) {
 	c.decodedC.Inc()
+	c.lastFrame.Store(c.m.now().UnixNano())
 	c.decodeSec.Observe(d.Seconds())
 }
 

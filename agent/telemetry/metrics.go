@@ -112,7 +112,7 @@ func New(reg prometheus.Registerer, version string, opts ...Option) (*Metrics, e
 		zoneOccupancy: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pantau_zone_occupancy",
 			Help: "Objects currently in a zone."}, []string{"camera", "zone", "class"}),
 		lastFrameAge: prometheus.NewDesc("pantau_last_frame_age_seconds",
-			"Seconds since the camera's last frame was received (or since the camera was added, before its first frame).",
+			"Seconds since the camera's last picture was decoded (or since the camera was added, before its first picture).",
 			cam, nil),
 		configOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_config_last_reload_successful",
 			Help: "Whether the last config load or reload was valid and applied (1) or refused (0)."}),

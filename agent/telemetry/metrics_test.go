@@ -105,7 +105,7 @@ pantau_frames_received_total{camera="cam1"} 5
 # TYPE pantau_decode_mode gauge
 pantau_decode_mode{camera="cam1",mode="full"} 0
 pantau_decode_mode{camera="cam1",mode="keyframes"} 1
-# HELP pantau_last_frame_age_seconds Seconds since the camera's last frame was received (or since the camera was added, before its first frame).
+# HELP pantau_last_frame_age_seconds Seconds since the camera's last picture was decoded (or since the camera was added, before its first picture).
 # TYPE pantau_last_frame_age_seconds gauge
 pantau_last_frame_age_seconds{camera="cam1"} 2.5
 # HELP pantau_line_crossings_total Objects that crossed a counting line.
@@ -184,6 +184,8 @@ func TestMQTTMetrics(t *testing.T) {
 	q.PublishFailed("counts")
 	q.SpoolState(12, 3400, 90*time.Second)
 	q.SpoolDropped("full", 5)
+	q.SpoolDropped("disk_full", 2)
+	q.SpoolDisk("spool disk not taking writes: no space left on device")
 	want := `
 # HELP pantau_mqtt_connected Whether the agent is connected to the MQTT broker (1) or not (0).
 # TYPE pantau_mqtt_connected gauge
@@ -201,17 +203,22 @@ pantau_spool_bytes 3400
 # HELP pantau_spool_oldest_age_seconds Age of the oldest message in the spool (0 when empty).
 # TYPE pantau_spool_oldest_age_seconds gauge
 pantau_spool_oldest_age_seconds 90
-# HELP pantau_spool_dropped_total Messages dropped from the spool, by reason (full, full_counts, age, corrupt, too_big).
+# HELP pantau_spool_dropped_total Messages dropped from the spool, by reason (full, full_counts, age, corrupt, too_big, disk_full, disk_error).
 # TYPE pantau_spool_dropped_total counter
 pantau_spool_dropped_total{reason="age"} 0
 pantau_spool_dropped_total{reason="corrupt"} 0
+pantau_spool_dropped_total{reason="disk_error"} 0
+pantau_spool_dropped_total{reason="disk_full"} 2
 pantau_spool_dropped_total{reason="full"} 5
 pantau_spool_dropped_total{reason="full_counts"} 0
 pantau_spool_dropped_total{reason="too_big"} 0
+# HELP pantau_spool_disk_ok Whether the spool's disk takes writes (1) or not (0: full, read-only, failing).
+# TYPE pantau_spool_disk_ok gauge
+pantau_spool_disk_ok 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "pantau_mqtt_connected",
 		"pantau_mqtt_published_total", "pantau_spool_bytes", "pantau_spool_oldest_age_seconds",
-		"pantau_spool_dropped_total"); err != nil {
+		"pantau_spool_dropped_total", "pantau_spool_disk_ok"); err != nil {
 		t.Error(err)
 	}
 }

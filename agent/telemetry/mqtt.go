@@ -19,6 +19,7 @@ type MQTTMetrics struct {
 	spoolBytes    prometheus.Gauge
 	spoolOldest   prometheus.Gauge
 	spoolDropped  *prometheus.CounterVec
+	spoolDiskOK   prometheus.Gauge
 
 	up    atomic.Bool
 	mu    sync.Mutex
@@ -35,6 +36,9 @@ type SpoolState struct {
 	Oldest time.Duration
 	// Reported is false until the publisher reported once.
 	Reported bool
+	// DiskProblem is why the spool's disk does not take writes, "" if it
+	// does.
+	DiskProblem string
 }
 
 func newMQTTMetrics() *MQTTMetrics {
@@ -52,8 +56,11 @@ func newMQTTMetrics() *MQTTMetrics {
 		spoolOldest: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_spool_oldest_age_seconds",
 			Help: "Age of the oldest message in the spool (0 when empty)."}),
 		spoolDropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pantau_spool_dropped_total",
-			Help: "Messages dropped from the spool, by reason (full, full_counts, age, corrupt, too_big)."}, []string{"reason"}),
+			Help: "Messages dropped from the spool, by reason (full, full_counts, age, corrupt, too_big, disk_full, disk_error)."}, []string{"reason"}),
+		spoolDiskOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_spool_disk_ok",
+			Help: "Whether the spool's disk takes writes (1) or not (0: full, read-only, failing)."}),
 	}
+	q.spoolDiskOK.Set(1)
 	q.init()
 	return q
 }
@@ -62,7 +69,7 @@ func newMQTTMetrics() *MQTTMetrics {
 // first event: the publisher's message kinds and spool drop reasons.
 var (
 	knownKinds        = []string{"event", "counts", "status", "occupancy", "command_result"}
-	knownSpoolReasons = []string{"full", "full_counts", "age", "corrupt", "too_big"}
+	knownSpoolReasons = []string{"full", "full_counts", "age", "corrupt", "too_big", "disk_full", "disk_error"}
 )
 
 func (q *MQTTMetrics) init() {
@@ -77,7 +84,7 @@ func (q *MQTTMetrics) init() {
 
 func (q *MQTTMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{q.connected, q.published, q.failures, q.spoolMessages,
-		q.spoolBytes, q.spoolOldest, q.spoolDropped}
+		q.spoolBytes, q.spoolOldest, q.spoolDropped, q.spoolDiskOK}
 }
 
 // Connected records whether the broker connection is up.
@@ -105,7 +112,20 @@ func (q *MQTTMetrics) SpoolState(messages int, bytes int64, oldest time.Duration
 	q.spoolBytes.Set(float64(bytes))
 	q.spoolOldest.Set(oldest.Seconds())
 	q.mu.Lock()
-	q.spool = SpoolState{Messages: messages, Bytes: bytes, Oldest: oldest, Reported: true}
+	q.spool = SpoolState{Messages: messages, Bytes: bytes, Oldest: oldest, Reported: true, DiskProblem: q.spool.DiskProblem}
+	q.mu.Unlock()
+}
+
+// SpoolDisk records why the spool's disk does not take writes ("" when it
+// does); /readyz reports it.
+func (q *MQTTMetrics) SpoolDisk(problem string) {
+	if problem == "" {
+		q.spoolDiskOK.Set(1)
+	} else {
+		q.spoolDiskOK.Set(0)
+	}
+	q.mu.Lock()
+	q.spool.DiskProblem = problem
 	q.mu.Unlock()
 }
 

@@ -73,16 +73,19 @@ func (m *Metrics) Ready(opts ReadyOptions) ReadyFunc {
 			checks["cameras"] = fmt.Sprintf("ok: %d of %d cameras online", online, len(cams))
 		}
 
+		q := m.mqtt
+		sp := q.Spool()
 		if opts.SpoolDir != "" {
-			if err := writable(opts.SpoolDir); err != nil {
+			switch err := writable(opts.SpoolDir); {
+			case err != nil:
 				fail("spool", "%v", err)
-			} else {
+			case sp.DiskProblem != "":
+				fail("spool", "%s", sp.DiskProblem)
+			default:
 				checks["spool"] = "ok: writable"
 			}
 		}
 
-		q := m.mqtt
-		sp := q.Spool()
 		switch {
 		case q.IsConnected():
 			checks["mqtt"] = "ok: connected"
@@ -96,15 +99,24 @@ func (m *Metrics) Ready(opts ReadyOptions) ReadyFunc {
 	}
 }
 
-// writable checks that a file can be created in dir.
+// probeBytes is what writable writes: a block, since on a full filesystem
+// an empty file can still be created.
+const probeBytes = 4096
+
+// writable checks that dir takes a real write of probeBytes.
 func writable(dir string) error {
 	f, err := os.CreateTemp(dir, ".readyz-*")
 	if err != nil {
 		return fmt.Errorf("spool directory not writable: %v", unwrapPathErr(err))
 	}
 	name := f.Name()
+	_, err = f.Write(make([]byte, probeBytes))
 	f.Close()
-	return os.Remove(name)
+	os.Remove(name) // where the create worked the remove does too, short of an I/O error
+	if err != nil {
+		return fmt.Errorf("spool directory takes no writes: %v", unwrapPathErr(err))
+	}
+	return nil
 }
 
 func unwrapPathErr(err error) error {

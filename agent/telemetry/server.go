@@ -20,6 +20,12 @@ type Server struct {
 	mux     *http.ServeMux
 	log     *slog.Logger
 	started time.Time
+	// guard wraps every route not in open; nil serves all routes as
+	// they are (tests, and callers that guard in front).
+	guard func(http.Handler) http.Handler
+	open  map[string]bool
+	// listenFn opens the listener (TLS or not); nil is plain TCP.
+	listenFn func() (net.Listener, error)
 }
 
 // NewServer returns a server for listen (host:port) exposing g. ready may
@@ -31,7 +37,8 @@ func NewServer(listen string, g prometheus.Gatherer, ready ReadyFunc, log *slog.
 	if ready == nil {
 		ready = func() (bool, map[string]string) { return true, map[string]string{} }
 	}
-	s := &Server{listen: listen, mux: http.NewServeMux(), log: log, started: time.Now()}
+	s := &Server{listen: listen, mux: http.NewServeMux(), log: log, started: time.Now(),
+		open: map[string]bool{"GET /healthz": true}}
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
@@ -59,13 +66,50 @@ func NewServer(listen string, g prometheus.Gatherer, ready ReadyFunc, log *slog.
 // "GET /snapshot/{camera}". Call it before Run.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// Handler returns the server's handler (for tests and embedding).
-func (s *Server) Handler() http.Handler { return s.mux }
+// HandleOpen adds a handler that Guard leaves open (a login form, its
+// assets). Call it before Run.
+func (s *Server) HandleOpen(pattern string, h http.Handler) {
+	s.open[pattern] = true
+	s.mux.Handle(pattern, h)
+}
+
+// Guard makes every route pass through guard (an httpauth.Auth's
+// Require) except GET /healthz, routes added with HandleOpen, and
+// GET /metrics when metricsOpen. listen, when not nil, opens the
+// listener instead of plain TCP (httpauth.Listen for TLS). Call it before
+// Run.
+func (s *Server) Guard(guard func(http.Handler) http.Handler, metricsOpen bool, listen func() (net.Listener, error)) {
+	s.guard, s.listenFn = guard, listen
+	if metricsOpen {
+		s.open["GET /metrics"] = true
+	}
+}
+
+// Handler returns the server's handler, guarded as Guard said.
+func (s *Server) Handler() http.Handler {
+	if s.guard == nil {
+		return s.mux
+	}
+	guarded := s.guard(s.mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := s.mux.Handler(r); s.open[pattern] {
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
+}
 
 // Run listens on the configured address and serves until ctx is cancelled;
 // it returns nil then, or the error that stopped it.
 func (s *Server) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.listen)
+	var ln net.Listener
+	var err error
+	if s.listenFn != nil {
+		ln, err = s.listenFn()
+	} else {
+		ln, err = net.Listen("tcp", s.listen)
+	}
 	if err != nil {
 		return err
 	}
@@ -75,7 +119,7 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve serves on ln until ctx is cancelled, then closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,

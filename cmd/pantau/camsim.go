@@ -17,6 +17,8 @@ import (
 //
 //	pantau camsim --clip FILE [--rtsp :8554] [--path cam] [--user U --password P]
 //	              [--onvif :8080] [--captures DIR]
+//	              [--stall AFTER:FOR] [--rtcp-only] [--loss PCT] [--jitter D]
+//	              [--auth-lockout N:T] [--slow-describe D]
 func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("camsim", stderr)
 	clipPath := fs.String("clip", "", "video file to serve in a loop (H.264 or H.265; MP4, MKV, TS …)")
@@ -27,6 +29,12 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	onvifAddr := fs.String("onvif", "", "also answer ONVIF here: device service at http://ADDR/onvif/device_service, WS-Discovery on port 3702 of its IP")
 	captures := fs.String("captures", "", "with --onvif: replay captured responses from DIR (DIR/device_management/<Op>Response.xml, media1, media2) instead of its own")
 	verbose := fs.Bool("v", false, "log every connection and session")
+	stall := fs.String("stall", "", "AFTER:FOR: after AFTER stop sending video for FOR (0 = for ever), keeping sessions and RTCP (frozen encoder)")
+	rtcpOnly := fs.Bool("rtcp-only", false, "send no video at all, only RTCP sender reports")
+	loss := fs.Float64("loss", 0, "drop this percentage of RTP packets (0-100)")
+	jitter := fs.Duration("jitter", 0, "delay each access unit by a random 0..D")
+	lockout := fs.String("auth-lockout", "", "N:T: after N wrong logins refuse every login for T, as cameras that lock the account")
+	slowDescribe := fs.Duration("slow-describe", 0, "wait D before answering DESCRIBE")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +52,21 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 
+	impair := camsim.Impairments{RTCPOnly: *rtcpOnly, Loss: *loss / 100, Jitter: *jitter, SlowDescribe: *slowDescribe}
+	var err error
+	if *stall != "" {
+		if impair.StallAfter, impair.StallFor, err = camsim.ParseStall(*stall); err != nil {
+			fmt.Fprintf(stderr, "pantau camsim: --%v\n", err)
+			return errUsage
+		}
+	}
+	if *lockout != "" {
+		if impair.LockoutAfter, impair.LockoutFor, err = camsim.ParseLockout(*lockout); err != nil {
+			fmt.Fprintf(stderr, "pantau camsim: --%v\n", err)
+			return errUsage
+		}
+	}
+
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -56,6 +79,7 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Path:     *path,
 		User:     *user,
 		Password: *password,
+		Impair:   impair,
 		Log:      log,
 	})
 	if err != nil {

@@ -54,21 +54,17 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Build every camera's analyzers as `run` would: this loads DNN models
 	// (manifest entry, checksum, OpenCV) so a bad model shows here, not
 	// only as a camera in error once the agent runs.
-	enabled, bad := 0, 0
+	enabled := 0
 	for i := range cfg.Cameras {
-		cam := cfg.Cameras[i]
-		if !cam.IsEnabled() {
-			continue
+		if cfg.Cameras[i].IsEnabled() {
+			enabled++
 		}
-		enabled++
-		as, err := analysis.Build(cam, analysis.Options{Model: cfg.Detector.Model})
-		if err != nil {
-			fmt.Fprintf(stdout, "%s: cameras[%d] (%s): %v\n", *path, i, cam.Name, err)
-			bad++
-			continue
-		}
-		analysis.Close(as)
 	}
+	camErrs := analysis.Check(cfg)
+	for _, err := range camErrs {
+		fmt.Fprintf(stdout, "%s: %v\n", *path, err)
+	}
+	bad := len(camErrs)
 	if bad > 0 {
 		return errInvalid{bad}
 	}

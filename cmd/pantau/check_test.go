@@ -79,3 +79,35 @@ func TestCheckLoadsModels(t *testing.T) {
 		t.Errorf("output:\n%s", s)
 	}
 }
+
+// TestRefusesOpenListenerOffLoopback: check and run both refuse an HTTP
+// listener off loopback without credentials, naming the key to set; with
+// a tokens file check accepts it.
+func TestRefusesOpenListenerOffLoopback(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "open.yaml")
+	data := "site: s\nmqtt: {url: tcp://127.0.0.1:1}\nhttp: {listen: \":0\"}\nspool: {dir: " + dir + "}\n"
+	if err := os.WriteFile(cfg, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"check", "run"} {
+		var out, errOut bytes.Buffer
+		if code := mainCode([]string{cmd, "-c", cfg}, &out, &errOut); code != 1 {
+			t.Errorf("%s: exit code %d, want 1", cmd, code)
+		}
+		if s := out.String() + errOut.String(); !strings.Contains(s, "http.auth.users_file: required because http.listen \":0\" is not a loopback address") {
+			t.Errorf("%s output does not name http.auth.users_file:\n%s", cmd, s)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokens"), []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data = strings.Replace(data, `{listen: ":0"}`, `{listen: ":0", auth: {tokens_file: tokens}}`, 1)
+	if err := os.WriteFile(cfg, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := mainCode([]string{"check", "-c", cfg}, &out, &errOut); code != 0 {
+		t.Errorf("check with a tokens file: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}

@@ -35,6 +35,9 @@ func commands() map[string]command {
 		"bench":    {"measure the decoding loop against ffmpeg and a naive loop", cmdBench},
 		"eval":     {"run the analytics on a clip and score them against ground truth", cmdEval},
 		"version":  {"print the version", cmdVersion},
+		"hub":      {"run the command centre hub: pantau hub -c hub.yaml", cmdHub},
+		"fleetsim": {"simulate a fleet of sites, agents and cameras against a hub", cmdFleetsim},
+		"passwd":   {"print an http.auth.users_file line: pantau passwd NAME < password", cmdPasswd},
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pantau/pantau/agent/httpauth"
 )
 
 type instr struct {
@@ -95,6 +97,13 @@ func TestDockerfile(t *testing.T) {
 	user := ""
 	for _, in := range final {
 		switch in.cmd {
+		case "ENV":
+			// Off loopback needs credentials; the image must not default
+			// to an open listener on every interface.
+			if m := regexp.MustCompile(`PANTAU_HTTP_LISTEN=(\S+)`).FindStringSubmatch(in.args); m != nil &&
+				!httpauth.IsLoopback(m[1]) && !strings.Contains(in.args, "PANTAU_HTTP_AUTH_") {
+				t.Errorf("line %d: PANTAU_HTTP_LISTEN=%s is off loopback without credentials", in.line, m[1])
+			}
 		case "USER":
 			user = in.args
 		case "RUN":

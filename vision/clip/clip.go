@@ -16,8 +16,11 @@ import (
 // presentation time from the start of the stream, and whether a decoder can
 // start at it (IDR/IRAP, with parameter sets in-band before it).
 type AccessUnit struct {
-	NALUs        [][]byte
-	PTS          time.Duration
+	NALUs [][]byte
+	PTS   time.Duration
+	// DTS is the decoding time: equal to PTS without B-frames, earlier
+	// by the reorder delay with them (and negative for the first units).
+	DTS          time.Duration
 	RandomAccess bool
 }
 

@@ -87,7 +87,7 @@ void clip_get_info(clip_reader *r, clip_info *info) {
 	info->extradata_size = r->bsf->par_out->extradata_size;
 }
 
-int clip_next(clip_reader *r, const uint8_t **data, int *size, int64_t *pts_us, int *key) {
+int clip_next(clip_reader *r, const uint8_t **data, int *size, int64_t *pts_us, int64_t *dts_us, int *key) {
 	av_packet_unref(r->out);
 	for (;;) {
 		int ret = av_bsf_receive_packet(r->bsf, r->out);
@@ -115,6 +115,12 @@ int clip_next(clip_reader *r, const uint8_t **data, int *size, int64_t *pts_us, 
 	if (ts == AV_NOPTS_VALUE) ts = 0;
 	if (r->start != AV_NOPTS_VALUE) ts -= r->start;
 	*pts_us = av_rescale_q(ts, tb, AV_TIME_BASE_Q);
+	// The decoding time, on the same origin: before the PTS by the
+	// reorder delay when the stream has B-frames.
+	int64_t dts = p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
+	if (dts == AV_NOPTS_VALUE) dts = 0;
+	if (r->start != AV_NOPTS_VALUE) dts -= r->start;
+	*dts_us = av_rescale_q(dts, tb, AV_TIME_BASE_Q);
 	*data = p->data;
 	*size = p->size;
 	*key = (p->flags & AV_PKT_FLAG_KEY) != 0;

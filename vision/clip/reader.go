@@ -93,10 +93,10 @@ func (r *Reader) Next() (AccessUnit, error) {
 	}
 	var data *C.uint8_t
 	var size C.int
-	var pts C.int64_t
+	var pts, dts C.int64_t
 	var key C.int
 	for {
-		ret := C.clip_next(r.r, &data, &size, &pts, &key)
+		ret := C.clip_next(r.r, &data, &size, &pts, &dts, &key)
 		if ret == C.clip_averror_eof() {
 			return AccessUnit{}, io.EOF
 		}
@@ -114,6 +114,7 @@ func (r *Reader) Next() (AccessUnit, error) {
 		return AccessUnit{
 			NALUs:        nalus,
 			PTS:          time.Duration(pts) * time.Microsecond,
+			DTS:          time.Duration(dts) * time.Microsecond,
 			RandomAccess: key != 0,
 		}, nil
 	}

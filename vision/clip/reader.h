@@ -24,7 +24,7 @@ void clip_get_info(clip_reader *r, clip_info *info);
 // clip_next reads the next Annex-B packet of the video stream. It returns 0
 // and fills data/size/pts_us/key (valid until the next call), or a negative
 // AVERROR (AVERROR_EOF at the end).
-int clip_next(clip_reader *r, const uint8_t **data, int *size, int64_t *pts_us, int *key);
+int clip_next(clip_reader *r, const uint8_t **data, int *size, int64_t *pts_us, int64_t *dts_us, int *key);
 void clip_close(clip_reader *r);
 const char *clip_codec_name(int codec_id);
 

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/pantau/pantau/vision/frame"
 )
 
 // DefaultAnalysisWidth is the analysis width when Options.AnalysisWidth is 0.
@@ -71,13 +73,14 @@ type Options struct {
 
 // AccessUnit is one coded picture for Decode: NAL units without start
 // codes, the stream time, whether it is a random-access unit (the decoder
-// also checks the NAL types itself), and the wall-clock capture time that
-// becomes Frame.Time.
+// also checks the NAL types itself), the wall-clock capture time that
+// becomes Frame.Time and the arrival time that becomes Frame.Arrived.
 type AccessUnit struct {
 	NALUs        [][]byte
 	PTS          time.Duration
 	RandomAccess bool
 	Time         time.Time
+	Arrived      time.Time
 }
 
 // Stats counts what a Decoder did since New.
@@ -89,7 +92,8 @@ type Stats struct {
 	WaitingKey   uint64 // units skipped while waiting for a random-access unit
 	NotKey       uint64 // units skipped in keyframes-only mode
 	NonRef       uint64 // unwanted non-reference units not decoded
-	Superseded   uint64 // wanted pictures replaced by a newer one in the same call
+	Superseded   uint64 // wanted pictures dropped because the caller fell behind
+	Recovering   uint64 // pictures not yet whole after a start without IDR
 	NoFrame      uint64 // pictures not handed out because the pool was empty
 	Errors       uint64 // corrupt or undecodable units and concealed pictures
 	SizeChanges  uint64 // changes of the decoded resolution
@@ -97,10 +101,11 @@ type Stats struct {
 }
 
 type unitMeta struct {
-	seq  int64
-	pts  time.Duration
-	time time.Time
-	want bool
+	seq     int64
+	pts     time.Duration
+	time    time.Time
+	arrived time.Time
+	want    bool
 }
 
 // metaRing is how many access units can be inside libavcodec at once
@@ -117,15 +122,20 @@ type Decoder struct {
 	av      *C.avdec
 	keyOnly bool
 	waitKey bool
-	seq     int64
-	meta    [metaRing]unitMeta
-	params  paramSets
-	scratch [][]byte
-	pool    *framePool
-	pic     *C.avdec_picture // C memory, freed by Close
-	lastW   int
-	lastH   int
-	stats   Stats
+	// recovering: decoding started without an IDR; flagged pictures are
+	// expected until the intra refresh completes (recoverUnits so far).
+	recovering   bool
+	recoverUnits int
+	ready        []*frame.Frame // decoded, wanted, not yet handed out
+	seq          int64
+	meta         [metaRing]unitMeta
+	params       paramSets
+	scratch      [][]byte
+	pool         *framePool
+	pic          *C.avdec_picture // C memory, freed by Close
+	lastW        int
+	lastH        int
+	stats        Stats
 }
 
 // New opens a decoder. Options are checked here; the error names the bad
@@ -233,6 +243,10 @@ func (d *Decoder) Close() error {
 		C.free(unsafe.Pointer(d.pic))
 		d.pic = nil
 	}
+	for _, f := range d.ready {
+		f.Release()
+	}
+	d.ready = nil
 	d.pool.close()
 	return nil
 }

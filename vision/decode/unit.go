@@ -14,28 +14,31 @@ import (
 // picture it produces for analysis: unwanted pictures are decoded only as
 // far as later pictures need them (reference chain) and never resized.
 //
-// It returns the newest wanted picture that came out of libavcodec, or
-// nil when there is none yet (waiting for a random-access unit, skipped,
-// not wanted, or held back by reordering). The caller owns the frame and
-// must Release it. An error wrapping ErrCorrupt or ErrNoFrame is not
-// fatal; any other error means the decoder is unusable.
+// Pictures come out in presentation order (libavcodec reorders B-frames),
+// so one call may yield none and a later one two: Decode returns the
+// oldest wanted picture not yet handed out and keeps the others for the
+// next calls (at most readyMax; older ones are counted as Superseded). It
+// returns nil when there is none (waiting for a random-access unit,
+// skipped, not wanted, or held back by reordering). The caller owns the
+// frame and must Release it. An error wrapping ErrCorrupt or ErrNoFrame is
+// not fatal; any other error means the decoder is unusable.
 func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 	if d.av == nil {
 		return nil, fmt.Errorf("decode: decoder is closed")
 	}
 	d.stats.Units++
-	ra := au.RandomAccess || isRandomAccess(d.h265, au.NALUs)
+	ra, start := d.classify(au)
 	complete := d.params.update(d.h265, au.NALUs)
 	switch {
 	case d.keyOnly && !ra:
 		d.stats.NotKey++
-		return nil, nil
-	case d.waitKey && !ra:
+		return d.pop(), nil
+	case d.waitKey && !start:
 		d.stats.WaitingKey++
-		return nil, nil
-	case !want && !d.opt.Exact && isNonReference(d.h265, au.NALUs):
+		return d.pop(), nil
+	case !want && !d.opt.Exact && d.params.isNonReference(d.h265, au.NALUs):
 		d.stats.NonRef++
-		return nil, nil
+		return d.pop(), nil
 	}
 	nalus := au.NALUs
 	if unitSize(nalus) == 0 {
@@ -51,13 +54,56 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 	if err := d.send(nalus, au, want); err != nil {
 		d.stats.Errors++
 		d.waitKey = true
-		return nil, err
+		return d.pop(), err
 	}
-	if ra {
+	if d.waitKey {
 		d.waitKey = false
+		// Started at a recovery point or an intra slice, not an IDR:
+		// libavcodec flags the pictures until the picture is whole again.
+		d.recovering = !ra
+		d.recoverUnits = 0
 	}
 	return d.receive()
 }
+
+// Skips reports whether Decode would skip au whatever want says (keyframes
+// only, or waiting for a unit where decoding can start), so a caller that
+// schedules pictures does not spend its schedule on it.
+func (d *Decoder) Skips(au AccessUnit) bool {
+	ra, start := d.classify(au)
+	return d.keyOnly && !ra || d.waitKey && !start
+}
+
+// classify reports whether au is a random-access unit (IDR, IRAP, or an
+// H.264 picture made of intra slices only) and whether decoding may start
+// at it (also at an H.264 recovery-point SEI, as streams with intra
+// refresh and no IDR send).
+func (d *Decoder) classify(au AccessUnit) (ra, start bool) {
+	ra = au.RandomAccess || isRandomAccess(d.h265, au.NALUs)
+	if ra || d.h265 {
+		return ra, ra
+	}
+	intra, recovery := h264StartPoint(au.NALUs)
+	return intra, intra || recovery
+}
+
+// pop returns the oldest picture waiting to be handed out, or nil.
+func (d *Decoder) pop() *frame.Frame {
+	if len(d.ready) == 0 {
+		return nil
+	}
+	f := d.ready[0]
+	copy(d.ready, d.ready[1:])
+	d.ready[len(d.ready)-1] = nil
+	d.ready = d.ready[:len(d.ready)-1]
+	d.stats.Frames++
+	f.Seq = d.stats.Frames
+	return f
+}
+
+// readyMax is how many decoded pictures may wait to be handed out; more
+// means the caller fell behind and the oldest are superseded.
+const readyMax = 2
 
 // unitSize is the payload size of nalus.
 func unitSize(nalus [][]byte) int {
@@ -86,7 +132,7 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 	}
 	seq := d.seq
 	d.seq++
-	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, want: want}
+	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, arrived: au.Arrived, want: want}
 	d.stats.Sent++
 	if ret := C.avdec_send(d.av, C.int(size), C.int64_t(seq)); ret < 0 && ret != C.avdec_eagain() {
 		return fmt.Errorf("%w: %d bytes, pts %v: %v", ErrCorrupt, size, au.PTS, avError(ret))
@@ -94,10 +140,10 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 	return nil
 }
 
-// receive drains libavcodec and returns the newest wanted picture.
+// receive drains libavcodec into the ready queue and returns its oldest
+// picture.
 func (d *Decoder) receive() (*frame.Frame, error) {
-	var out *frame.Frame
-	var corrupt, noFrame bool
+	var corrupt, noFrame, got bool
 	for {
 		// pic is C memory owned by the Decoder: a Go local would escape
 		// to the heap through the cgo call on every picture.
@@ -119,14 +165,26 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 			d.lastW, d.lastH = w, h
 		}
 		if pic.corrupt != 0 {
+			if d.recovering && d.recoverUnits < maxRecoverUnits {
+				// Not whole yet after a start without IDR: not an error.
+				d.recoverUnits++
+				d.stats.Recovering++
+				continue
+			}
 			// Concealed errors spread to every later picture of the GOP
 			// and look like motion: wait for the next random-access unit.
 			corrupt = true
 			d.waitKey = true
 			continue
 		}
+		d.recovering = false
+		// The index is checked before it is used: a picture without our
+		// sequence number (negative) must not index the ring.
+		if pic.seq < 0 {
+			continue
+		}
 		m := d.meta[int64(pic.seq)%metaRing]
-		if pic.seq < 0 || m.seq != int64(pic.seq) || !m.want {
+		if m.seq != int64(pic.seq) || !m.want {
 			continue
 		}
 		f, err := d.toFrame(pic, m)
@@ -134,29 +192,36 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 			noFrame = true
 			continue
 		}
-		if out != nil {
+		if len(d.ready) == readyMax {
 			d.stats.Superseded++
-			out.Release()
+			d.ready[0].Release()
+			copy(d.ready, d.ready[1:])
+			d.ready = d.ready[:readyMax-1]
 		}
-		out = f
-	}
-	if out != nil {
-		d.stats.Frames++
-		out.Seq = d.stats.Frames
+		d.ready = append(d.ready, f)
+		got = true
 	}
 	switch {
 	case corrupt:
 		d.stats.Errors++
 		d.waitKey = true
-		if out != nil {
-			return out, nil
+		if got {
+			return d.pop(), nil
+		}
+		if f := d.pop(); f != nil {
+			return f, fmt.Errorf("%w: concealed or undecodable picture", ErrCorrupt)
 		}
 		return nil, fmt.Errorf("%w: concealed or undecodable picture", ErrCorrupt)
-	case noFrame && out == nil:
+	case noFrame && len(d.ready) == 0:
 		return nil, ErrNoFrame
 	}
-	return out, nil
+	return d.pop(), nil
 }
+
+// maxRecoverUnits bounds how many flagged pictures are accepted after a
+// start at a recovery point before they count as errors (an intra
+// refresh period is at most a few seconds).
+const maxRecoverUnits = 300
 
 // toFrame copies the picture into a pooled frame at analysis size.
 func (d *Decoder) toFrame(pic *C.avdec_picture, m unitMeta) (*frame.Frame, error) {
@@ -189,6 +254,7 @@ func (d *Decoder) toFrame(pic *C.avdec_picture, m unitMeta) (*frame.Frame, error
 		f.SetBGRSource(noColour)
 	}
 	f.Time = m.time
+	f.Arrived = m.arrived
 	f.PTS = m.pts
 	f.SrcWidth, f.SrcHeight = w, h
 	return f, nil

@@ -111,9 +111,10 @@ type DNN struct {
 
 const errLen = 1024
 
-// NewDNN checks cfg, verifies the model file's sha256 and loads it. Errors
-// name the offending field; a model OpenCV cannot read is an error, not a
-// crash.
+// NewDNN checks cfg, verifies the sha256 of the model file (and of its
+// anchors), loads it and runs it once on a grey picture to check the shape
+// of its outputs. Errors name the offending field, or the model and the
+// shape it must have; a model OpenCV cannot read is an error, not a crash.
 func NewDNN(cfg DNNConfig) (*DNN, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -141,9 +142,6 @@ func NewDNN(cfg DNNConfig) (*DNN, error) {
 	// Everything that can be checked is checked before OpenCV reads a
 	// byte: a file OpenCV chokes on may abort the process in places the
 	// shim cannot reach.
-	if err := verifySHA256(cfg.Model, cfg.SHA256); err != nil {
-		return nil, fmt.Errorf("model %s: %w (expected %s)", cfg.Name, err, cfg.expected(len(classes), 0))
-	}
 	d := &DNN{cfg: cfg, classes: classes, keep: keep, kept: kept}
 	if cfg.Anchors != "" {
 		a, err := readAnchors(cfg.Anchors, cfg.AnchorsSHA256)
@@ -151,6 +149,9 @@ func NewDNN(cfg DNNConfig) (*DNN, error) {
 			return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 		}
 		d.anchors = a
+	}
+	if err := verifySHA256(cfg.Model, cfg.SHA256); err != nil {
+		return nil, fmt.Errorf("model %s: %w (expected %s)", cfg.Name, err, cfg.expected(len(classes), len(d.anchors)/4))
 	}
 	d.errBuf = (*C.char)(C.calloc(errLen, 1))
 	model := C.CString(cfg.Model)

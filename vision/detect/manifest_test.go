@@ -50,7 +50,7 @@ func TestShippedManifest(t *testing.T) {
 			t.Fatalf("%s: %v", mi.Name, err)
 		}
 		if _, err := os.Stat(cfg.Model); err != nil {
-			t.Errorf("%s: has a checksum but no file in models/: %v", mi.Name, err)
+			t.Errorf("%s: has a checksum but no file in models/ (the default model is made by scripts/setup.sh): %v", mi.Name, err)
 			continue
 		}
 		d, err := NewDNN(cfg)
@@ -86,6 +86,8 @@ func TestManifestErrors(t *testing.T) {
 		{"sha", `{"schema":1,"models":[` + strings.Replace(ok, `"sha256":""`, `"sha256":"abc"`, 1) + `}]}`, "models[0].sha256"},
 		{"classes", `{"schema":1,"models":[` + strings.Replace(ok, `"classes":["x"]`, `"classes":[]`, 1) + `}]}`, "models[0].classes"},
 		{"licence", `{"schema":1,"models":[` + strings.Replace(ok, `"licence":"l"`, `"licence":""`, 1) + `}]}`, "licence"},
+		{"anchors for yolo", `{"schema":1,"models":[` + ok + `,"anchors":"a.anchors","anchors_sha256":"` + strings.Repeat("a", 64) + `"}]}`, "models[0].anchors: only for format ssd"},
+		{"anchors without checksum", `{"schema":1,"models":[` + strings.Replace(ok, "yolov5", "ssd", 1) + `,"anchors":"a.anchors"}]}`, "models[0].anchors_sha256"},
 	}
 	for _, c := range cases {
 		p := writeFile(t, "manifest.json", []byte(c.json))

@@ -113,3 +113,13 @@ int pn_net_input_blob(pn_net *n, const float **out) {
 	*out = n->blob.ptr<float>();
 	return (int)n->blob.total();
 }
+
+int pn_set_threads(int n) {
+	try {
+		int old = cv::getNumThreads();
+		cv::setNumThreads(n);
+		return old;
+	} catch (...) {
+		return -1;
+	}
+}

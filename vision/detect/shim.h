@@ -42,6 +42,10 @@ int pn_net_output(pn_net *n, int i, const float **out, int *dims, int *ndims);
 // (NCHW float32) and returns its number of floats. For tests.
 int pn_net_input_blob(pn_net *n, const float **out);
 
+// pn_set_threads sets the threads OpenCV's parallel loops use (all
+// OpenCV calls of the process) and returns the previous number, or -1.
+int pn_set_threads(int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,11 +1,15 @@
 package detect
 
+// #include "shim.h"
+import "C"
+
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"os"
+	"unsafe"
 
 	"github.com/pantau/pantau/vision"
 )
@@ -179,4 +183,24 @@ func firstNaN(v []float32) int {
 func topScores(dets []vision.Detection, k int) []vision.Detection {
 	nms(dets, 2) // sorts best first; a threshold above 1 drops nothing
 	return dets[:k]
+}
+
+// inputBlob is the network input of the last forward (NCHW float32),
+// valid until the next forward. The converter's reference test feeds it
+// to a numpy execution of the original graph.
+func (d *DNN) inputBlob() []float32 {
+	var p *C.float
+	n := int(C.pn_net_input_blob(d.net, &p))
+	if n <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(p)), n)
+}
+
+// SetOpenCVThreads sets how many threads OpenCV's parallel loops use, for
+// the whole process (cv::setNumThreads; 0 runs them on the calling thread),
+// and returns the previous setting. A detector pool whose workers each run
+// their own DNN sets 1, so that N workers use N cores rather than N × all.
+func SetOpenCVThreads(n int) int {
+	return int(C.pn_set_threads(C.int(n)))
 }

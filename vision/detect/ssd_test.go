@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pantau/pantau/vision"
+	"gocv.io/x/gocv"
 )
 
 // anchorBytes encodes anchors (ymin, xmin, ymax, xmax) as an anchors file.
@@ -179,6 +180,35 @@ func TestFirstNaN(t *testing.T) {
 	} {
 		if got := firstNaN(c.v); got != c.want {
 			t.Errorf("%v: %d, want %d", c.v, got, c.want)
+		}
+	}
+}
+
+// Infer on a letterboxed 96×64 picture: the self-test head's car (a
+// constant 10×8 box at centre 48, 16 of its 64×64 input, score 0.855) comes
+// back in the picture's pixels. The picture fills the input 64 wide and 43
+// high, 10 rows down: x = 43/64·96, y = (12 − 10)/43·64, w = 10/64·96,
+// h = 8/43·64.
+func TestInferLetterboxPixels(t *testing.T) {
+	checkMats(t)
+	model := testModel(t, FormatYOLOv5)
+	d, err := NewDNN(DNNConfig{Model: model, SHA256: fileSHA(t, model), Classes: testClasses,
+		InputWidth: 64, InputHeight: 64, Keep: []string{"car"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, ch := range []int{1, 3} {
+		typ := map[int]gocv.MatType{1: gocv.MatTypeCV8UC1, 3: gocv.MatTypeCV8UC3}[ch]
+		img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 255, 255, 0), 64, 96, typ)
+		dets, err := d.Infer(img)
+		img.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := vision.Rect{X: 43.0 / 64 * 96, Y: 2.0 / 43 * 64, W: 10.0 / 64 * 96, H: 8.0 / 43 * 64}
+		if len(dets) != 1 || dets[0].Class != "car" || math.Abs(dets[0].Score-0.855) > 1e-3 || !nearEps(dets[0].Box, want, 1e-3) {
+			t.Fatalf("%d channels: %+v, want one car at %+v", ch, dets, want)
 		}
 	}
 }

@@ -15,8 +15,12 @@ type Frame struct {
 	// Gray is the luma plane resized (INTER_AREA) to the analysis size,
 	// type CV_8UC1.
 	Gray gocv.Mat
-	// Time is the wall-clock capture time of the access unit.
+	// Time is the wall-clock capture time of the picture: its presentation
+	// time mapped to the wall clock, so it follows presentation order.
 	Time time.Time
+	// Arrived is when the picture's coded data arrived (zero when
+	// unknown); the frame-to-result latency is measured from it.
+	Arrived time.Time
 	// PTS is the stream presentation time.
 	PTS time.Duration
 	// Seq counts frames handed out by the decoder, from 1.

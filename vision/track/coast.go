@@ -18,9 +18,10 @@ func (tr *Tracker) Coast(t time.Time, regions []vision.Detection, out []vision.T
 	tr.usedT = resize(tr.usedT, len(tr.tracks))
 	// perRegion counts the tracks each region overlaps; perTrack the
 	// regions each track overlaps (and which, when only one).
-	perRegion := make([]int, len(regions))
-	perTrack := make([]int, len(tr.tracks))
-	which := make([]int, len(tr.tracks))
+	tr.perRegion = zeroed(tr.perRegion, len(regions))
+	tr.perTrack = zeroed(tr.perTrack, len(tr.tracks))
+	tr.which = zeroed(tr.which, len(tr.tracks))
+	perRegion, perTrack, which := tr.perRegion, tr.perTrack, tr.which
 	for ti := range tr.tracks {
 		s := &tr.tracks[ti]
 		dt := max(t.Sub(s.seen).Seconds(), 0)
@@ -71,4 +72,14 @@ func overlaps(a, b vision.Rect) bool {
 func alike(b vision.Rect, w, h float64) bool {
 	const f = 1.6
 	return b.W <= w*f && b.W >= w/f && b.H <= h*f && b.H >= h/f
+}
+
+// zeroed returns b with length n, all 0, reusing its memory.
+func zeroed(b []int, n int) []int {
+	if cap(b) < n {
+		b = make([]int, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
 }

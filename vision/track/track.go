@@ -54,7 +54,9 @@ type Tracker struct {
 	pairs  []pair
 	usedD  []bool
 	usedT  []bool
-	now    time.Time // time of the frame being associated
+	// scratch of Coast, kept so steady state does not allocate
+	perRegion, perTrack, which []int
+	now                        time.Time // time of the frame being associated
 }
 
 // state is one live track.

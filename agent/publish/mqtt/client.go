@@ -54,8 +54,12 @@ type Metrics interface {
 	// SpoolState is the spool's size, about once a second.
 	SpoolState(messages int, bytes int64, oldest time.Duration)
 	// SpoolDropped counts messages dropped by the spool, by reason
-	// ("full", "full_counts", "age", "corrupt", "too_big").
+	// ("full", "full_counts", "age", "corrupt", "too_big", "disk_full",
+	// "disk_error").
 	SpoolDropped(reason string, n int)
+	// SpoolDisk is why the spool's disk does not take writes ("" when it
+	// does), about once a second.
+	SpoolDisk(problem string)
 }
 
 type nopMetrics struct{}
@@ -65,6 +69,7 @@ func (nopMetrics) Published(string)                     {}
 func (nopMetrics) PublishFailed(string)                 {}
 func (nopMetrics) SpoolState(int, int64, time.Duration) {}
 func (nopMetrics) SpoolDropped(string, int)             {}
+func (nopMetrics) SpoolDisk(string)                     {}
 
 // CommandHandler carries out commands; the agent implements it. body has
 // been validated against the command's schema. The returned result goes in
@@ -160,6 +165,8 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 	}
 	opt := cfg.spoolOptions()
 	opt.OnDrop = c.onDrop
+	opt.OnDurable = c.kick
+	opt.Log = log
 	c.spool, err = spool.Open(cfg.Spool.Dir, opt)
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)

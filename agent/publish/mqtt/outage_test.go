@@ -219,3 +219,4 @@ func (r *recMetrics) SpoolState(int, int64, time.Duration) {
 	r.add("spool_state", 1)
 }
 func (r *recMetrics) SpoolDropped(reason string, n int) { r.add("dropped_"+reason, n) }
+func (r *recMetrics) SpoolDisk(string)                  {}

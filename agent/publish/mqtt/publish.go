@@ -19,6 +19,12 @@ import (
 // Metrics.SpoolDropped and summarised in the log: callers need not log it.
 var ErrSpoolFull = spool.ErrFull
 
+// ErrSpoolDisk is returned (wrapped) by Publish when the spool's disk did
+// not take a durable message (full, read-only, failing). The drop is
+// counted (reason disk_full or disk_error) and summarised in the log;
+// the seq it was given stays used, so subscribers see the gap.
+var ErrSpoolDisk = spool.ErrDisk
+
 // ErrTooLarge is returned (wrapped) by Publish for a message whose JSON is
 // larger than Config.MaxPayload.
 var ErrTooLarge = errors.New("payload exceeds max_payload")
@@ -48,7 +54,7 @@ func (c *Client) Publish(ctx context.Context, msg event.Message) error {
 	}
 	topic := c.base + msg.Subtopic
 	if msg.Durable {
-		return c.publishDurable(msg, topic)
+		return c.publishDurable(ctx, msg, topic)
 	}
 	h.Seq = 0
 	b, err := c.marshal(msg)
@@ -69,27 +75,28 @@ func (c *Client) marshal(msg event.Message) ([]byte, error) {
 	return b, nil
 }
 
-func (c *Client) publishDurable(msg event.Message, topic string) error {
+func (c *Client) publishDurable(ctx context.Context, msg event.Message, topic string) error {
 	kind := spool.KindEvent
 	if msg.Subtopic == "counts" || strings.HasSuffix(msg.Subtopic, "/counts") {
 		kind = spool.KindCounts
 	}
 	h := msg.Body.Head()
-	_, err := c.spool.Append(msg.Camera, kind, topic, msg.Retained, func(seq uint64) ([]byte, error) {
+	_, err := c.spool.Append(ctx, msg.Camera, kind, topic, msg.Retained, func(seq uint64) ([]byte, error) {
 		h.Seq = seq
 		return c.marshal(msg)
 	})
 	if err != nil {
-		if errors.Is(err, spool.ErrFull) {
-			return fmt.Errorf("mqtt: publish %s: %w", msg.Subtopic, err)
-		}
-		return err
-	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
+		return fmt.Errorf("mqtt: publish %s: %w", msg.Subtopic, err)
 	}
 	return nil
+}
+
+// kick wakes the sender: records became durable (the spool's OnDurable).
+func (c *Client) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
 }
 
 // publishDirect sends a non-spooled message, or keeps it for the next

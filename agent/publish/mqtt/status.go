@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/publish/spool"
 )
 
 // SetStatus sets the provider of the retained agent status body. It is
@@ -39,6 +40,7 @@ func (c *Client) SpoolStatus() event.SpoolStatus {
 		MaxBytes:   c.spoolMax(),
 		OldestAgeS: st.Oldest.Seconds(),
 		Dropped:    c.droppedTotal,
+		DiskError:  diskProblem(c.spool.Health()),
 	}
 }
 
@@ -147,10 +149,21 @@ func (c *Client) housekeeping(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
+		// Failures are kept in the spool's Health, reported just below.
 		_ = c.spool.Expire()
+		_ = c.spool.Probe()
 		c.m.SpoolState(c.SpoolStats())
+		c.m.SpoolDisk(diskProblem(c.spool.Health()))
 		if time.Since(last) >= dropSummaryEvery {
 			report()
 		}
 	}
+}
+
+// diskProblem says why the spool's disk does not take writes, "" if it does.
+func diskProblem(h spool.Health) string {
+	if h.Err == nil {
+		return ""
+	}
+	return fmt.Sprintf("spool disk not taking writes since %s: %v", h.Since.UTC().Format(time.RFC3339), h.Err)
 }

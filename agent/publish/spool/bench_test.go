@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -15,7 +16,7 @@ func TestConcurrentAppendsShareFsyncAndKeepOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 100; i++ {
-				if _, err := s.Append(cam, KindEvent, "t/"+cam, false, func(seq uint64) ([]byte, error) {
+				if _, err := s.Append(context.Background(), cam, KindEvent, "t/"+cam, false, func(seq uint64) ([]byte, error) {
 					return fmt.Appendf(nil, `{"seq":%d}`, seq), nil
 				}); err != nil {
 					t.Error(err)
@@ -61,7 +62,7 @@ func BenchmarkAppendAck(b *testing.B) {
 			defer s.Close()
 			var size int
 			for i := 0; i < b.N; i++ {
-				r, err := s.Append("cam1", KindEvent, "pantau/v1/test-site/box-1/cam1/event/motion", false, func(seq uint64) ([]byte, error) {
+				r, err := s.Append(context.Background(), "cam1", KindEvent, "pantau/v1/test-site/box-1/cam1/event/motion", false, func(seq uint64) ([]byte, error) {
 					return fmt.Appendf(nil, eventPayload, seq), nil
 				})
 				if err != nil {
@@ -87,7 +88,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.Append("cam1", KindEvent, "pantau/v1/test-site/box-1/cam1/event/motion", false, func(seq uint64) ([]byte, error) {
+			if _, err := s.Append(context.Background(), "cam1", KindEvent, "pantau/v1/test-site/box-1/cam1/event/motion", false, func(seq uint64) ([]byte, error) {
 				return fmt.Appendf(nil, eventPayload, seq), nil
 			}); err != nil {
 				b.Error(err)

@@ -2,55 +2,95 @@
 // message (events and counts) is written here before Publish returns, and
 // removed only after the broker acknowledged it (PUBACK), so neither a
 // broker outage nor a kill -9 or power loss of the agent loses an accepted
-// message.
+// message, and what a sick disk does lose is counted.
 //
 // # Layout
 //
 // A spool directory holds:
 //
-//	seg-<first index, 20 digits>.log   append-only segments of records
+//	seg-<first index, 20 digits>.rec   append-only segments of records (format 2)
+//	seg-<first index, 20 digits>.log   format-1 segments of an older agent, read only
 //	acks.log                           index ranges that are done (acked or dropped)
-//	state.json                         next index and last seq per camera
+//	state.json                         next index, last seq per camera, deleted ranges
+//	reserve                            64 KiB kept free for state.json on a full disk
 //	LOCK                               flock(2): one process per spool
 //
-// A record is framed as
+// A format-2 record is framed as
 //
-//	u32 body length | u32 CRC-32C of body | body
+//	u32 magic "PSR2" | u32 body length | u32 CRC-32C of body |
+//	u32 CRC-32C of the twelve bytes before | body
 //	body: u64 index | u64 seq | i64 spooled (unix ns) | u8 kind | u8 flags |
 //	      u16 camera length | u16 topic length | camera | topic | payload
 //
-// (little endian). Index orders every record of the spool and is never
-// reused; seq numbers the records of one camera from 1 upward and is what
-// the payload carries. New records go to the last segment; a segment is
-// closed at SegmentBytes and a new one started.
+// (little endian). Format 1 had only length and body CRC. Index orders
+// every record of the spool and is never reused; seq numbers the records
+// of one camera from 1 upward and is what the payload carries. New records
+// go to the last segment; a segment is closed at SegmentBytes and a new
+// one started.
 //
 // acks.log is a sequence of 20-byte entries (u64 first, u64 last, u32 CRC)
 // naming index ranges that are done. Acks are appended without fsync: an ack
 // lost in a crash only means the message is sent again, which its id makes
 // detectable. When every record of a segment is done, state.json is
-// rewritten (write, fsync, rename, fsync dir) and the segment deleted, so
-// seq and index carry on across restarts even when the spool is empty.
-// acks.log is rewritten as a few ranges when it grows. A segment whose
-// records are mostly done but which still holds live ones (holes left by the
-// full-spool policy) is compacted: its live records are copied to a new file
-// that replaces it atomically.
+// rewritten (write, fsync, rename, fsync dir; it carries its own CRC-32C)
+// and the segment deleted, so seq and index carry on across restarts even
+// when the spool is empty. A segment that is mostly holes (left by the
+// full-spool policy or acks out of order) is compacted: state.json is saved
+// first, then its live records are copied to a new file, fsynced, that
+// replaces it. acks.log is rewritten from memory when it grows or when an
+// ack could not be written.
 //
 // # Recovery
 //
-// Open reads acks.log, then every segment in order, checking each record's
-// CRC. A torn record at the end of the last segment (a write cut by a
-// crash, never acknowledged to a caller when Fsync is FsyncAlways) is cut
-// off; a bad record inside an older segment ends that segment (counted as a
-// "corrupt" drop). Records not named in acks.log are queued again in index
-// order, which keeps every camera's order.
+// Open reads state.json, acks.log, then every segment in order. A record
+// that fails its checks (magic, header CRC, length, body CRC, an index
+// that does not follow) is skipped: the scan resumes at the next offset
+// where a whole record checks out. The indices the damage hid that are not
+// done are counted as "corrupt" drops and marked done, so a restart does
+// not count them again. After the last good record of the last segment, a
+// cut record or zeros (what a crash leaves of a write never reported
+// durable) are cut off silently; anything else there is counted. A missing
+// or unreadable state.json is rebuilt from the segments and acks.log, with
+// a warning: seq then restarts after each camera's last record still on
+// disk. The next index is above every index a record, an ack or a segment
+// name holds. Records not done are queued again in index order.
 //
 // # Durability
 //
-// With FsyncAlways (the default) Append returns only after the segment was
-// fsync'ed; concurrent Appends share one fsync (group commit). FsyncInterval
-// syncs in the background every FsyncEvery: a kill -9 loses nothing (the
-// data is in the kernel), a power loss up to FsyncEvery of messages.
-// FsyncNever leaves it to the kernel.
+// Next hands out only durable records, so an index the broker saw can
+// never be reused for another record after a crash. With FsyncAlways (the
+// default) Append returns after the group commit that covered its record
+// (concurrent Appends share one fsync). With FsyncInterval, Append returns
+// after the write and a background fsync every FsyncEvery makes records
+// durable: a power loss loses up to FsyncEvery of messages, reported
+// accepted but never sent, and sending waits for that fsync. With
+// FsyncNever records are handed out at once: a power loss can lose records
+// the broker already has and, with them, the seq and index they used, so
+// seq may restart lower. A kill -9 loses nothing under any policy.
+//
+// No fsync happens under the lock Ack, Next and Stats take: group commits,
+// state.json, compaction and the acks.log rewrite write outside it.
+// Append honours its context while it waits for the fsync.
+//
+// # Full or failing disk
+//
+// A record the disk does not take (ENOSPC, EDQUOT: "disk_full"; EROFS, EIO:
+// "disk_error") is dropped with its seq used, so subscribers see the gap;
+// Append returns ErrDisk and Health says why. If an fsync fails, the
+// records it covered are dropped the same way (Linux may have discarded
+// their pages). Acks keep working without writing: delivered segments are
+// deleted after state.json is saved, for which the reserve file is given
+// up when the disk is full. Probe rewrites the reserve; Health clears when
+// a write and its fsync succeed again. Nothing needs a restart.
+//
+// # Clocks
+//
+// Ages are measured on a spool clock: the wall clock at Open (or the
+// newest record's stamp, if the wall clock is behind it, as on a box
+// without RTC before NTP) plus monotonic time since. Records are stamped
+// with it, so wall-clock jumps either way change no age while the process
+// runs. Across a restart the downtime is counted from the wall clock;
+// where it is behind the records, it counts as zero.
 //
 // # Bounds
 //

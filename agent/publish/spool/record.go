@@ -41,15 +41,24 @@ type Record struct {
 	Kind     Kind
 	Topic    string
 	Retained bool
-	// Spooled is when Append wrote the record.
+	// Spooled is when Append wrote the record, on the spool's clock (see
+	// "Clocks" in the package documentation).
 	Spooled time.Time
 	Payload []byte
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// frameHeader is the length and CRC-32C of the body that follows.
-const frameHeader = 8
+// frameMagic starts every record of a format-2 segment ("PSR2" on disk),
+// so that recovery can find the next record after a damaged one.
+const frameMagic uint32 = 0x32525350
+
+// frameHeader is magic, body length, CRC-32C of the body, and CRC-32C of
+// those twelve bytes.
+const frameHeader = 16
+
+// frameHeaderV1 is the format-1 header: body length and its CRC-32C.
+const frameHeaderV1 = 8
 
 // fixedBody is index, seq, spooled, kind, flags, camera length, topic length.
 const fixedBody = 8 + 8 + 8 + 1 + 1 + 2 + 2
@@ -81,22 +90,65 @@ func encode(dst []byte, r *Record) []byte {
 	dst = append(dst, r.Camera...)
 	dst = append(dst, r.Topic...)
 	dst = append(dst, r.Payload...)
+	h := dst[start : start+frameHeader]
 	body := dst[start+frameHeader:]
-	binary.LittleEndian.PutUint32(dst[start:], uint32(len(body)))
-	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(body, castagnoli))
+	binary.LittleEndian.PutUint32(h, frameMagic)
+	binary.LittleEndian.PutUint32(h[4:], uint32(len(body)))
+	binary.LittleEndian.PutUint32(h[8:], crc32.Checksum(body, castagnoli))
+	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(h[:12], castagnoli))
 	return dst
 }
 
 var errTorn = errors.New("torn or corrupt record")
 
-// frameLen reads a frame header and returns the body length, or errTorn
-// when it cannot be a record.
-func frameLen(hdr []byte, maxBody int) (int, uint32, error) {
-	n := int(binary.LittleEndian.Uint32(hdr))
-	if n < fixedBody || n > maxBody {
-		return 0, 0, errTorn
+// header is a checked format-2 frame header.
+type header struct {
+	bodyLen int
+	bodyCRC uint32
+}
+
+// readHeader checks the frame header at the start of b (magic and header
+// CRC). It does not look at the body.
+func readHeader(b []byte) (header, bool) {
+	if len(b) < frameHeader || binary.LittleEndian.Uint32(b) != frameMagic {
+		return header{}, false
 	}
-	return n, binary.LittleEndian.Uint32(hdr[4:]), nil
+	if crc32.Checksum(b[:12], castagnoli) != binary.LittleEndian.Uint32(b[12:]) {
+		return header{}, false
+	}
+	n := int(binary.LittleEndian.Uint32(b[4:]))
+	if n < fixedBody || n > maxBody {
+		return header{}, false
+	}
+	return header{bodyLen: n, bodyCRC: binary.LittleEndian.Uint32(b[8:])}, true
+}
+
+// maxBody bounds a record's body; anything larger is not a record.
+const maxBody = 1 << 30
+
+// readFrame parses the format-2 record at the start of b and returns it
+// with its encoded size. The payload aliases b.
+func readFrame(b []byte) (Record, int, error) {
+	h, ok := readHeader(b)
+	if !ok || len(b)-frameHeader < h.bodyLen {
+		return Record{}, 0, errTorn
+	}
+	r, err := decodeBody(b[frameHeader:frameHeader+h.bodyLen], h.bodyCRC)
+	return r, frameHeader + h.bodyLen, err
+}
+
+// readFrameV1 parses a format-1 record (no magic, no header CRC), as
+// written before format 2, so that an upgraded agent still sends them.
+func readFrameV1(b []byte) (Record, int, error) {
+	if len(b) < frameHeaderV1 {
+		return Record{}, 0, errTorn
+	}
+	n := int(binary.LittleEndian.Uint32(b))
+	if n < fixedBody || n > len(b)-frameHeaderV1 {
+		return Record{}, 0, errTorn
+	}
+	r, err := decodeBody(b[frameHeaderV1:frameHeaderV1+n], binary.LittleEndian.Uint32(b[4:]))
+	return r, frameHeaderV1 + n, err
 }
 
 // decodeBody checks the body against its CRC and parses it. The payload

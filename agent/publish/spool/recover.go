@@ -1,24 +1,19 @@
 package spool
 
 import (
+	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
-
-// state is state.json: what must survive the deletion of every segment.
-type state struct {
-	NextIndex uint64            `json:"next_index"`
-	Seq       map[string]uint64 `json:"seq"`
-}
 
 // Open opens (creating if needed) the spool in dir, recovers what a
 // previous process left there and returns it ready for Append. Only one
@@ -42,126 +37,183 @@ func Open(dir string, opt Options) (*Spool, error) {
 		lock.Close()
 		return nil, fmt.Errorf("spool %s: in use by another process (%v)", dir, err)
 	}
-	s := &Spool{dir: dir, opt: opt, lock: lock, nextIndex: 1, seq: map[string]uint64{}, stop: make(chan struct{})}
+	s := &Spool{
+		dir: dir, opt: opt, lock: lock, nextIndex: 1, seq: map[string]uint64{},
+		gen: newGen(), syncReq: make(chan struct{}, 1), stop: make(chan struct{}),
+	}
 	var drops dropSet
 	if err := s.recover(&drops); err != nil {
 		s.closeFiles()
 		return nil, err
 	}
-	s.expireLocked(s.opt.Now(), &drops)
-	if err := s.tidyLocked(); err != nil {
-		s.closeFiles()
-		return nil, err
+	// Records found on disk may still be only in the page cache (the
+	// previous process was killed): make them durable before Next hands
+	// them out.
+	if opt.Fsync != FsyncNever {
+		for _, seg := range s.segs {
+			if err := seg.f.Sync(); err != nil {
+				s.closeFiles()
+				return nil, fmt.Errorf("spool: fsync %s: %w", seg.path, err)
+			}
+		}
 	}
+	s.durable = s.nextIndex - 1
+	// The spool clock goes on from the newest record when the wall clock
+	// is behind it (a box without RTC before NTP).
+	s.base, s.mono0 = s.opt.Now(), s.opt.Monotonic()
+	if newest := time.Unix(0, s.newest); newest.After(s.base) {
+		s.base = newest
+	}
+	s.reserve = s.makeReserve() == nil // a full disk: Probe tries again
+	s.mu.Lock()
+	s.expireLocked(s.now(), &drops)
+	s.mu.Unlock()
+	_ = s.maintain() // a failure is kept in Health and retried on the next call
 	drops.report(s.opt.OnDrop)
-	if s.opt.Fsync == FsyncInterval {
+	if s.opt.Fsync != FsyncNever {
 		s.wg.Add(1)
 		go s.syncLoop()
 	}
 	return s, nil
 }
 
-func (s *Spool) closeFiles() {
-	if s.acks != nil {
-		s.acks.Close()
-	}
-	for _, seg := range s.segs {
-		seg.f.Close()
-	}
-	s.lock.Close()
-}
-
-func (s *Spool) syncLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.opt.FsyncEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			_ = s.Sync() // a failing disk shows again at Close
-		}
-	}
+// segFile is a segment file found at Open.
+type segFile struct {
+	path  string
+	first uint64
+	v1    bool
 }
 
 func (s *Spool) recover(drops *dropSet) error {
-	if b, err := os.ReadFile(filepath.Join(s.dir, "state.json")); err == nil {
-		var st state
-		if err := json.Unmarshal(b, &st); err != nil {
-			return fmt.Errorf("spool: %s: %w", filepath.Join(s.dir, "state.json"), err)
+	stPath := filepath.Join(s.dir, "state.json")
+	var st state
+	b, err := os.ReadFile(stPath)
+	stateBad := ""
+	switch {
+	case err == nil:
+		if st, err = decodeState(b); err != nil {
+			stateBad = err.Error()
+			st = state{}
 		}
-		s.nextIndex = max(st.NextIndex, 1)
-		for c, n := range st.Seq {
-			s.seq[c] = n
-		}
-	} else if !os.IsNotExist(err) {
+	case os.IsNotExist(err):
+		stateBad = "missing"
+	default:
 		return fmt.Errorf("spool: %w", err)
 	}
-	done, err := s.readAcks()
+	acked, maxAcked, err := s.readAcks()
 	if err != nil {
 		return err
 	}
+	done := acked
+	for _, r := range st.Done {
+		done = addRange(done, r[0], r[1])
+	}
+	s.gone = append(s.gone, st.Done...)
+	for c, n := range st.Seq {
+		s.seq[c] = n
+	}
 	tmps, _ := filepath.Glob(filepath.Join(s.dir, "*.tmp"))
 	for _, p := range tmps {
-		os.Remove(p) // an interrupted compaction or rewrite
+		os.Remove(p) // an interrupted compaction or rewrite: best effort
 	}
-	paths, err := filepath.Glob(filepath.Join(s.dir, "seg-*.log"))
+	files, err := s.segmentFiles()
 	if err != nil {
-		return fmt.Errorf("spool: %w", err)
+		return err
 	}
-	sort.Strings(paths) // zero-padded first index: lexical is numeric order
-	for i, p := range paths {
-		if err := s.loadSegment(p, i == len(paths)-1, done, drops); err != nil {
+	var lost [][2]uint64
+	for i, sf := range files {
+		var nextFirst uint64 // 0: the last segment
+		if i+1 < len(files) {
+			nextFirst = files[i+1].first
+		}
+		if err := s.loadSegment(sf, nextFirst, done, &lost, drops); err != nil {
 			return err
 		}
 	}
-	if len(s.segs) == 0 {
+	// An index is never given twice: not one named by a record, by an
+	// ack (its record may be lost with an unsynced tail) or by a segment.
+	s.nextIndex = max(s.nextIndex, st.NextIndex, maxAcked+1)
+	if n := len(files); n > 0 {
+		s.nextIndex = max(s.nextIndex, files[n-1].first)
+	}
+	if stateBad != "" && (len(files) > 0 || maxAcked > 0) {
+		s.opt.Log.Warn("spool: state.json unreadable; rebuilt from the segments and acks.log (a camera's seq restarts after its last record still on disk)",
+			"dir", s.dir, "problem", stateBad, "next_index", s.nextIndex)
+	}
+	if len(s.segs) == 0 || s.segs[len(s.segs)-1].v1 {
 		seg, err := s.newSegment(s.nextIndex)
 		if err != nil {
 			return err
 		}
 		s.segs = append(s.segs, seg)
 	}
+	// The lost records are done: counted once, not again at the next Open.
+	for _, r := range lost {
+		s.ackLocked(r[0], r[1])
+	}
 	return nil
 }
 
-// readAcks reads acks.log into sorted, merged done ranges and cuts off a
-// torn last entry.
-func (s *Spool) readAcks() (ranges [][2]uint64, err error) {
+// segmentFiles lists the segments by first index: format 2 (.rec) and
+// format 1 (.log) alike.
+func (s *Spool) segmentFiles() ([]segFile, error) {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	var out []segFile
+	for _, e := range ents {
+		name := e.Name()
+		ext := filepath.Ext(name)
+		if !strings.HasPrefix(name, "seg-") || (ext != ".rec" && ext != ".log") {
+			continue
+		}
+		first, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(name, "seg-"), ext), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("spool: %s: not a segment name", filepath.Join(s.dir, name))
+		}
+		out = append(out, segFile{path: filepath.Join(s.dir, name), first: first, v1: ext == ".log"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].first < out[j].first })
+	return out, nil
+}
+
+// readAcks reads acks.log into sorted, merged done ranges, skipping damaged
+// entries and cutting off a torn last one. max is the highest index named.
+func (s *Spool) readAcks() (ranges [][2]uint64, maxIdx uint64, err error) {
 	p := filepath.Join(s.dir, "acks.log")
 	s.acks, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
+		return nil, 0, fmt.Errorf("spool: %w", err)
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
+		return nil, 0, fmt.Errorf("spool: %w", err)
 	}
-	good := 0
-	for ; good+ackEntry <= len(b); good += ackEntry {
-		e := b[good : good+ackEntry]
+	whole := len(b) / ackEntry * ackEntry
+	for off := 0; off < whole; off += ackEntry {
+		e := b[off : off+ackEntry]
 		if crc32.Checksum(e[:16], castagnoli) != binary.LittleEndian.Uint32(e[16:]) {
-			break
+			continue // a damaged ack: its record is sent again at worst
 		}
-		ranges = append(ranges, [2]uint64{binary.LittleEndian.Uint64(e), binary.LittleEndian.Uint64(e[8:])})
-	}
-	if good < len(b) {
-		if err := s.acks.Truncate(int64(good)); err != nil {
-			return nil, fmt.Errorf("spool: %w", err)
-		}
-	}
-	s.ackBytes = int64(good)
-	sort.Slice(ranges, func(i, j int) bool { return ranges[i][0] < ranges[j][0] })
-	merged := ranges[:0]
-	for _, r := range ranges {
-		if n := len(merged); n > 0 && r[0] <= merged[n-1][1]+1 {
-			merged[n-1][1] = max(merged[n-1][1], r[1])
+		first, last := binary.LittleEndian.Uint64(e), binary.LittleEndian.Uint64(e[8:])
+		if first > last {
 			continue
 		}
-		merged = append(merged, r)
+		ranges = append(ranges, [2]uint64{first, last})
+		maxIdx = max(maxIdx, last)
 	}
-	return merged, nil
+	if whole < len(b) {
+		if err := s.acks.Truncate(int64(whole)); err != nil {
+			return nil, 0, fmt.Errorf("spool: %w", err)
+		}
+	}
+	s.ackBytes = int64(whole)
+	var merged [][2]uint64
+	for _, r := range ranges {
+		merged = addRange(merged, r[0], r[1])
+	}
+	return merged, maxIdx, nil
 }
 
 func isDone(ranges [][2]uint64, idx uint64) bool {
@@ -169,99 +221,189 @@ func isDone(ranges [][2]uint64, idx uint64) bool {
 	return i < len(ranges) && ranges[i][0] <= idx
 }
 
-func (s *Spool) loadSegment(p string, last bool, done [][2]uint64, drops *dropSet) error {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	var first uint64
-	if _, err := fmt.Sscanf(strings.TrimPrefix(filepath.Base(p), "seg-"), "%020d.log", &first); err != nil {
-		return fmt.Errorf("spool: %s: not a segment name", p)
-	}
-	seg := &segment{first: first, last: first - 1, path: p}
-	off := 0
-	for off < len(data) {
-		r, n, err := readFrame(data[off:])
-		if err != nil {
-			if !last {
-				drops.add(DropCorrupt, 1)
-			}
+// lose adds the indices first…last that are not done to lost and returns
+// how many they are.
+func lose(lost *[][2]uint64, done [][2]uint64, first, last uint64) int {
+	n := 0
+	next := first
+	for _, d := range done {
+		if d[1] < next {
+			continue
+		}
+		if d[0] > last {
 			break
 		}
-		if seg.last < seg.first {
-			seg.first = r.Index
+		if d[0] > next {
+			*lost = addRange(*lost, next, d[0]-1)
+			n += int(d[0] - next)
 		}
-		seg.last = r.Index
-		s.nextIndex = max(s.nextIndex, r.Index+1)
-		s.seq[r.Camera] = max(s.seq[r.Camera], r.Seq)
-		if isDone(done, r.Index) {
-			seg.deadBytes += int64(n)
-		} else {
-			seg.live++
-			s.live++
-			s.liveBytes += int64(n)
-			s.entries = append(s.entries, entry{index: r.Index, seq: r.Seq, seg: seg, off: int64(off), size: int32(n), kind: r.Kind, spooled: r.Spooled.UnixNano()})
+		next = d[1] + 1
+		if next == 0 || next > last {
+			return n
 		}
-		off += n
 	}
-	flags := os.O_RDWR
-	seg.f, err = os.OpenFile(p, flags, 0o600)
+	*lost = addRange(*lost, next, last)
+	return n + int(last-next+1)
+}
+
+// loadSegment reads one segment. A damaged stretch is skipped up to the
+// next record that checks out; the indices it hid that are not done are
+// lost (counted as DropCorrupt). After the last good record of the last
+// segment, what a crash can leave (a cut record, zeros) is cut off
+// silently, anything else is counted.
+func (s *Spool) loadSegment(sf segFile, nextFirst uint64, done [][2]uint64, lost *[][2]uint64, drops *dropSet) error {
+	data, err := os.ReadFile(sf.path)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	if off < len(data) {
-		// A write cut by a crash: drop the torn tail so appends continue
-		// after the last whole record.
-		if err := seg.f.Truncate(int64(off)); err != nil {
+	seg := &segment{first: sf.first, last: sf.first - 1, path: sf.path, v1: sf.v1}
+	read := readFrame
+	if sf.v1 {
+		read = readFrameV1
+	}
+	prev := sf.first - 1 // the last index seen
+	off, end := 0, 0
+	for off < len(data) {
+		r, n, err := read(data[off:])
+		if err == nil && r.Index > prev && (nextFirst == 0 || r.Index < nextFirst) {
+			if r.Index > prev+1 {
+				drops.add(DropCorrupt, lose(lost, done, prev+1, r.Index-1))
+			}
+			prev = r.Index
+			s.addRecovered(seg, &r, off, n, done)
+			off += n
+			end = off
+			continue
+		}
+		if sf.v1 {
+			break // format 1 has no magic to find the next record by
+		}
+		next := resync(data, off+1, prev, nextFirst)
+		if next < 0 {
+			break
+		}
+		off = next
+	}
+	if nextFirst != 0 {
+		if nextFirst > prev+1 {
+			drops.add(DropCorrupt, lose(lost, done, prev+1, nextFirst-1))
+		}
+	} else if !sf.v1 {
+		drops.add(DropCorrupt, tailLoss(data[end:]))
+	}
+	seg.f, err = os.OpenFile(sf.path, os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if nextFirst == 0 && end < len(data) {
+		// Appends continue after the last whole record.
+		if err := seg.f.Truncate(int64(end)); err != nil {
 			seg.f.Close()
 			return fmt.Errorf("spool: %w", err)
 		}
 	}
-	seg.size = int64(off)
+	seg.size = int64(end)
+	if nextFirst != 0 {
+		seg.size = int64(len(data))
+	}
 	s.segs = append(s.segs, seg)
 	return nil
 }
 
-// readFrame parses the record at the start of b and returns it with its
-// encoded size.
-func readFrame(b []byte) (Record, int, error) {
-	if len(b) < frameHeader {
-		return Record{}, 0, errTorn
+func (s *Spool) addRecovered(seg *segment, r *Record, off, n int, done [][2]uint64) {
+	if seg.last < seg.first {
+		seg.first = r.Index
 	}
-	n, crc, err := frameLen(b, len(b)-frameHeader)
-	if err != nil {
-		return Record{}, 0, err
+	seg.last = r.Index
+	s.nextIndex = max(s.nextIndex, r.Index+1)
+	s.seq[r.Camera] = max(s.seq[r.Camera], r.Seq)
+	s.newest = max(s.newest, r.Spooled.UnixNano())
+	if isDone(done, r.Index) {
+		seg.deadBytes += int64(n)
+		return
 	}
-	r, err := decodeBody(b[frameHeader:frameHeader+n], crc)
-	return r, frameHeader + n, err
+	seg.live++
+	s.live++
+	s.liveBytes += int64(n)
+	s.entries = append(s.entries, entry{index: r.Index, seq: r.Seq, seg: seg, off: int64(off), size: int32(n), kind: r.Kind, spooled: r.Spooled.UnixNano()})
 }
 
-// saveStateLocked writes state.json atomically.
-func (s *Spool) saveStateLocked() error {
-	b, err := json.Marshal(state{NextIndex: s.nextIndex, Seq: s.seq})
+var magicBytes = binary.LittleEndian.AppendUint32(nil, frameMagic)
+
+// resync returns the offset, at or after from, of the next record that
+// checks out and belongs after prev, or -1.
+func resync(data []byte, from int, prev, nextFirst uint64) int {
+	for from < len(data) {
+		i := bytes.Index(data[from:], magicBytes)
+		if i < 0 {
+			return -1
+		}
+		at := from + i
+		if r, _, err := readFrame(data[at:]); err == nil && r.Index > prev && (nextFirst == 0 || r.Index < nextFirst) {
+			return at
+		}
+		from = at + 1
+	}
+	return -1
+}
+
+// tailLoss counts the records lost in what follows the last good record
+// of the last segment. A cut record (a whole header, a short body) or
+// zeros are what a crash leaves behind while writing a record that was not
+// yet reported durable: not counted. A whole record that fails its CRC, or
+// bytes that are no record at all, are damage: at least one record each.
+func tailLoss(tail []byte) int {
+	n := 0
+	for len(tail) > 0 {
+		if h, ok := readHeader(tail); ok {
+			if len(tail)-frameHeader < h.bodyLen {
+				return n
+			}
+			n++
+			tail = tail[frameHeader+h.bodyLen:]
+			continue
+		}
+		if len(tail) < frameHeader || allZero(tail) {
+			return n
+		}
+		n++
+		next := -1
+		for from := 1; from < len(tail); {
+			i := bytes.Index(tail[from:], magicBytes)
+			if i < 0 {
+				break
+			}
+			if _, ok := readHeader(tail[from+i:]); ok {
+				next = from + i
+				break
+			}
+			from += i + 1
+		}
+		if next < 0 {
+			return n
+		}
+		tail = tail[next:]
+	}
+	return n
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// newSegment creates an empty segment; the directory is synced with the
+// next group commit.
+func (s *Spool) newSegment(first uint64) (*segment, error) {
+	p := filepath.Join(s.dir, fmt.Sprintf("seg-%020d.rec", first))
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := filepath.Join(s.dir, "state.json")
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	_, err = f.Write(b)
-	if err == nil && s.opt.Fsync != FsyncNever {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("spool: save state: %w", err)
-	}
-	s.syncDir()
-	return nil
+	s.dirDirty = true
+	return &segment{first: first, last: first - 1, path: p, f: f}, nil
 }

@@ -1,8 +1,10 @@
 package spool
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"sync"
@@ -30,16 +32,24 @@ const (
 
 // Drop reasons passed to Options.OnDrop.
 const (
-	DropFull    = "full"        // the new record was refused
-	DropCounts  = "full_counts" // an old counts record made room
-	DropAge     = "age"         // older than MaxAge
-	DropCorrupt = "corrupt"     // unreadable on disk at Open
-	DropTooBig  = "too_big"     // larger than MaxBytes on its own
+	DropFull      = "full"        // the new record was refused
+	DropCounts    = "full_counts" // an old counts record made room
+	DropAge       = "age"         // older than MaxAge
+	DropCorrupt   = "corrupt"     // unreadable on disk (found at Open or by Next)
+	DropTooBig    = "too_big"     // larger than MaxBytes on its own
+	DropDiskFull  = "disk_full"   // the disk had no space (ENOSPC, EDQUOT)
+	DropDiskError = "disk_error"  // any other write or fsync failure (EROFS, EIO …)
 )
 
 // ErrFull is returned by Append when the full-spool policy refused the
 // record. The drop has been reported through OnDrop already.
 var ErrFull = errors.New("spool full: message dropped")
+
+// ErrDisk is returned (wrapped, with the system's error) by Append when the
+// record could not be written or made durable. The drop has been reported
+// through OnDrop already, and Health says why until the disk takes writes
+// again.
+var ErrDisk = errors.New("spool: disk write failed: message dropped")
 
 // Options configure a spool; the zero value is usable.
 type Options struct {
@@ -60,9 +70,21 @@ type Options struct {
 	// OnDrop, if set, is told about every drop (reason, count). It is
 	// called without the spool's lock held and must not block.
 	OnDrop func(reason string, n int)
-	// Now is the clock; it defaults to time.Now.
+	// OnDurable, if set, is called (without the lock, must not block)
+	// when more records became durable and so may be handed out by Next.
+	OnDurable func()
+	// Log receives the warnings of recovery (a rebuilt state.json). It
+	// defaults to discarding them.
+	Log *slog.Logger
+	// Now is the wall clock, read at Open only. It defaults to time.Now.
 	Now func() time.Time
+	// Monotonic is a clock that never jumps, as time since some fixed
+	// point; ages are measured with it. It defaults to Go's monotonic
+	// clock.
+	Monotonic func() time.Duration
 }
+
+var processStart = time.Now()
 
 func (o *Options) defaults() error {
 	if o.MaxBytes == 0 {
@@ -97,34 +119,65 @@ func (o *Options) defaults() error {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Monotonic == nil {
+		o.Monotonic = func() time.Duration { return time.Since(processStart) }
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
 	return nil
 }
 
 // Spool is an open spool directory. All methods are safe for concurrent use.
+//
+// Locking: mu guards the fields below it; methods named …Locked run with mu
+// held and never fsync. Work that fsyncs (group commit, state.json,
+// compaction, the acks.log rewrite) runs outside mu, in syncOnce and in
+// maintain (which holds maintMu, so one maintenance runs at a time).
 type Spool struct {
 	dir  string
 	opt  Options
 	lock *os.File
+	// Spool clock: base on the wall clock at Open plus monotonic time
+	// since then (see "Clocks" in the package documentation).
+	base   time.Time
+	mono0  time.Duration
+	newest int64 // newest record found at Open (unix ns)
 
-	mu          sync.Mutex
-	segs        []*segment // by first index; the last one takes appends
-	entries     []entry    // by index; a dead prefix is trimmed
-	live        int
-	liveBytes   int64
-	nextIndex   uint64
-	seq         map[string]uint64
-	acks        *os.File
-	ackBytes    int64
-	buf         []byte
-	written     uint64 // appends so far (group-commit tickets)
-	compactions int    // segment rewrites, for tests
+	maintMu sync.Mutex
+
+	mu        sync.Mutex
+	segs      []*segment // by first index; the last one takes appends
+	entries   []entry    // by index; a dead prefix is trimmed
+	live      int
+	liveBytes int64
+	nextIndex uint64
+	seq       map[string]uint64
+	gone      [][2]uint64 // index ranges of deleted segments (state.json "done")
+	acks      *os.File
+	ackBytes  int64
+	// ackTail collects acks made while acks.log is being rewritten; nil
+	// otherwise.
+	ackTail [][2]uint64
+	// acksStale: an ack could not be written, so acks.log lacks a done
+	// index until it is rewritten; compaction waits for that.
+	acksStale bool
+	buf       []byte
+	durable   uint64     // every record up to this index is durable
+	dirty     []*segment // written since the last sync
+	dirDirty  bool       // a file was created or renamed since the last sync
+	gen       *syncGen   // the sync that starts next
+	health    Health
+	diskFails int  // write failures so far
+	reserve   bool // the reserve file exists
+	// maintWanted: maintain was called while another one ran.
+	maintWanted bool
 	// noCountsBelow: no live counts record has a smaller index.
 	noCountsBelow uint64
+	compactions   int // segment rewrites, for tests
 	closed        bool
 
-	syncMu sync.Mutex
-	synced uint64 // tickets known durable
-
+	syncReq   chan struct{}
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -134,10 +187,12 @@ type Spool struct {
 type segment struct {
 	first, last uint64 // index range written (last < first when empty)
 	path        string
+	v1          bool // format 1 (read only: appends go to format 2)
 	f           *os.File
 	size        int64
 	live        int
 	deadBytes   int64
+	dirty       bool // in Spool.dirty
 }
 
 type entry struct {
@@ -147,7 +202,7 @@ type entry struct {
 	size       int32
 	kind       Kind
 	dead       bool
-	spooled    int64
+	spooled    int64 // spool clock, unix ns
 }
 
 // Stats describe the queue.
@@ -158,23 +213,42 @@ type Stats struct {
 	Oldest    time.Duration // age of the oldest waiting record, 0 if none
 }
 
+// Health is whether the disk takes the spool's writes.
+type Health struct {
+	// Err is why the last write or fsync failed; nil once one succeeded
+	// again.
+	Err error
+	// Since is when writes started failing (wall clock).
+	Since time.Time
+}
+
+// now is the spool clock: it never goes back nor jumps with the wall clock.
+func (s *Spool) now() time.Time {
+	return s.base.Add(s.opt.Monotonic() - s.mono0)
+}
+
 // Append assigns the next seq of camera, calls payload with it to get the
 // message body, and writes the record. It returns once the record is
 // durable as Options.Fsync says, with the record's Index and Seq filled.
-// If payload fails nothing is written and no seq is used. ErrFull means the
-// policy refused the record.
-func (s *Spool) Append(camera string, kind Kind, topic string, retained bool, payload func(seq uint64) ([]byte, error)) (Record, error) {
+//
+// If payload fails nothing is written and no seq is used. A record that is
+// refused after its seq was given (ErrFull, ErrDisk, too big) keeps that
+// seq used, so subscribers see the gap; the drop is reported through
+// OnDrop. If ctx ends before the record is durable, Append returns the
+// record with ctx's error: it stays queued and may still be sent.
+func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic string, retained bool, payload func(seq uint64) ([]byte, error)) (Record, error) {
 	if len(camera) > maxField || len(topic) > maxField {
 		return Record{}, fmt.Errorf("spool: camera or topic longer than %d bytes", maxField)
 	}
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
+	defer s.maintain() // errors are kept in Health and retried next time
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return Record{}, errors.New("spool: closed")
 	}
-	now := s.opt.Now()
+	now := s.now()
 	s.expireLocked(now, &drops)
 	r := Record{Index: s.nextIndex, Camera: camera, Seq: s.seq[camera] + 1, Kind: kind, Topic: topic, Retained: retained, Spooled: now}
 	body, err := payload(r.Seq)
@@ -183,6 +257,7 @@ func (s *Spool) Append(camera string, kind Kind, topic string, retained bool, pa
 		return Record{}, err
 	}
 	r.Payload = body
+	s.seq[camera] = r.Seq
 	size := int64(encodedSize(camera, topic, len(body)))
 	if size > s.opt.MaxBytes {
 		s.mu.Unlock()
@@ -195,18 +270,37 @@ func (s *Spool) Append(camera string, kind Kind, topic string, retained bool, pa
 		return Record{}, ErrFull
 	}
 	if err := s.writeLocked(&r, size); err != nil {
+		s.diskFailedLocked(err)
 		s.mu.Unlock()
-		return Record{}, err
+		drops.add(diskReason(err), 1)
+		return Record{}, fmt.Errorf("%w: %w", ErrDisk, err)
 	}
-	s.written++
-	ticket := s.written
+	var g *syncGen
+	notify := false
+	switch s.opt.Fsync {
+	case FsyncNever:
+		s.durable, notify = r.Index, true
+		s.health = Health{}
+	case FsyncAlways:
+		g = s.gen
+	}
 	s.mu.Unlock()
-	if s.opt.Fsync == FsyncAlways {
-		if err := s.syncTo(ticket); err != nil {
-			return Record{}, err
-		}
+	if notify && s.opt.OnDurable != nil {
+		s.opt.OnDurable()
 	}
-	return r, nil
+	if g == nil {
+		return r, nil
+	}
+	s.requestSync()
+	select {
+	case <-g.done:
+		if g.err != nil {
+			return Record{}, fmt.Errorf("%w: fsync: %w", ErrDisk, g.err)
+		}
+		return r, nil
+	case <-ctx.Done():
+		return r, fmt.Errorf("spool: record %d not yet durable (it stays queued and may still be sent): %w", r.Index, ctx.Err())
+	}
 }
 
 func (s *Spool) writeLocked(r *Record, size int64) error {
@@ -220,9 +314,10 @@ func (s *Spool) writeLocked(r *Record, size int64) error {
 	s.buf = encode(s.buf[:0], r)
 	off := seg.size
 	if _, err := seg.f.WriteAt(s.buf, off); err != nil {
-		// Leave no partial record behind for the next append.
+		// Leave no partial record behind for the next append. If even
+		// the truncate fails, the next append overwrites the same bytes.
 		_ = seg.f.Truncate(off)
-		return fmt.Errorf("spool: write %s: %w", seg.path, err)
+		return err
 	}
 	if seg.last < seg.first {
 		seg.first = r.Index
@@ -230,37 +325,21 @@ func (s *Spool) writeLocked(r *Record, size int64) error {
 	seg.last = r.Index
 	seg.size += size
 	seg.live++
+	if !seg.dirty {
+		seg.dirty = true
+		s.dirty = append(s.dirty, seg)
+	}
 	s.entries = append(s.entries, entry{index: r.Index, seq: r.Seq, seg: seg, off: off, size: int32(size), kind: r.Kind, spooled: r.Spooled.UnixNano()})
 	s.live++
 	s.liveBytes += size
 	s.nextIndex = r.Index + 1
-	s.seq[r.Camera] = r.Seq
 	return nil
 }
 
-// syncTo makes every append up to ticket durable, sharing one fsync among
-// concurrent callers.
-func (s *Spool) syncTo(ticket uint64) error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	if s.synced >= ticket {
-		return nil
-	}
-	s.mu.Lock()
-	w := s.written
-	f := s.segs[len(s.segs)-1].f
-	s.mu.Unlock()
-	// Segments before the last were synced when rotated.
-	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
-		return fmt.Errorf("spool: fsync: %w", err)
-	}
-	s.synced = w
-	return nil
-}
-
-// Next returns the first waiting record with an index above after, or false
-// if there is none. Use after = 0 to start from the oldest. A record that
-// cannot be read back is dropped (reported as DropCorrupt) and skipped.
+// Next returns the first waiting durable record with an index above after,
+// or false if there is none. Use after = 0 to start from the oldest. A
+// record that cannot be read back is dropped (reported as DropCorrupt) and
+// skipped.
 func (s *Spool) Next(after uint64) (Record, bool, error) {
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
@@ -270,7 +349,7 @@ func (s *Spool) Next(after uint64) (Record, bool, error) {
 		return Record{}, false, errors.New("spool: closed")
 	}
 	i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].index > after })
-	for ; i < len(s.entries); i++ {
+	for ; i < len(s.entries) && s.entries[i].index <= s.durable; i++ {
 		e := &s.entries[i]
 		if e.dead {
 			continue
@@ -291,7 +370,11 @@ func (s *Spool) readLocked(e *entry) (Record, error) {
 	if _, err := e.seg.f.ReadAt(buf, e.off); err != nil {
 		return Record{}, err
 	}
-	r, n, err := readFrame(buf)
+	read := readFrame
+	if e.seg.v1 {
+		read = readFrameV1
+	}
+	r, n, err := read(buf)
 	if err == nil && (n != len(buf) || r.Index != e.index) {
 		err = errTorn
 	}
@@ -299,8 +382,11 @@ func (s *Spool) readLocked(e *entry) (Record, error) {
 }
 
 // Ack marks the record done (the broker has it) and frees its space.
-// Acking an unknown or already done index does nothing.
+// Acking an unknown or already done index does nothing. A failed write of
+// the ack is not returned: it only means the message is sent again after a
+// restart; Health reports the disk.
 func (s *Spool) Ack(index uint64) error {
+	defer s.maintain() // errors are kept in Health and retried next time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -311,10 +397,8 @@ func (s *Spool) Ack(index uint64) error {
 		return nil
 	}
 	s.killLocked(i)
-	if err := s.appendAckLocked(index, index); err != nil {
-		return err
-	}
-	return s.tidyLocked()
+	s.ackLocked(index, index)
+	return nil
 }
 
 // Stats returns the queue's current size and age.
@@ -325,13 +409,21 @@ func (s *Spool) Stats() Stats {
 	for _, seg := range s.segs {
 		st.DiskBytes += seg.size
 	}
+	now := s.now().UnixNano()
 	for _, e := range s.entries {
 		if !e.dead {
-			st.Oldest = max(s.opt.Now().Sub(time.Unix(0, e.spooled)), 0)
+			st.Oldest = time.Duration(max(now-e.spooled, 0))
 			break
 		}
 	}
 	return st
+}
+
+// Health returns the disk's state as the spool last saw it.
+func (s *Spool) Health() Health {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.health
 }
 
 // LastSeq returns the last seq given to camera's records (0 if none).
@@ -341,25 +433,28 @@ func (s *Spool) LastSeq(camera string) uint64 {
 	return s.seq[camera]
 }
 
-// Expire drops records older than MaxAge now (Append does it too).
+// Expire drops records older than MaxAge now (Append does it too) and
+// tidies the disk. Its error is a failed tidy (also kept in Health).
 func (s *Spool) Expire() error {
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
-	s.expireLocked(s.opt.Now(), &drops)
-	return s.tidyLocked()
+	s.expireLocked(s.now(), &drops)
+	s.mu.Unlock()
+	return s.maintain()
 }
 
-// Sync forces everything appended so far to stable storage.
+// Sync forces everything appended so far to stable storage and makes it
+// available to Next.
 func (s *Spool) Sync() error {
-	s.mu.Lock()
-	t := s.written
-	s.mu.Unlock()
-	return s.syncTo(t)
+	if s.opt.Fsync == FsyncNever {
+		return nil
+	}
+	return s.syncOnce()
 }
 
 // Close syncs (unless Fsync is FsyncNever), saves the state and closes the
@@ -374,12 +469,14 @@ func (s *Spool) close() error {
 	s.wg.Wait()
 	var err error
 	if s.opt.Fsync != FsyncNever {
-		err = s.Sync()
+		err = s.syncOnce()
 	}
+	s.maintMu.Lock() // no maintenance is left half done
+	defer s.maintMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	if e := s.saveStateLocked(); err == nil {
+	if e := s.saveState(s.stateLocked(nil)); err == nil {
 		err = e
 	}
 	if s.opt.Fsync != FsyncNever {
@@ -387,18 +484,27 @@ func (s *Spool) close() error {
 			err = e
 		}
 	}
-	s.acks.Close()
+	s.closeFiles()
+	return err
+}
+
+func (s *Spool) closeFiles() {
+	if s.acks != nil {
+		s.acks.Close()
+	}
 	for _, seg := range s.segs {
 		seg.f.Close()
 	}
 	s.lock.Close() // releases the flock
-	return err
 }
 
 // dropSet collects drops made under the lock, to report them after.
 type dropSet map[string]int
 
 func (d *dropSet) add(reason string, n int) {
+	if n == 0 {
+		return
+	}
 	if *d == nil {
 		*d = dropSet{}
 	}

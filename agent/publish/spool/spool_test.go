@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -42,7 +43,7 @@ func mustOpen(t *testing.T, dir string, opt Options) *Spool {
 
 func appendMsg(t *testing.T, s *Spool, camera string, kind Kind, body string) Record {
 	t.Helper()
-	r, err := s.Append(camera, kind, "pantau/v1/s/a/"+camera+"/x", false, func(seq uint64) ([]byte, error) {
+	r, err := s.Append(context.Background(), camera, kind, "pantau/v1/s/a/"+camera+"/x", false, func(seq uint64) ([]byte, error) {
 		return []byte(fmt.Sprintf(`{"seq":%d,"body":%q}`, seq, body)), nil
 	})
 	if err != nil {
@@ -52,7 +53,7 @@ func appendMsg(t *testing.T, s *Spool, camera string, kind Kind, body string) Re
 }
 
 // drain reads every waiting record in order without acking.
-func drain(t *testing.T, s *Spool) []Record {
+func drain(t testing.TB, s *Spool) []Record {
 	t.Helper()
 	var out []Record
 	var after uint64
@@ -146,7 +147,7 @@ func TestReopenKeepsUnackedSeqAndIndex(t *testing.T) {
 	s.Ack(r.Index)
 	appendMsg(t, s, "cam1", KindEvent, "z") // forces a rotation past the done segment
 	s.Close()
-	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.rec"))
 	if len(segs) > 2 {
 		t.Fatalf("%d segments left, done ones should be deleted", len(segs))
 	}
@@ -177,7 +178,7 @@ func TestTornTailIsCutOff(t *testing.T) {
 		appendMsg(t, s, "cam1", KindEvent, "x")
 	}
 	s.Close()
-	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.rec"))
 	f, err := os.OpenFile(segs[len(segs)-1], os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +223,7 @@ func TestFullPolicies(t *testing.T) {
 					kind = KindCounts
 					counts++
 				}
-				_, err := s.Append("cam1", kind, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
+				_, err := s.Append(context.Background(), "cam1", kind, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
 					return []byte(fmt.Sprintf(`{"seq":%d,"body":"x"}`, seq%10)), nil
 				})
 				if errors.Is(err, ErrFull) {
@@ -255,24 +256,101 @@ func TestFullPolicies(t *testing.T) {
 	}
 }
 
+// fakeClocks is a wall clock and a monotonic clock a test moves apart.
+type fakeClocks struct {
+	mu   sync.Mutex
+	wall time.Time
+	mono time.Duration
+}
+
+func (c *fakeClocks) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wall
+}
+
+func (c *fakeClocks) monotonic() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mono
+}
+
+// advance moves both clocks by d (time passing); jump moves the wall
+// clock only (NTP, an operator).
+func (c *fakeClocks) advance(d time.Duration) {
+	c.mu.Lock()
+	c.wall, c.mono = c.wall.Add(d), c.mono+d
+	c.mu.Unlock()
+}
+
+func (c *fakeClocks) jump(d time.Duration) {
+	c.mu.Lock()
+	c.wall = c.wall.Add(d)
+	c.mu.Unlock()
+}
+
 func TestMaxAge(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	c := &fakeClocks{wall: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var d dropCounter
-	s := mustOpen(t, t.TempDir(), Options{MaxAge: time.Hour, Now: clock, OnDrop: d.onDrop})
+	s := mustOpen(t, t.TempDir(), Options{MaxAge: time.Hour, Now: c.now, Monotonic: c.monotonic, OnDrop: d.onDrop})
 	appendMsg(t, s, "cam1", KindEvent, "old")
-	now = now.Add(40 * time.Minute)
+	c.advance(40 * time.Minute)
 	appendMsg(t, s, "cam1", KindEvent, "young")
 	if st := s.Stats(); st.Oldest != 40*time.Minute || st.Messages != 2 {
 		t.Fatalf("stats %+v", st)
 	}
-	now = now.Add(30 * time.Minute)
+	c.advance(30 * time.Minute)
 	if err := s.Expire(); err != nil {
 		t.Fatal(err)
 	}
 	got := drain(t, s)
 	if len(got) != 1 || got[0].Seq != 2 || d.get(DropAge) != 1 {
 		t.Fatalf("after expiry: seqs %v, age drops %d", seqs(got), d.get(DropAge))
+	}
+}
+
+// TestAgeSurvivesWallClockJumps: a box without RTC starts in 1970 and NTP
+// moves it 56 years on; an operator sets it back a day. Neither ages the
+// backlog, in the process nor across a restart.
+func TestAgeSurvivesWallClockJumps(t *testing.T) {
+	dir := t.TempDir()
+	c := &fakeClocks{wall: time.Unix(0, 0).UTC()}
+	var d dropCounter
+	opt := Options{MaxAge: time.Hour, Now: c.now, Monotonic: c.monotonic, OnDrop: d.onDrop}
+	s, err := Open(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendMsg(t, s, "cam1", KindEvent, "before ntp")
+	c.jump(56 * 365 * 24 * time.Hour)
+	c.advance(time.Minute)
+	appendMsg(t, s, "cam1", KindEvent, "after ntp")
+	if err := s.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Messages != 2 || st.Oldest != time.Minute || d.get(DropAge) != 0 {
+		t.Fatalf("after a forward jump: %+v, age drops %d", st, d.get(DropAge))
+	}
+	c.jump(-24 * time.Hour)
+	appendMsg(t, s, "cam1", KindEvent, "set back")
+	if st := s.Stats(); st.Messages != 3 || st.Oldest != time.Minute {
+		t.Fatalf("after a backward jump: %+v", st)
+	}
+	s.Close()
+
+	// Restart with the wall clock behind the records (RTC lost again):
+	// ages go on from the newest record.
+	c.wall = time.Unix(0, 0).UTC()
+	s = mustOpen(t, dir, opt)
+	if got := drain(t, s); len(got) != 3 || d.get(DropAge) != 0 {
+		t.Fatalf("after a restart behind the records: %d records, age drops %d", len(got), d.get(DropAge))
+	}
+	c.advance(2 * time.Hour)
+	if err := s.Expire(); err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(t, s); len(got) != 0 || d.get(DropAge) != 3 {
+		t.Fatalf("two hours on: %d records left, age drops %d; want 0 and 3", len(got), d.get(DropAge))
 	}
 }
 
@@ -286,7 +364,7 @@ func TestCompactionFreesHoles(t *testing.T) {
 		if i%10 == 0 {
 			kind = KindEvent
 		}
-		if _, err := s.Append("cam1", kind, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
+		if _, err := s.Append(context.Background(), "cam1", kind, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
 			return []byte(fmt.Sprintf(`{"seq":%d,"body":"x"}`, seq%10)), nil
 		}); err != nil {
 			t.Fatal(err)
@@ -392,7 +470,7 @@ func TestRecoversFromAnyCut(t *testing.T) {
 		ends = append(ends, s.Stats().DiskBytes)
 	}
 	s.Close()
-	segs, _ := filepath.Glob(filepath.Join(src, "seg-*.log"))
+	segs, _ := filepath.Glob(filepath.Join(src, "seg-*.rec"))
 	data, err := os.ReadFile(segs[0])
 	if err != nil {
 		t.Fatal(err)
@@ -433,7 +511,7 @@ func TestCorruptOlderSegmentIsCountedAndLaterOnesKept(t *testing.T) {
 		appendMsg(t, s, "cam1", KindEvent, "x")
 	}
 	s.Close()
-	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.rec"))
 	if len(segs) < 3 {
 		t.Fatalf("%d segments, the test wants at least 3", len(segs))
 	}

@@ -1,0 +1,197 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/devices/rtsp"
+)
+
+// analysedRate sums frames_analysed over the counts messages of camera
+// that closed after skip of them, and returns frames per second of
+// interval (intervals are 1 s here).
+func analysedRate(t *testing.T, sub *testbroker.Subscriber, topic string, skip, n int) float64 {
+	t.Helper()
+	msgs := sub.Wait(t, time.Duration(skip+n+30)*time.Second, fmt.Sprintf("%d counts on %s", skip+n, topic), func(ms []testbroker.Message) bool {
+		k := 0
+		for _, m := range ms {
+			if m.Topic == topic {
+				k++
+			}
+		}
+		return k >= skip+n
+	})
+	total, k := 0, 0
+	for _, m := range msgs {
+		if m.Topic != topic {
+			continue
+		}
+		if k++; k <= skip || k > skip+n {
+			continue
+		}
+		var c struct {
+			FramesAnalysed int `json:"frames_analysed"`
+		}
+		if err := json.Unmarshal(m.Payload, &c); err != nil {
+			t.Fatal(err)
+		}
+		total += c.FramesAnalysed
+	}
+	return float64(total) / float64(n)
+}
+
+// TestBFrameCamerasAt5FPS: cameras that send B-frames (IBBP H.264 and
+// H.265 with bframes=4, 25 fps, in decoding order with presentation
+// times in RTP, as encoders do) configured at fps 5 are analysed at
+// 5 ± 0.5 frames a second, as the counts on the broker show.
+func TestBFrameCamerasAt5FPS(t *testing.T) {
+	broker := testbroker.Start(t)
+	h264 := startCam(t, camsim.Config{Clip: needClip(t, "cam_ibbp_h264.mp4")})
+	h265 := startCam(t, camsim.Config{Clip: needClip(t, "cam_bf4_h265.mp4")})
+	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
+	startAgent(t, fmt.Sprintf(`
+site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+counts: {interval: 1s}
+defaults: {fps: 5, decode: full}
+cameras:
+  - {name: ibbp, url: %q}
+  - {name: hevc, url: %q}
+`, broker.URL(), freeAddr(t), t.TempDir(), h264.URL(), h265.URL()), "")
+	for _, cam := range []string{"ibbp", "hevc"} {
+		// Skip the first intervals (connection, first keyframe).
+		if fps := analysedRate(t, sub, "pantau/v1/s/a/"+cam+"/counts", 4, 8); fps < 4.5 || fps > 5.5 {
+			t.Errorf("%s analysed at %.2f fps, want 5 ± 0.5", cam, fps)
+		} else {
+			t.Logf("%s analysed at %.2f fps", cam, fps)
+		}
+	}
+}
+
+// TestStalledCameraReconnects: a camera whose encoder freezes (no video,
+// RTCP still flowing, the session open) is reconnected within
+// stall_timeout + backoff, with the reason logged, and analysed again once
+// it sends video; a camera that only ever sends RTCP is reconnected too.
+func TestStalledCameraReconnects(t *testing.T) {
+	broker := testbroker.Start(t)
+	const stallAfter, stallFor, stallTimeout = 6 * time.Second, 12 * time.Second, 3 * time.Second
+	frozen := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4"),
+		Impair: camsim.Impairments{StallAfter: stallAfter, StallFor: stallFor}})
+	start := time.Now()
+	silent := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4"), Impair: camsim.Impairments{RTCPOnly: true}})
+	listen := freeAddr(t)
+	ra := startAgent(t, fmt.Sprintf(`
+site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+counts: {interval: 1s}
+defaults: {stall_timeout: %s, read_timeout: 60s}
+cameras:
+  - {name: frozen, url: %q}
+  - {name: silent, url: %q}
+`, broker.URL(), listen, t.TempDir(), stallTimeout, frozen.URL(), silent.URL()), "")
+	waitListening(t, listen)
+	reconnects := func(cam string) float64 {
+		return metric(t, listen, fmt.Sprintf(`pantau_reconnects_total{camera=%q}`, cam))
+	}
+	// stall_timeout + backoff (1 s + 20 %) + the 1 s watchdog tick + slack.
+	deadline := start.Add(stallAfter + stallTimeout + 1200*time.Millisecond + time.Second + 2*time.Second)
+	for reconnects("frozen") < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("frozen camera not reconnected %v after the stall began", time.Since(start)-stallAfter)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("frozen camera reconnected %v after the stall began", (time.Since(start) - stallAfter).Round(100*time.Millisecond))
+	logs := ra.logs.String()
+	if !strings.Contains(logs, "no picture for") {
+		t.Errorf("no stall reason in the log:\n%s", logs)
+	}
+	if reconnects("silent") < 1 || !strings.Contains(logs, "0 access units") {
+		t.Errorf("RTCP-only camera: %v reconnects, log:\n%s", reconnects("silent"), logs)
+	}
+	// The encoder comes back: pictures again, after the pause the backoff
+	// reached (at most 8 s + 20 %) and a keyframe.
+	time.Sleep(time.Until(start.Add(stallAfter + stallFor)))
+	before := metric(t, listen, `pantau_frames_analysed_total{camera="frozen"}`)
+	deadline = time.Now().Add(20 * time.Second)
+	for metric(t, listen, `pantau_frames_analysed_total{camera="frozen"}`) <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("frozen camera not analysed within 20 s of the stall's end")
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestLockedOutCameraLogsInAfterLock: a camera that locks the account
+// after 2 wrong logins for 6 s is locked when the agent starts with the
+// right password; with auth_retry 2 s (the default 5 min scaled by 1/150,
+// so 24 s stand for an hour) the agent logs in once the lock is over,
+// with at most 3 logins in that first "hour".
+func TestLockedOutCameraLogsInAfterLock(t *testing.T) {
+	broker := testbroker.Start(t)
+	const lock = 6 * time.Second
+	cam := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4"), User: "viewer", Password: "right",
+		Impair: camsim.Impairments{LockoutAfter: 2, LockoutFor: lock}})
+	u := strings.Replace(cam.URL(), "rtsp://", "rtsp://viewer:wrong@", 1)
+	for i := 0; i < 2; i++ {
+		err := rtsp.New(rtsp.Config{URL: u}, func(rtsp.AccessUnit) {}).Run(context.Background())
+		if !errors.Is(err, rtsp.ErrAuth) {
+			t.Fatalf("wrong login %d: %v", i, err)
+		}
+	}
+	locked := time.Now()
+	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
+	listen := freeAddr(t)
+	startAgent(t, fmt.Sprintf(`
+site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+counts: {interval: 1s}
+cameras:
+  - {name: cam1, url: %q, username: viewer, password: right, auth_retry: 2s}
+`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+	sub.WaitTopic(t, 24*time.Second, "pantau/v1/s/a/cam1/status", `"online"`)
+	attempts, refused := cam.LoginStats()
+	agentLogins := attempts - 2
+	t.Logf("online %v after the lock began; agent logins %d, refused while locked %d",
+		time.Since(locked).Round(100*time.Millisecond), agentLogins, refused)
+	if time.Since(locked) < lock {
+		t.Errorf("online before the lock ended")
+	}
+	if agentLogins > 3 || refused < 1 {
+		t.Errorf("agent logins %d (want ≤ 3), refused while locked %d (want ≥ 1)", agentLogins, refused)
+	}
+}
+
+// waitListening waits until the agent's HTTP server accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent not listening on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/pantau/pantau/agent/camsim"
+)
+
+// TestFullDiskThroughTheBinary runs the agent on a camera simulator and a
+// live mosquitto with its spool on a 2 MiB tmpfs, then keeps that tmpfs
+// filled to the last byte (as another writer on the box would): /readyz
+// turns not ready naming the disk, drops are counted as disk_full and
+// leave as many gaps in the camera's seq, and once the space is back the agent
+// is ready again and the seq goes on, without a restart. Mounting the
+// tmpfs needs root (CAP_SYS_ADMIN); the test fails where it cannot.
+func TestFullDiskThroughTheBinary(t *testing.T) {
+	work := t.TempDir()
+	disk := filepath.Join(work, "disk")
+	if err := os.Mkdir(disk, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Fatalf("mount a 2 MiB tmpfs: %v: %s\nThis test needs root (CAP_SYS_ADMIN): run `make test` as root or in a container started with --cap-add SYS_ADMIN.", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	bin := buildPantau(t, work)
+	brokerURL := startBroker(t)
+	cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"), Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cam.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cam.Close)
+	addr := freeLoopbackPort(t)
+	cfg := fmt.Sprintf(`site: s1
+agent: box1
+http:
+  listen: %s
+mqtt:
+  url: %s
+spool:
+  dir: %s
+  max_bytes: 1MiB
+counts:
+  interval: 1s
+cameras:
+  - name: cam1
+    url: %s
+    fps: 5
+    lines:
+      - name: mid
+        points: [[0.5, 0.1], [0.5, 0.95]]
+`, addr, brokerURL, filepath.Join(disk, "spool"), cam.URL())
+	cfgPath := filepath.Join(work, "pantau.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Events and counts share the camera's seq; status and occupancy
+	// carry none.
+	sub := subscribe(t, brokerURL, "pantau/v1/s1/box1/cam1/#")
+	var log readmeOutput
+	agent := exec.Command(bin, "run", "-c", cfgPath)
+	agent.Stdout, agent.Stderr = &log, &log
+	agent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { agent.Process.Signal(syscall.SIGTERM); agent.Wait() })
+	base := "http://" + addr
+
+	readyz := func() (int, map[string]string) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Checks map[string]string `json:"checks"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body.Checks
+	}
+	metric := func(name string) string {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, name+" ") {
+				return strings.TrimPrefix(l, name+" ")
+			}
+		}
+		return ""
+	}
+	countSeqs := func() []uint64 {
+		var out []uint64
+		for _, p := range sub.payloads() {
+			var h struct {
+				Seq uint64 `json:"seq"`
+			}
+			json.Unmarshal(p, &h)
+			if h.Seq > 0 {
+				out = append(out, h.Seq)
+			}
+		}
+		return out
+	}
+	dump := func() string { return "agent log:\n" + log.String() }
+
+	waitFor(t, 60*time.Second, "agent ready and 3 messages delivered", func() string {
+		if code, checks := readyz(); code != 200 {
+			return fmt.Sprintf("readyz %d %v", code, checks)
+		}
+		if n := len(countSeqs()); n < 3 {
+			return fmt.Sprintf("%d messages with a seq", n)
+		}
+		return ""
+	}, dump)
+
+	// Keep the tmpfs full to the last byte until told to stop.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	filler := filepath.Join(disk, "filler")
+	go func() {
+		defer wg.Done()
+		f, err := os.OpenFile(filler, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		chunks := [][]byte{make([]byte, 64<<10), make([]byte, 4<<10), make([]byte, 1)}
+		for {
+			for _, c := range chunks {
+				for {
+					if _, err := f.Write(c); err != nil {
+						if !errors.Is(err, syscall.ENOSPC) {
+							t.Error(err)
+							return
+						}
+						break
+					}
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	waitFor(t, 30*time.Second, "readyz not ready naming the full disk, disk_full drops", func() string {
+		code, checks := readyz()
+		if code != 503 || !strings.Contains(checks["spool"], "no space left on device") {
+			return fmt.Sprintf("readyz %d %v", code, checks)
+		}
+		if v := metric(`pantau_spool_dropped_total{reason="disk_full"}`); v == "" || v == "0" {
+			return "pantau_spool_dropped_total{reason=\"disk_full\"} " + v
+		}
+		if v := metric("pantau_spool_disk_ok"); v != "0" {
+			return "pantau_spool_disk_ok " + v
+		}
+		return ""
+	}, dump)
+	time.Sleep(2 * time.Second) // a few more counts intervals dropped
+	close(stop)
+	wg.Wait()
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	before := len(countSeqs())
+	waitFor(t, 30*time.Second, "ready again with messages flowing", func() string {
+		if code, checks := readyz(); code != 200 {
+			return fmt.Sprintf("readyz %d %v", code, checks)
+		}
+		if v := metric("pantau_spool_disk_ok"); v != "1" {
+			return "pantau_spool_disk_ok " + v
+		}
+		if n := len(countSeqs()); n < before+2 {
+			return fmt.Sprintf("%d messages since the disk was freed", n-before)
+		}
+		return ""
+	}, dump)
+	seqs := countSeqs()
+	missing := 0
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("seq went back: %v", seqs)
+		}
+		missing += int(seqs[i] - seqs[i-1] - 1)
+	}
+	if dropped := metric(`pantau_spool_dropped_total{reason="disk_full"}`); missing == 0 || fmt.Sprint(missing) != dropped {
+		t.Fatalf("%d seqs missing (%v), %s counted as disk_full: every drop must show as a gap and every gap be counted", missing, seqs, dropped)
+	}
+	if !strings.Contains(log.String(), "disk_full") {
+		t.Fatalf("the log does not summarise the disk_full drops:\n%s", log.String())
+	}
+	var drops []string
+	for _, r := range []string{"disk_full", "disk_error", "full", "full_counts", "corrupt", "age", "too_big"} {
+		drops = append(drops, r+"="+metric(`pantau_spool_dropped_total{reason="`+r+`"}`))
+	}
+	t.Logf("cam1 seqs across the full disk: %v; drops %v", seqs, drops)
+}
+
+// startBroker runs mosquitto on a free loopback port until the test ends.
+// (agent/internal/testbroker does the same but is internal to agent/.)
+func startBroker(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		bin = "/usr/sbin/mosquitto" // Debian's place, not always on PATH
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatal("mosquitto not found: run scripts/setup.sh (apt-get install mosquitto)")
+		}
+	}
+	_, port, _ := net.SplitHostPort(freeLoopbackPort(t))
+	conf := "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+	if os.Geteuid() == 0 {
+		conf += "user root\n"
+	}
+	path := filepath.Join(t.TempDir(), "mosquitto.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log readmeOutput
+	cmd := exec.Command(bin, "-c", path)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	url := "tcp://127.0.0.1:" + port
+	waitFor(t, 5*time.Second, "mosquitto on "+url, func() string {
+		cl := paho.NewClient(paho.NewClientOptions().AddBroker(url))
+		if tok := cl.Connect(); !tok.WaitTimeout(time.Second) || tok.Error() != nil {
+			return "not accepting connections"
+		}
+		cl.Disconnect(0)
+		return ""
+	}, log.String)
+	return url
+}
+
+// collector keeps the payloads received on one subscription.
+type collector struct {
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func (c *collector) payloads() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([][]byte(nil), c.msgs...)
+}
+
+func subscribe(t *testing.T, url, topic string) *collector {
+	t.Helper()
+	c := &collector{}
+	cl := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("diskfull-test"))
+	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscriber connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { cl.Disconnect(0) })
+	tok := cl.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
+		c.mu.Lock()
+		c.msgs = append(c.msgs, m.Payload())
+		c.mu.Unlock()
+	})
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe %s: %v", topic, tok.Error())
+	}
+	return c
+}

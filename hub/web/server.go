@@ -1,0 +1,143 @@
+// Package web serves the hub over HTTP: the API under /api/v1, the
+// dashboard (assets embedded, nothing fetched from elsewhere), /metrics and
+// /healthz.
+//
+// Authentication plugs in as Options.Auth (a middleware); a hub listening
+// off loopback without it refuses to start (see CheckListen).
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pantau/pantau/hub/config"
+	"github.com/pantau/pantau/hub/store"
+)
+
+// Data is what the server reads; *store.Store provides it.
+type Data interface {
+	Cameras(ctx context.Context) ([]store.Camera, error)
+	Agents(ctx context.Context) ([]store.Agent, error)
+	Counts(ctx context.Context, q store.SeriesQuery) ([]store.Series, error)
+	Totals(ctx context.Context, from, to time.Time) ([]store.Total, error)
+	Events(ctx context.Context, q store.EventQuery) ([]json.RawMessage, error)
+	OpenTamper(ctx context.Context) ([]store.Tamper, error)
+}
+
+// LagSource gives a camera's lag histogram (the hub keeps it in memory);
+// its result is marshalled as is.
+type LagSource func(site, agent, camera string) (any, bool)
+
+// Options configure New.
+type Options struct {
+	Config *config.Config
+	Data   Data
+	// Lag is optional.
+	Lag LagSource
+	// Metrics serves /metrics; nil leaves it out.
+	Metrics http.Handler
+	// Auth wraps every handler but /healthz (and /metrics when
+	// http.metrics_open); nil means no authentication, which CheckListen
+	// allows on loopback only.
+	Auth func(http.Handler) http.Handler
+	// MetricsOpen leaves /metrics outside Auth.
+	MetricsOpen bool
+	Log         *slog.Logger
+	// Now is the clock; it defaults to time.Now.
+	Now func() time.Time
+}
+
+// CheckListen refuses a listen address off loopback when there is no
+// authentication.
+func CheckListen(listen string, auth bool) error {
+	if auth {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("http.listen: %w", err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("http.listen %q is not loopback: configure http.auth.users_file (or http.auth.tokens_file) first", listen)
+}
+
+// server answers the requests.
+type server struct {
+	Options
+}
+
+// New returns the hub's HTTP handler.
+func New(o Options) http.Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{o}
+	guard := func(h http.Handler) http.Handler {
+		if o.Auth != nil {
+			return o.Auth(h)
+		}
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/v1/cameras", s.cameras)
+	api.HandleFunc("GET /api/v1/agents", s.agents)
+	api.HandleFunc("GET /api/v1/sites", s.sites)
+	api.HandleFunc("GET /api/v1/counts", s.counts)
+	api.HandleFunc("GET /api/v1/today", s.today)
+	api.HandleFunc("GET /api/v1/events", s.events)
+	api.HandleFunc("GET /api/v1/alerts", s.alerts)
+	api.Handle("GET /", assetHandler())
+	mux.Handle("/", guard(securityHeaders(api)))
+	if o.Metrics != nil {
+		if o.MetricsOpen {
+			mux.Handle("GET /metrics", o.Metrics)
+		} else {
+			mux.Handle("GET /metrics", guard(o.Metrics))
+		}
+	}
+	return mux
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Everything the dashboard needs is served here: forbid the rest.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) json(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(v); err != nil {
+		s.Log.Debug("write response", "err", err) // the client went away
+	}
+}
+
+func (s *server) fail(w http.ResponseWriter, code int, err error) {
+	if code >= 500 {
+		s.Log.Error("api", "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(map[string]string{"error": err.Error()}) //nolint:errcheck // best effort
+}
