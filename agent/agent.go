@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"net"
 	"sync"
@@ -174,7 +175,7 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	a.applyCameras(ctx, cfg)
 	a.log.Info("agent started", "site", cfg.Site, "agent", cfg.Agent, "cameras", len(cfg.Cameras),
-		"mqtt", config.RedactURL(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
+		"mqtt", urlcred.RedactText(cfg.MQTT.URL), "http", cfg.HTTP.Listen)
 
 	discCtx, discCancel := context.WithCancel(ctx)
 	discDone := make(chan struct{})

@@ -2,10 +2,9 @@ package agent
 
 import (
 	"context"
-	"net/url"
+	"github.com/pantau/pantau/devices/urlcred"
 	"time"
 
-	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
 )
 
@@ -19,7 +18,7 @@ func (c *camera) setState(state string, err error) {
 	changed := c.state != state
 	c.state = state
 	if err != nil {
-		c.lastErr = config.RedactURL(err.Error())
+		c.lastErr = urlcred.RedactText(err.Error())
 	} else if state == event.StateOnline {
 		c.lastErr = ""
 	}
@@ -83,7 +82,7 @@ func (c *camera) status(now time.Time) event.CameraStatus {
 		Codec:        c.info.Codec,
 		Width:        c.info.Width,
 		Height:       c.info.Height,
-		URL:          config.RedactURL(c.cfg.URL),
+		URL:          urlcred.RedactText(c.cfg.URL),
 		Error:        c.lastErr,
 		Manufacturer: c.device.Manufacturer,
 		Model:        c.device.Model,
@@ -115,17 +114,18 @@ func (c *camera) publishStatus(now time.Time) {
 	}
 }
 
-// withCredentials puts user and password into a stream URL that has none.
+// withCredentials returns the stream URL to dial: credentials escaped
+// (a password typed raw in the URL, p@ss/1, is taken as it is), user and
+// pass used when the URL has none.
 func withCredentials(raw, user, pass string) string {
+	u, uu, pp, err := urlcred.Split(raw)
+	if err != nil {
+		return raw // refused by config validation already
+	}
 	if user == "" {
-		return raw
+		user, pass = uu, pp
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.User != nil {
-		return raw
-	}
-	u.User = url.UserPassword(user, pass)
-	return u.String()
+	return urlcred.With(u.String(), user, pass)
 }
 
 // rateMeter measures an event rate over the last few seconds without

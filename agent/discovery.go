@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net"
 	"net/url"
 	"reflect"
@@ -144,7 +145,7 @@ func (a *Agent) applyDiscovered(ctx context.Context, cfg *config.Config, res []o
 				stop = append(stop, cur)
 			}
 			a.log.Info("discovered camera", "camera", name, "manufacturer", dev.Manufacturer, "model", dev.Model,
-				"profile", dev.Profile, "stream", config.RedactURL(cc.URL))
+				"profile", dev.Profile, "stream", urlcred.RedactText(cc.URL))
 			a.startCamera(ctx, cfg, cc, event.SourceDiscovery, dev)
 		}
 	}
@@ -208,7 +209,7 @@ func (a *Agent) discoverNow(ctx context.Context, cmd event.Command) (any, error)
 			f.Address = r.Discovered.XAddrs[0]
 		}
 		if r.Err != nil {
-			f.Error = config.RedactURL(r.Err.Error())
+			f.Error = urlcred.RedactText(r.Err.Error())
 		}
 		out = append(out, f)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ cameras:
 
 	ask := func(name, body string) map[string]any {
 		t.Helper()
-		sub.Publish(t, prefix+"cmd/"+name, []byte(body), false)
+		sub.Publish(t, prefix+"cmd/"+name, withTS(body), false)
 		m := sub.WaitTopic(t, 15*time.Second, prefix+"cmd/"+name+"/result", "")
 		if err := event.Validate(prefix+"cmd/"+name+"/result", m.Payload); err != nil {
 			t.Errorf("%s result does not match its schema: %v\n%s", name, err, m.Payload)
@@ -93,4 +94,13 @@ cameras:
 			t.Errorf("%s: error %q does not say %q", c.name, r["error"], c.why)
 		}
 	}
+}
+
+// withTS puts the current ts into a JSON command body (commands without
+// one are refused).
+func withTS(body string) []byte {
+	if !strings.HasPrefix(body, "{") {
+		return []byte(body)
+	}
+	return []byte(`{"ts":"` + time.Now().UTC().Format(time.RFC3339Nano) + `",` + strings.TrimPrefix(body, "{"))
 }

@@ -85,7 +85,7 @@ cameras:
 	if err := os.WriteFile(path, []byte(third), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sub.Publish(t, prefix+"cmd/reload", []byte(`{"request_id": "rl"}`), false)
+	sub.Publish(t, prefix+"cmd/reload", withTS(`{"request_id": "rl"}`), false)
 	res := payload(t, sub.WaitTopic(t, 15*time.Second, prefix+"cmd/reload/result", `"rl"`))
 	if res["ok"] != true {
 		t.Errorf("reload command: %v", res)

@@ -24,6 +24,15 @@ type Camera struct {
 	Username string `yaml:"username"`
 	// Password: see Username. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 	// Transport is the RTP transport, tcp or udp. It defaults to tcp (UDP
 	// drops packets even on loopback).
 	Transport string `yaml:"transport"`

@@ -45,6 +45,9 @@ type Config struct {
 	Counts CountsConfig `yaml:"counts"`
 	// MQTT configures the broker connection.
 	MQTT MQTTConfig `yaml:"mqtt"`
+	// InlinePasswords names the keys whose password is written in the
+	// config file itself (set by Load, for the start-up warning).
+	InlinePasswords []string `yaml:"-"`
 	// Spool configures the on-disk outgoing queue.
 	Spool SpoolConfig `yaml:"spool"`
 	// Discovery configures ONVIF discovery and auto-provisioning.
@@ -190,6 +193,9 @@ type CommandsConfig struct {
 	// Disabled lists commands to refuse (reload, snapshot, discover,
 	// status).
 	Disabled []string `yaml:"disabled"`
+	// MaxAge refuses a command whose ts is older than this (queued by the
+	// broker while the agent was away). It defaults to 60 s.
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Allowed reports whether command name may run.
@@ -265,6 +271,15 @@ type Credential struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }
 
 // Login is a username and password.
@@ -273,4 +288,13 @@ type Login struct {
 	Username string `yaml:"username"`
 	// Password for the device. Never logged.
 	Password string `yaml:"password"`
+	// PasswordFile, PasswordEnv and PasswordCredential give the password
+	// instead of Password (one of the four at most): a file (trailing
+	// newline trimmed; relative to the config file), an environment
+	// variable, or a systemd credential (LoadCredential=, read from
+	// $CREDENTIALS_DIRECTORY). They let the config file stay free of
+	// secrets.
+	PasswordFile       string `yaml:"password_file"`
+	PasswordEnv        string `yaml:"password_env"`
+	PasswordCredential string `yaml:"password_credential"`
 }

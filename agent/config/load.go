@@ -77,10 +77,12 @@ func load(data []byte, dir string, lookup func(string) (string, bool)) (*Config,
 	if len(root.Content) > 0 {
 		d.top(root.Content[0], c)
 	}
+	c.InlinePasswords = inlinePasswords(c)
 	d.env(c, lookup)
 	fillDefaults(c)
 	resolvePaths(c, dir)
-	errs := append(d.errs, validate(c)...)
+	errs := append(d.errs, resolveSecrets(c, dir, lookup)...)
+	errs = append(errs, validate(c)...)
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/pantau/pantau/devices/urlcred"
 	"gopkg.in/yaml.v3"
 )
 
@@ -17,15 +18,15 @@ func (c *Config) Redacted() *Config {
 		}
 	}
 	hide(&r.MQTT.Password)
-	r.MQTT.URL = RedactURL(r.MQTT.URL)
+	r.MQTT.URL = urlcred.Redact(r.MQTT.URL)
 	hide(&r.Discovery.DefaultCredentials.Password)
 	r.Discovery.Credentials = append([]Credential(nil), c.Discovery.Credentials...)
 	for i := range r.Discovery.Credentials {
 		hide(&r.Discovery.Credentials[i].Password)
 	}
 	redactCamera := func(cam *Camera) {
-		cam.URL = RedactURL(cam.URL)
-		cam.ONVIF = RedactURL(cam.ONVIF)
+		cam.URL = urlcred.Redact(cam.URL)
+		cam.ONVIF = urlcred.Redact(cam.ONVIF)
 		hide(&cam.Password)
 	}
 	redactCamera(&r.Defaults)

@@ -3,8 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -98,14 +98,14 @@ func validate(c *Config) Errors {
 
 func validateMQTT(v *collector, c *Config) {
 	m := &c.MQTT
-	u, err := url.Parse(m.URL)
+	u, err := urlcred.Parse(m.URL)
 	switch {
 	case err != nil:
-		v.add("mqtt.url", "not a URL: %v", redactErr(err))
+		v.add("mqtt.url", "%v", err)
 	case !oneOf(u.Scheme, "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"):
 		v.add("mqtt.url", "scheme must be tcp, mqtt, ssl, tls, mqtts, ws or wss, got %q", u.Scheme)
 	case u.Hostname() == "" || u.Port() == "":
-		v.add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", RedactURL(m.URL))
+		v.add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", urlcred.Redact(m.URL))
 	case u.User != nil:
 		v.add("mqtt.url", "put credentials in mqtt.username and mqtt.password, not in the URL")
 	}
@@ -126,6 +126,9 @@ func validateMQTT(v *collector, c *Config) {
 	}
 	if m.Keepalive < 1e9 {
 		v.add("mqtt.keepalive", "must be at least 1s, got %s", m.Keepalive)
+	}
+	if m.Commands.MaxAge < 0 {
+		v.add("mqtt.commands.max_age", "must not be negative, got %s", m.Commands.MaxAge)
 	}
 	for i, name := range m.Commands.Disabled {
 		if !commandRE[name] {

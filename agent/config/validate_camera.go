@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -29,7 +30,7 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 	if c.ONVIF != "" {
 		u, err := url.Parse(c.ONVIF)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.add(key+".onvif", "want a device service URL such as http://192.168.1.10/onvif/device_service, got %s", RedactURL(c.ONVIF))
+			v.add(key+".onvif", "want a device service URL such as http://192.168.1.10/onvif/device_service, got %s", urlcred.Redact(c.ONVIF))
 		}
 	}
 	v.oneOf(key+".transport", c.Transport, "tcp", "udp")
@@ -150,15 +151,16 @@ func validateDetector(v *collector, key string, d *DetectorConfig) {
 }
 
 func validateStreamURL(v *collector, key string, c *Camera) {
-	u, err := url.Parse(c.URL)
+	// Split, not url.Parse: a password typed unescaped (p@ss/1) is fine.
+	u, user, pass, err := urlcred.Split(c.URL)
 	switch {
 	case err != nil:
-		v.add(key, "not a URL: %v", redactErr(err))
+		v.add(key, "%v", err)
 	case u.Scheme != "rtsp" && u.Scheme != "rtsps":
-		v.add(key, "scheme must be rtsp or rtsps, got %s", RedactURL(c.URL))
+		v.add(key, "scheme must be rtsp or rtsps, got %s", urlcred.Redact(c.URL))
 	case u.Hostname() == "":
-		v.add(key, "no host in %s", RedactURL(c.URL))
-	case u.User != nil && (c.Username != "" || c.Password != ""):
+		v.add(key, "no host in %s", urlcred.Redact(c.URL))
+	case (user != "" || pass != "") && (c.Username != "" || c.Password != ""):
 		v.add(key, "credentials given both in the URL and in username/password; keep one")
 	}
 }

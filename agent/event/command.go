@@ -27,6 +27,12 @@ type Command struct {
 	// RequestID is chosen by the sender (1–128 characters) and echoed in
 	// the result.
 	RequestID string `json:"request_id"`
+	// ID identifies the command for dedupe: one seen in the last hour is
+	// answered again, not run again. Without it, RequestID is used.
+	ID string `json:"id,omitempty"`
+	// TS is when the command was sent (RFC 3339). The agent refuses a
+	// command without it, or older than commands.max_age.
+	TS string `json:"ts,omitempty"`
 	// Camera names the camera (snapshot: required).
 	Camera string `json:"camera,omitempty"`
 	// Inline asks snapshot to return the JPEG as base64 in the result

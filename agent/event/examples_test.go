@@ -62,7 +62,7 @@ func examples() []example {
 		{"camera status", NewCameraStatus(site, agent, cam, t, CameraStatus{
 			State: StateOnline, FPS: 9.97, LastFrame: Timestamp(t.Add(-80 * time.Millisecond)),
 			DecodeMode: "full", Codec: "h264", Width: 1920, Height: 1080,
-			URL:          "rtsp://xxxxx:xxxxx@10.0.3.21:554/Streaming/Channels/101",
+			URL:          "rtsp://xxxxx@10.0.3.21:554/Streaming/Channels/101",
 			Manufacturer: "HIKVISION", Model: "DS-2CD2143G2-I", Serial: "DS-2CD2143G2-I20230405AAWRK12345678",
 			Profile: "Profile_1", Source: SourceDiscovery})},
 		{"motion", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeMotion, State: "start", Area: 0.031})))},

@@ -171,12 +171,12 @@ func BenchmarkValidateCounts(b *testing.B) {
 }
 
 // TestRedactedURLsPass: the camera status accepts URLs redacted the way
-// devices/rtsp.Redact does it, and URLs without credentials.
+// devices/urlcred.Redact does it, and URLs without credentials.
 func TestRedactedURLsPass(t *testing.T) {
 	for _, u := range []string{
 		"rtsp://10.0.3.21:554/Streaming/Channels/101",
 		"rtsp://xxxxx@10.0.3.21/live",
-		"rtsp://xxxxx:xxxxx@10.0.3.21/live?user=xxxxx&password=xxxxx&channel=1",
+		"rtsp://xxxxx@10.0.3.21/live?user=xxxxx&password=xxxxx&channel=1",
 		"rtsp://10.0.3.21/live?channel=1&subtype=0",
 	} {
 		m := NewCameraStatus("s", "a", "cam1", exampleTime, CameraStatus{State: StateOffline, URL: u, Error: "connection refused"})

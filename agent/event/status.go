@@ -102,7 +102,7 @@ type CameraStatus struct {
 	Width      int    `json:"width,omitempty"`
 	Height     int    `json:"height,omitempty"`
 	// URL is the stream URL; the caller must have redacted credentials
-	// (rtsp://user:xxxxx@host/…) before setting it.
+	// (rtsp://xxxxx@host/…, urlcred.Redact) before setting it.
 	URL string `json:"url,omitempty"`
 	// Error is the last error, set when State is not online.
 	Error        string `json:"error,omitempty"`

@@ -3,34 +3,23 @@ package logging
 import (
 	"context"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"regexp"
 	"strings"
-
-	"github.com/pantau/pantau/agent/config"
 )
 
 // secretFieldRE finds "Password:x", "password=x" and "\"password\":\"x\""
 // in formatted structs, JSON and free text.
-var secretFieldRE = regexp.MustCompile(`(?i)\b((?:password|passwd|secret|token)"?\s*[:=]\s*"?)[^\s,;&}\]"']+`)
+var secretFieldRE = regexp.MustCompile(`(?i)\b((?:password|passwd|secret|token)"?\s*[:=]\s*"?)[^\s,}\]"']+`)
 
 // Redacted replaces credentials.
-const Redacted = "xxxxx"
+const Redacted = urlcred.Mask
 
-// RedactURL replaces the credentials of every URL in s: the userinfo
-// ("rtsp://admin:secret@cam/1" → "rtsp://xxxxx@cam/1") and credential
-// query parameters ("?user=admin&password=1" → "?user=xxxxx&password=xxxxx").
-func RedactURL(s string) string {
-	if !strings.Contains(s, "://") && !strings.Contains(s, "=") {
-		return s
-	}
-	return config.RedactURL(s)
-}
-
-// Redact applies RedactURL and also replaces values written as
+// Redact applies urlcred.RedactText (the URLs in s) and also replaces values written as
 // password=…, Password:… or "password":"…" (e.g. in a formatted struct).
 func Redact(s string) string {
-	s = RedactURL(s)
+	s = urlcred.RedactText(s)
 	if !strings.ContainsAny(s, ":=") {
 		return s
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 	"log/slog"
 	"net"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/devices/onvif/onvifsim"
-	"github.com/pantau/pantau/devices/rtsp"
 )
 
 // cmdCamsim serves a clip as an RTSP camera until Ctrl-C:
@@ -93,7 +93,7 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	url := srv.URL()
 	if *user != "" {
 		// Show where the credentials go, never the credentials.
-		url = rtsp.Redact(url[:len("rtsp://")] + "user:password@" + url[len("rtsp://"):])
+		url = urlcred.Redact(url[:len("rtsp://")] + "user:password@" + url[len("rtsp://"):])
 	}
 	info := srv.Info()
 	fmt.Fprintf(stdout, "serving %s (%s %dx%d, %d frames) at %s — Ctrl-C to stop\n",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 
 	"github.com/pantau/pantau/agent/analysis"
@@ -69,6 +70,6 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errInvalid{bad}
 	}
 	fmt.Fprintf(stdout, "ok: %d cameras (%d enabled), site %s, agent %s, mqtt %s\n",
-		len(cfg.Cameras), enabled, cfg.Site, cfg.Agent, config.RedactURL(cfg.MQTT.URL))
+		len(cfg.Cameras), enabled, cfg.Site, cfg.Agent, urlcred.RedactText(cfg.MQTT.URL))
 	return nil
 }

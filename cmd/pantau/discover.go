@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 	"os"
 	"strings"
@@ -127,7 +128,7 @@ func resultDevice(r onvif.Result) *onvif.Device {
 	}
 	cp.Profiles = append([]onvif.Profile(nil), cp.Profiles...)
 	for i := range cp.Profiles {
-		cp.Profiles[i].StreamURI = onvif.RedactURL(cp.Profiles[i].StreamURI)
+		cp.Profiles[i].StreamURI = urlcred.Redact(cp.Profiles[i].StreamURI)
 	}
 	return &cp
 }
@@ -208,7 +209,7 @@ func writeDiscoveredConfig(path string, res []onvif.Result, user, password strin
 			continue
 		}
 		name := onvif.UniqueCameraName(d, used)
-		cams = append(cams, discoveredCamera{Name: name, URL: onvif.StripCredentials(r.Profile.StreamURI),
+		cams = append(cams, discoveredCamera{Name: name, URL: urlcred.Strip(r.Profile.StreamURI),
 			ONVIF: d.Address, Username: user, Password: password})
 	}
 	body, err := yaml.Marshal(struct {

@@ -38,6 +38,9 @@ func runAgent(ctx context.Context, cfg *config.Config, path, level, format strin
 	if err != nil {
 		return err
 	}
+	for _, w := range config.Warnings(cfg, path) {
+		log.Warn(w)
+	}
 	a, err := agent.New(agent.Options{Config: cfg, ConfigPath: path, Log: log, Version: version})
 	if err != nil {
 		return err

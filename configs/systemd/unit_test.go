@@ -39,7 +39,10 @@ func TestVerifyUnit(t *testing.T) {
 	}
 
 	// The hardening the operations guide promises.
-	for _, want := range []string{"DynamicUser=yes", "ProtectSystem=strict", "StateDirectory=pantau",
+	if strings.Contains(string(unit), "DynamicUser=") {
+		t.Error("the unit uses DynamicUser=: the config with passwords would have to be world-readable; use the static user pantau")
+	}
+	for _, want := range []string{"User=pantau\n", "Group=pantau\n", "LoadCredential=cam:/etc/pantau/credentials\n", "ProtectSystem=strict", "StateDirectory=pantau",
 		"NoNewPrivileges=yes", "CapabilityBoundingSet=\n", "ExecReload=/bin/kill -HUP $MAINPID",
 		"ExecStartPre=/usr/local/bin/pantau check -c /etc/pantau/pantau.yaml"} {
 		if !strings.Contains(string(unit), want) {

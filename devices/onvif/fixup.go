@@ -76,39 +76,3 @@ func hostOf(raw string) string {
 	}
 	return u.Host
 }
-
-// StripCredentials removes user:password@ from a URL.
-func StripCredentials(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return u.String()
-}
-
-// RedactURL replaces the password in a URL with "xxxxx" for display. A URL
-// that does not parse has everything between "://" and the last "@"
-// before the path replaced.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err == nil {
-		if u.User == nil {
-			return raw
-		}
-		return u.Redacted()
-	}
-	i := strings.Index(raw, "://")
-	if i < 0 {
-		return raw
-	}
-	rest := raw[i+3:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return raw[:i+3] + "xxxxx" + rest[at:]
-	}
-	return raw
-}

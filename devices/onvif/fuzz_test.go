@@ -1,6 +1,7 @@
 package onvif_test
 
 import (
+	"github.com/pantau/pantau/devices/urlcred"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,7 +47,7 @@ func FuzzParseResponses(f *testing.F) {
 		}
 		if u, err := onvif.ParseSnapshotURI(data); err == nil {
 			_ = onvif.FixHost(u, "127.0.0.1:80", false)
-			_ = onvif.RedactURL(u)
+			_ = urlcred.Redact(u)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net/http"
 	"net/url"
 	"time"
@@ -73,7 +74,7 @@ func WithMaxBody(n int64) Option { return func(c *Client) { c.MaxBody = n } }
 func Probe(ctx context.Context, deviceURL, user, password string, opts ...Option) (*Device, error) {
 	u, err := url.Parse(deviceURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("onvif: bad device service URL %q: want http://HOST[:PORT]/onvif/device_service", RedactURL(deviceURL))
+		return nil, fmt.Errorf("onvif: bad device service URL %q: want http://HOST[:PORT]/onvif/device_service", urlcred.Redact(deviceURL))
 	}
 	u.User = nil
 	c := &Client{URL: u.String(), User: user, Password: password}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // queryProfiles fills d.Profiles and d.SnapshotURI from Media1 and Media2.
@@ -128,14 +129,14 @@ func streamURI(ctx context.Context, c *Client, d *Device, token string, inMedia2
 	if inMedia2 {
 		u, err := c.GetStreamURI2(ctx, d.Media2URL, token)
 		if err == nil {
-			return StripCredentials(FixHost(u, reached, false)), true
+			return urlcred.Strip(FixHost(u, reached, false)), true
 		}
 		errs = append(errs, err)
 	}
 	if d.MediaURL != "" {
 		u, err := c.GetStreamURI(ctx, d.MediaURL, token)
 		if err == nil {
-			return StripCredentials(FixHost(u, reached, false)), false
+			return urlcred.Strip(FixHost(u, reached, false)), false
 		}
 		errs = append(errs, err)
 	}
@@ -160,5 +161,5 @@ func snapshot(ctx context.Context, c *Client, d *Device, reached string) {
 		d.Warnings = append(d.Warnings, "GetSnapshotUri: "+err.Error())
 		return
 	}
-	d.SnapshotURI = StripCredentials(FixHost(u, reached, false))
+	d.SnapshotURI = urlcred.Strip(FixHost(u, reached, false))
 }

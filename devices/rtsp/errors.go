@@ -3,6 +3,7 @@ package rtsp
 import (
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 	"net"
 	"net/url"
@@ -57,7 +58,7 @@ var errHandshakeTimeout = errors.New("handshake not finished in time")
 // class (may be nil) and cause kept for errors.Is, and every form of the
 // URL's credentials removed from the text.
 func (c *Client) newError(class error, what string, cause error) error {
-	msg := "rtsp " + Redact(c.cfg.URL) + ": " + what
+	msg := "rtsp " + urlcred.Redact(c.cfg.URL) + ": " + what
 	causes := make([]error, 0, 2)
 	if class != nil {
 		causes = append(causes, class)
@@ -81,14 +82,14 @@ func (c *Client) scrub(s string) string {
 		return s
 	}
 	userinfo := raw[:at]
-	s = strings.ReplaceAll(s, userinfo, redacted)
+	s = strings.ReplaceAll(s, userinfo, urlcred.Mask)
 	if _, pass, ok := strings.Cut(userinfo, ":"); ok && pass != "" {
 		for _, p := range []string{pass, url.PathEscape(pass), url.QueryEscape(pass)} {
 			if un, err := url.PathUnescape(p); err == nil && len(un) >= 3 {
-				s = strings.ReplaceAll(s, un, redacted)
+				s = strings.ReplaceAll(s, un, urlcred.Mask)
 			}
 			if len(p) >= 3 {
-				s = strings.ReplaceAll(s, p, redacted)
+				s = strings.ReplaceAll(s, p, urlcred.Mask)
 			}
 		}
 	}

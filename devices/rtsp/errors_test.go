@@ -34,7 +34,7 @@ func TestRunConnectionRefused(t *testing.T) {
 		t.Errorf("refused connection took %s to report", d)
 	}
 	msg := err.Error()
-	for _, want := range []string{"connection refused", "rtsp rtsp://xxxxx:xxxxx@127.0.0.1:"} {
+	for _, want := range []string{"connection refused", "rtsp rtsp://xxxxx@127.0.0.1:"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}

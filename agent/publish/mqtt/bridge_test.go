@@ -97,7 +97,7 @@ func TestBridge(t *testing.T) {
 
 	// A command from the command centre reaches the agent and is answered
 	// once; the ACL keeps a command centre command within this site.
-	cc.Publish(t, prefix+"cmd/status", []byte(`{"request_id":"via-bridge"}`), false)
+	cc.Publish(t, prefix+"cmd/status", stamped(`{"request_id":"via-bridge"}`), false)
 	res := cc.WaitTopic(t, 20*time.Second, prefix+"cmd/status/result", `"via-bridge"`)
 	if err := event.Validate(res.Topic, res.Payload); err != nil {
 		t.Fatal(err)

@@ -84,15 +84,15 @@ var _ publish.Publisher = (*Client)(nil)
 // Client is the MQTT publisher. Create it with New, run Run in a goroutine,
 // and call Publish from anywhere. All methods are safe for concurrent use.
 type Client struct {
-	cfg    Config
-	m      Metrics
-	log    *slog.Logger
-	spool  *spool.Spool
-	tls    *tls.Config
-	base   string // pantau/v1/{site}/{agent}/
-	start  time.Time
-	wake   chan struct{}
-	cmdSem chan struct{}
+	cfg   Config
+	m     Metrics
+	log   *slog.Logger
+	spool *spool.Spool
+	tls   *tls.Config
+	base  string // pantau/v1/{site}/{agent}/
+	start time.Time
+	wake  chan struct{}
+	gate  cmdGate
 
 	// sendMu keeps direct sends in call order (a stale retained value
 	// never overtakes a fresh one).
@@ -110,6 +110,9 @@ type Client struct {
 	drops    map[string]int // since the last summary
 	// droppedTotal counts spool drops since start (agent status).
 	droppedTotal int64
+	// readBackFails counts sessions in a row whose status was not read
+	// back (Run's goroutine only).
+	readBackFails int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -121,6 +124,9 @@ type session struct {
 	lost chan struct{}
 	once sync.Once
 	err  error
+	// statusID is the id of the last status published over this session
+	// (Run's goroutine only).
+	statusID string
 }
 
 func (s *session) setLost(err error) {
@@ -158,7 +164,6 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 		base:     event.TopicPrefix + "/" + cfg.Site + "/" + cfg.Agent + "/",
 		start:    time.Now(),
 		wake:     make(chan struct{}, 1),
-		cmdSem:   make(chan struct{}, 4),
 		retained: map[string][]byte{},
 		pending:  map[string][]byte{},
 		drops:    map[string]int{},
@@ -250,12 +255,16 @@ func (c *Client) Run(ctx context.Context) error {
 		failures = 0
 		c.m.Connected(true)
 		up := time.Now()
-		c.serve(ctx, s)
+		rbErr := c.serve(ctx, s)
 		if ctx.Err() != nil {
 			c.shutdown(s)
 			break
 		}
-		c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		if rbErr != nil {
+			c.setErr(rbErr) // logged by readBack
+		} else {
+			c.setErr(fmt.Errorf("connection lost: %w", s.err))
+		}
 		c.m.Connected(false)
 		pause := c.cfg.ReconnectMin
 		if time.Since(up) < stableAfter {
@@ -268,6 +277,7 @@ func (c *Client) Run(ctx context.Context) error {
 			flaps, backoff = 0, c.cfg.ReconnectMin
 		}
 		switch {
+		case rbErr != nil:
 		case flaps <= 1:
 			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
 			lastWarn = time.Now()
@@ -287,8 +297,17 @@ func (c *Client) Run(ctx context.Context) error {
 // an outage rather than a refusal in disguise.
 const stableAfter = 10 * time.Second
 
-// serve runs one connection until it is lost or ctx is cancelled.
-func (c *Client) serve(ctx context.Context, s *session) {
+// serve runs one connection until it is lost or ctx is cancelled. Its
+// error says why the spool was never sent over it (see readBack).
+func (c *Client) serve(ctx context.Context, s *session) error {
+	if err := c.readBack(ctx, s); err != nil {
+		c.mu.Lock()
+		if c.sess == s {
+			c.sess = nil
+		}
+		c.mu.Unlock()
+		return err
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); c.drain(sctx, s) }()
@@ -314,6 +333,7 @@ loop:
 		c.sess = nil
 	}
 	c.mu.Unlock()
+	return nil
 }
 
 // connect makes one connection attempt and sets the session up: command

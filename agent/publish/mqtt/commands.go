@@ -35,13 +35,21 @@ func (c *Client) onMessage(_ paho.Client, m paho.Message) {
 	if ctx == nil {
 		return
 	}
-	select {
-	case c.cmdSem <- struct{}{}:
-		defer func() { <-c.cmdSem }()
-		c.answer(ctx, name, c.command(ctx, name, body))
-	default:
-		c.answer(ctx, name, commandOutcome{err: fmt.Errorf("agent busy: %d commands running, try again", cap(c.cmdSem))})
+	if len(body) > c.cfg.Commands.MaxBody {
+		c.answer(ctx, name, commandOutcome{err: fmt.Errorf("command %s: body of %d bytes exceeds the limit of %d", name, len(body), c.cfg.Commands.MaxBody)})
+		return
 	}
+	if _, err := event.ParseCommand(name, body); err != nil {
+		c.answer(ctx, name, c.command(ctx, name, body)) // refused without running
+		return
+	}
+	if out, ok := c.gate.admit(name, body, time.Now(), c.cfg.Commands.MaxAge); !ok {
+		c.answer(ctx, name, *out)
+		return
+	}
+	out := c.command(ctx, name, body)
+	c.gate.finish(name, body, out)
+	c.answer(ctx, name, out)
 }
 
 type commandOutcome struct {

@@ -65,7 +65,7 @@ func TestCommands(t *testing.T) {
 		t.Run(fmt.Sprintf("%d_%s", i, tc.name), func(t *testing.T) {
 			topic := prefix + "cmd/" + tc.name + "/result"
 			before := len(cc.On(topic))
-			cc.Publish(t, prefix+"cmd/"+tc.name, []byte(tc.body), false)
+			cc.Publish(t, prefix+"cmd/"+tc.name, stamped(tc.body), false)
 			cc.Wait(t, 10*time.Second, "the result on "+topic, func([]testbroker.Message) bool { return len(cc.On(topic)) > before })
 			m := cc.On(topic)[before]
 			if err := event.Validate(m.Topic, m.Payload); err != nil {
@@ -104,7 +104,7 @@ func TestCommandsOffAndNoHandler(t *testing.T) {
 	c, _, _ := runClient(t, cfg, nil)
 	c.HandleCommands(&agentCommands{})
 	waitConnected(t, c)
-	cc.Publish(t, prefix+"cmd/status", []byte(`{"request_id":"x"}`), false)
+	cc.Publish(t, prefix+"cmd/status", stamped(`{"request_id":"x"}`), false)
 	m := cc.WaitTopic(t, 10*time.Second, prefix+"cmd/status/result", `"ok":false`)
 	if !strings.Contains(string(m.Payload), "commands are disabled") {
 		t.Fatalf("result %s", m.Payload)
@@ -117,9 +117,110 @@ func TestCommandsOffAndNoHandler(t *testing.T) {
 	waitConnected(t, c2)
 	topic := event.TopicPrefix + "/" + testSite + "/box-2/cmd/status"
 	cc2 := testbroker.Subscribe(t, b.URL(), topic+"/result")
-	cc2.Publish(t, topic, []byte(`{"request_id":"y"}`), false)
+	cc2.Publish(t, topic, stamped(`{"request_id":"y"}`), false)
 	m = cc2.WaitTopic(t, 10*time.Second, topic+"/result", `"ok":false`)
 	if !strings.Contains(string(m.Payload), "not ready") {
 		t.Fatalf("result without a handler: %s", m.Payload)
 	}
+}
+
+// stamped puts the current ts into a JSON command body (commands without
+// one are refused).
+func stamped(body string) []byte {
+	if !strings.HasPrefix(body, "{") || strings.Contains(body, `"ts"`) {
+		return []byte(body)
+	}
+	return []byte(`{"ts":"` + time.Now().UTC().Format(time.RFC3339Nano) + `",` + strings.TrimPrefix(body, "{"))
+}
+
+// slowStatus blocks status commands until release is closed and counts runs.
+type slowStatus struct {
+	mu      sync.Mutex
+	runs    int
+	release chan struct{}
+}
+
+func (s *slowStatus) HandleCommand(ctx context.Context, name string, body []byte) (any, error) {
+	s.mu.Lock()
+	s.runs++
+	s.mu.Unlock()
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+	}
+	return map[string]int{"cameras": 0}, nil
+}
+
+// TestCommandGate: a command older than max_age or without ts is refused;
+// a second command of a kind that is running is answered busy at once; an
+// id seen before is answered again with the first answer, not run again.
+func TestCommandGate(t *testing.T) {
+	b := testbroker.Start(t)
+	cc := testbroker.Subscribe(t, b.URL(), prefix+"cmd/+/result")
+	cfg := testConfig(b.URL(), t.TempDir())
+	c, _, _ := runClient(t, cfg, nil)
+	h := &slowStatus{release: make(chan struct{})}
+	c.HandleCommands(h)
+	waitConnected(t, c)
+	topic := prefix + "cmd/status"
+	result := func(reqID string) event.CommandResult {
+		t.Helper()
+		var r event.CommandResult
+		cc.Wait(t, 10*time.Second, "result "+reqID, func(ms []testbroker.Message) bool {
+			for _, m := range cc.On(topic + "/result") {
+				if json.Unmarshal(m.Payload, &r) == nil && r.RequestID == reqID {
+					return true
+				}
+			}
+			return false
+		})
+		return r
+	}
+	old := time.Now().Add(-2 * time.Minute).UTC().Format(time.RFC3339)
+	cc.Publish(t, topic, []byte(`{"ts":"`+old+`","request_id":"stale"}`), false)
+	if r := result("stale"); r.OK || !strings.Contains(r.Error, "max_age") {
+		t.Fatalf("stale command: %+v", r)
+	}
+	cc.Publish(t, topic, []byte(`{"request_id":"no-ts"}`), false)
+	if r := result("no-ts"); r.OK || !strings.Contains(r.Error, "ts: required") {
+		t.Fatalf("command without ts: %+v", r)
+	}
+	cc.Publish(t, topic, stamped(`{"id":"c1","request_id":"first"}`), false)
+	waitRuns := func(n int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			h.mu.Lock()
+			runs := h.runs
+			h.mu.Unlock()
+			if runs == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d runs, want %d", runs, n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitRuns(1)
+	cc.Publish(t, topic, stamped(`{"id":"c2","request_id":"second"}`), false)
+	if r := result("second"); r.OK || !strings.Contains(r.Error, "busy") {
+		t.Fatalf("a second status while one runs: %+v", r)
+	}
+	close(h.release)
+	if r := result("first"); !r.OK {
+		t.Fatalf("first status: %+v", r)
+	}
+	cc.Publish(t, topic, stamped(`{"id":"c1","request_id":"first"}`), false)
+	time.Sleep(500 * time.Millisecond)
+	n := 0
+	for _, m := range cc.On(topic + "/result") {
+		var r event.CommandResult
+		if json.Unmarshal(m.Payload, &r) == nil && r.RequestID == "first" && r.OK {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("a repeated id got %d ok answers, want 2 (answered again)", n)
+	}
+	waitRuns(1) // and not run again
 }

@@ -5,12 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
@@ -58,6 +58,10 @@ type Config struct {
 	// Inflight is how many spooled messages may await their PUBACK at once.
 	// It defaults to 32.
 	Inflight int
+	// ReadBackTimeout is how long the client waits, after connecting, to
+	// read back its own retained status before it sends the spool (see
+	// Run). It defaults to 5 seconds.
+	ReadBackTimeout time.Duration
 }
 
 // TLSConfig are PEM files for a TLS connection.
@@ -104,14 +108,17 @@ type CommandsConfig struct {
 	MaxBody int
 	// Timeout bounds one command's handler. It defaults to 30 seconds.
 	Timeout time.Duration
+	// MaxAge refuses a command whose ts is older than this, or as far in
+	// the future. It defaults to 60 seconds.
+	MaxAge time.Duration
 }
 
 func (c *Config) defaults() error {
 	var errs []error
 	if c.URL == "" {
 		errs = append(errs, errors.New("url: required"))
-	} else if u, err := url.Parse(c.URL); err != nil {
-		errs = append(errs, fmt.Errorf("url: %v", redactErr(err, c.URL)))
+	} else if u, err := urlcred.Parse(c.URL); err != nil {
+		errs = append(errs, fmt.Errorf("url: %w", err))
 	} else {
 		switch u.Scheme {
 		case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
@@ -170,6 +177,12 @@ func (c *Config) defaults() error {
 	if c.Inflight <= 0 {
 		c.Inflight = 32
 	}
+	if c.Commands.MaxAge <= 0 {
+		c.Commands.MaxAge = time.Minute
+	}
+	if c.ReadBackTimeout <= 0 {
+		c.ReadBackTimeout = 5 * time.Second
+	}
 	if c.Spool.Dir == "" {
 		c.Spool.Dir = filepath.Join(os.TempDir(), "pantau-spool", c.Site+"-"+c.Agent)
 	}
@@ -226,15 +239,6 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// Redact removes credentials from a broker URL for logs and errors; it is
-// the agent's one URL redaction, config.RedactURL.
-func Redact(rawURL string) string { return config.RedactURL(rawURL) }
-
-// redactErr drops the URL (which may hold a password) from a parse error.
-func redactErr(err error, raw string) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+// Redact removes credentials from a broker URL for logs and errors
+// (urlcred.Redact).
+func Redact(rawURL string) string { return urlcred.Redact(rawURL) }

@@ -95,6 +95,7 @@ func (c *Client) publishStatus(ctx context.Context, s *session, state string) er
 	if err != nil {
 		return fmt.Errorf("marshal agent status: %w", err)
 	}
+	s.statusID = h.ID
 	c.sendMu.Lock()
 	tok := s.cl.Publish(c.base+"status", 1, true, b)
 	c.sendMu.Unlock()

@@ -476,6 +476,10 @@ func (s *Spool) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	// An Append that wrote after the last sync waits on this commit,
+	// which no sync will run any more.
+	s.gen.err = errors.New("spool: closed before the record was synced")
+	close(s.gen.done)
 	if e := s.saveState(s.stateLocked(nil)); err == nil {
 		err = e
 	}

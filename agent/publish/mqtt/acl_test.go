@@ -1,0 +1,305 @@
+package mqtt
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/pantau/pantau/agent/internal/testbroker"
+)
+
+// passwdFile makes a mosquitto password file for users (user → password).
+func passwdFile(t *testing.T, users map[string]string) string {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto_passwd")
+	if err != nil {
+		t.Fatal("mosquitto_passwd not found: run scripts/setup.sh (apt-get install mosquitto)")
+	}
+	p := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for u, pw := range users {
+		if out, err := exec.Command(bin, "-b", p, u, pw).CombinedOutput(); err != nil {
+			t.Fatalf("mosquitto_passwd: %v: %s", err, out)
+		}
+	}
+	return p
+}
+
+// runShippedSiteConf runs configs/mosquitto/site.conf as shipped, with
+// only the listener port and the two file paths replaced (each must be
+// found, so a change of the shipped file shows here), and site.acl as it
+// is. It returns the broker's URL.
+func runShippedSiteConf(t *testing.T, users map[string]string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(mosquittoConfigs, "site.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acl, _ := filepath.Abs(filepath.Join(mosquittoConfigs, "site.acl"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	conf := string(b)
+	for old, repl := range map[string]string{
+		"listener 1883 127.0.0.1":                         "listener " + strconv.Itoa(port) + " 127.0.0.1",
+		"password_file /etc/mosquitto/pantau-site.passwd": "password_file " + passwdFile(t, users),
+		"acl_file /etc/mosquitto/pantau-site.acl":         "acl_file " + acl,
+		"allow_anonymous false":                           "allow_anonymous false",
+	} {
+		if !strings.Contains(conf, old) {
+			t.Fatalf("configs/mosquitto/site.conf no longer has %q", old)
+		}
+		conf = strings.Replace(conf, old, repl, 1)
+	}
+	conf += "\npersistence_location " + dir + "/\nlog_dest stderr\n"
+	if os.Geteuid() == 0 {
+		conf += "user root\n"
+	}
+	path := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		bin = "/usr/sbin/mosquitto"
+	}
+	var log strings.Builder
+	cmd := exec.Command(bin, "-c", path)
+	cmd.Stderr = &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("mosquitto: %v (run scripts/setup.sh: apt-get install mosquitto)", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	url := "tcp://127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			c.Close()
+			return url
+		}
+		if i > 100 {
+			t.Fatalf("the shipped site.conf did not start: %s", log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// mqttUser connects as user; err is the CONNECT's result.
+func mqttUser(t *testing.T, url, user, pass string) (paho.Client, error) {
+	t.Helper()
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(user + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)).
+		SetUsername(user).SetPassword(pass).SetAutoReconnect(false).SetConnectRetry(false)
+	c := paho.NewClient(o)
+	tok := c.Connect()
+	if !tok.WaitTimeout(5 * time.Second) {
+		t.Fatal("connect timed out")
+	}
+	if tok.Error() != nil {
+		return nil, tok.Error()
+	}
+	t.Cleanup(func() { c.Disconnect(0) })
+	return c, nil
+}
+
+// gets subscribes c to filter and returns a function telling whether a
+// message with payload arrived within a second.
+func gets(t *testing.T, c paho.Client, filter string) func(payload string) bool {
+	t.Helper()
+	got := make(chan string, 16)
+	tok := c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) { got <- string(m.Payload()) })
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe %s: %v", filter, tok.Error())
+	}
+	return func(payload string) bool {
+		deadline := time.After(time.Second)
+		for {
+			select {
+			case p := <-got:
+				if p == payload {
+					return true
+				}
+			case <-deadline:
+				return false
+			}
+		}
+	}
+}
+
+// pubAs publishes once over a fresh connection as user. paho drops a
+// connection whose publish the broker refused (what it answers does not
+// parse for paho), so each attempt gets its own; whether the message got
+// through is for the subscribers to tell.
+func pubAs(t *testing.T, url, user, pass, topic, payload string, retained bool) {
+	t.Helper()
+	c, err := mqttUser(t, url, user, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Publish(topic, 1, retained, payload).WaitTimeout(2 * time.Second)
+	c.Disconnect(100)
+}
+
+// TestShippedSiteBrokerACL runs the shipped site.conf and site.acl and
+// tries what they must refuse: anonymous clients, a wrong password, an
+// agent writing another agent's topics or reading its commands.
+func TestShippedSiteBrokerACL(t *testing.T) {
+	url := runShippedSiteConf(t, map[string]string{"box-1": "pw-1", "box-2": "pw-2"})
+	if _, err := mqttUser(t, url, "", ""); err == nil {
+		t.Fatal("an anonymous client got in")
+	}
+	if _, err := mqttUser(t, url, "box-1", "wrong"); err == nil {
+		t.Fatal("a wrong password got in")
+	}
+	box1, err := mqttUser(t, url, "box-1", "pw-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as1 := func(topic, payload string, retained bool) { pubAs(t, url, "box-1", "pw-1", topic, payload, retained) }
+	as2 := func(topic, payload string, retained bool) { pubAs(t, url, "box-2", "pw-2", topic, payload, retained) }
+	box2, err := mqttUser(t, url, "box-2", "pw-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box2Cmd := gets(t, box2, "pantau/v1/s1/box-2/cmd/+")
+	box2Status := gets(t, box2, "pantau/v1/s1/box-2/status")
+	box1Status := gets(t, box1, "pantau/v1/s1/box-1/status")
+	box1SeesBox2Cmd := gets(t, box1, "pantau/v1/s1/box-2/cmd/+")
+
+	as1("pantau/v1/s1/box-1/status", "box-1 own status", true)
+	if !box1Status("box-1 own status") {
+		t.Fatal("an agent cannot write and read back its own status")
+	}
+	as1("pantau/v1/s1/box-2/status", "forged by box-1", true)
+	if box2Status("forged by box-1") {
+		t.Fatal("an agent wrote another agent's status")
+	}
+	as1("pantau/v1/s1/box-2/cmd/reload", "command from box-1", false)
+	if box2Cmd("command from box-1") {
+		t.Fatal("an agent commanded another agent")
+	}
+	as2("pantau/v1/s1/box-2/cmd/reload", "box-2's own command topic", false)
+	if !box2Cmd("box-2's own command topic") {
+		t.Fatal("an agent cannot read its own commands")
+	}
+	if box1SeesBox2Cmd("box-2's own command topic") {
+		t.Fatal("an agent read another agent's commands")
+	}
+}
+
+// TestShippedCentralACL runs central.acl as it is and tries what it must
+// refuse: a site writing under another site, a site publishing commands,
+// a site reading another site's commands.
+func TestShippedCentralACL(t *testing.T) {
+	acl, _ := filepath.Abs(filepath.Join(mosquittoConfigs, "central.acl"))
+	b := testbroker.Start(t, testbroker.WithPasswords(map[string]string{
+		"plant-3": "p3", "plant-4": "p4", "command-centre": "cc"}), testbroker.WithConfig("acl_file "+acl))
+	p3, err := mqttUser(t, b.URL(), "plant-3", "p3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p4, err := mqttUser(t, b.URL(), "plant-4", "p4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := mqttUser(t, b.URL(), "command-centre", "cc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asP3 := func(topic, payload string) { pubAs(t, b.URL(), "plant-3", "p3", topic, payload, false) }
+	asCC := func(topic, payload string) { pubAs(t, b.URL(), "command-centre", "cc", topic, payload, false) }
+	ccAll := gets(t, cc, "pantau/v1/#")
+	p3Cmds := gets(t, p3, "pantau/v1/plant-3/+/cmd/+")
+	p4SeesP3Cmds := gets(t, p4, "pantau/v1/plant-3/+/cmd/+")
+
+	asP3("pantau/v1/plant-3/box-1/cam1/event/motion", "event of plant-3")
+	if !ccAll("event of plant-3") {
+		t.Fatal("a site cannot publish its events")
+	}
+	asP3("pantau/v1/plant-4/box-1/cam1/event/motion", "forged by plant-3")
+	if ccAll("forged by plant-3") {
+		t.Fatal("a site published under another site")
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(b.Log())
+		}
+	})
+	asP3("pantau/v1/plant-3/box-1/cmd/reload", "command from a site")
+	if ccAll("command from a site") || p3Cmds("command from a site") {
+		t.Fatal("a site published a command")
+	}
+	asCC("pantau/v1/plant-3/box-1/cmd/reload", "command from the centre")
+	if !p3Cmds("command from the centre") {
+		t.Fatal("a site cannot read its agents' commands")
+	}
+	if p4SeesP3Cmds("command from the centre") {
+		t.Fatal("a site read another site's commands")
+	}
+	asP3("pantau/v1/plant-3/box-1/cmd/reload/result", "result of plant-3")
+	if !ccAll("result of plant-3") {
+		t.Fatal("a site cannot publish command results")
+	}
+}
+
+// TestWrongUserKeepsSpooling: an agent logging in to the shipped site
+// broker with another agent's user has its publishes refused by site.acl
+// and still acknowledged (MQTT 3.1.1). It must notice (its retained
+// status does not come back), say so, and keep its messages spooled; with
+// its own user the same spool is delivered.
+func TestWrongUserKeepsSpooling(t *testing.T) {
+	url := runShippedSiteConf(t, map[string]string{"box-1": "pw-1", "box-2": "pw-2"})
+	spool := t.TempDir()
+	cfg := testConfig(url, spool)
+	cfg.Username, cfg.Password = "box-2", "pw-2" // the agent is box-1
+	cfg.ReadBackTimeout = time.Second
+	c, logs, stop := runClient(t, cfg, nil)
+	for i := 1; i <= 3; i++ {
+		if err := c.Publish(context.Background(), motion("cam1", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for c.LastError() == nil || !strings.Contains(c.LastError().Error(), "this agent's retained status") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no read-back error after 15 s; last error %v\n%s", c.LastError(), logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if n, _, _ := c.SpoolStats(); n != 3 {
+		t.Fatalf("%d messages spooled with a refused user, want all 3 kept\n%s", n, logs)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("the refusal is not logged as an error:\n%s", logs)
+	}
+	stop()
+
+	cfg.Username, cfg.Password = "box-1", "pw-1"
+	c, logs, _ = runClient(t, cfg, nil)
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		if n, _, _ := c.SpoolStats(); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			n, _, _ := c.SpoolStats()
+			t.Fatalf("%d messages still spooled with the right user\n%s", n, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
