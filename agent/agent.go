@@ -242,7 +242,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	log := a.log.With("camera", cc.Name)
 	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
 	c := &camera{
-		cfg: cc, current: cc, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
+		cfg: cc, current: cc, loopFilter: cfg.Decode.LoopFilter, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
 		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
 		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
 		dropsCounter: drops,

@@ -45,16 +45,18 @@ type deviceInfo struct {
 // analyzers), its aggregator, and its retained status. Methods are safe for
 // concurrent use.
 type camera struct {
-	cfg     config.Camera
-	source  string // event.SourceConfig or event.SourceDiscovery
-	device  deviceInfo
-	site    string
-	agent   string
-	metrics cameraMetrics
-	pub     publisher
-	log     *slog.Logger
-	snaps   *snapshot.Snapshotter
-	pool    *detpool.Pool // shared detector; nil runs a dnn camera's inline
+	cfg config.Camera
+	// loopFilter is the agent-wide decode.loop_filter.
+	loopFilter string
+	source     string // event.SourceConfig or event.SourceDiscovery
+	device     deviceInfo
+	site       string
+	agent      string
+	metrics    cameraMetrics
+	pub        publisher
+	log        *slog.Logger
+	snaps      *snapshot.Snapshotter
+	pool       *detpool.Pool // shared detector; nil runs a dnn camera's inline
 	// tap feeds the web UI's live view; it runs after every analyzer.
 	tap *live.Tap
 	// pubFailed and dropsCounter feed the agent's log summary.
@@ -210,6 +212,7 @@ func (c *camera) pipelineConfig() pipeline.Config {
 		Decode:        c.cfg.Decode,
 		Threads:       c.cfg.DecodeThreads,
 		StallTimeout:  c.cfg.StallTimeout,
+		LoopFilter:    c.loopFilter,
 		NeedColour:    c.cfg.Detector.Type == config.DetectorDNN,
 	}
 }

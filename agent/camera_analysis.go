@@ -25,8 +25,10 @@ func (c *camera) analysisOptions() analysis.Options {
 // the old chain while they go on in the new one.
 type lastStages [2]analysis.Analyzer
 
+// Name is the stage's name in metrics.
 func (l lastStages) Name() string { return "snapshot+live" }
 
+// Analyze runs the snapshotter, then the tap.
 func (l lastStages) Analyze(f *frame.Frame, r *vision.Result) error {
 	if err := l[0].Analyze(f, r); err != nil {
 		return err
@@ -34,6 +36,7 @@ func (l lastStages) Analyze(f *frame.Frame, r *vision.Result) error {
 	return l[1].Analyze(f, r)
 }
 
+// Close does nothing: both stages outlive the chain.
 func (l lastStages) Close() error { return nil }
 
 // newPool loads the shared detector, one model instance per

@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +197,92 @@ func waitListening(t *testing.T, addr string) {
 			t.Fatalf("agent not listening on %s: %v", addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLossyCameraKeepsCounting: a camera losing 5 % of its RTP packets
+// (eight slices per picture, as many cameras send) keeps being analysed
+// and counted: no reconnect, frames in most intervals, crossings on the
+// line.
+func TestLossyCameraKeepsCounting(t *testing.T) {
+	broker := testbroker.Start(t)
+	cam := startCam(t, camsim.Config{Clip: needClip(t, "cam_slices_h264.mp4"), Impair: camsim.Impairments{Loss: 0.05}})
+	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
+	listen := freeAddr(t)
+	startAgent(t, fmt.Sprintf(`
+site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+counts: {interval: 1s}
+cameras:
+  - name: cam1
+    url: %q
+    lines: [{name: mid, points: [[0.5, 0.1], [0.5, 0.95]]}]
+`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+	fps := analysedRate(t, sub, "pantau/v1/s/a/cam1/counts", 3, 20)
+	crossings := sumMetric(t, listen, `pantau_line_crossings_total{camera="cam1",`)
+	reconnects := metric(t, listen, `pantau_reconnects_total{camera="cam1"}`)
+	t.Logf("5 %% loss: %.2f fps analysed, %v crossings, %v reconnects", fps, crossings, reconnects)
+	if fps < 2.5 || crossings < 1 || reconnects > 0 {
+		t.Errorf("5 %% loss: %.2f fps analysed (want ≥ 2.5), %v crossings (want ≥ 1), %v reconnects (want 0)", fps, crossings, reconnects)
+	}
+}
+
+// sumMetric sums the samples of every series that starts with prefix.
+func sumMetric(t *testing.T, listen, prefix string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatalf("scraping metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	sum := 0.0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, prefix) {
+			var v float64
+			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &v)
+			sum += v
+		}
+	}
+	return sum
+}
+
+// TestReloadWithNewPasswordRetriesAtOnce: a camera refused the password
+// and waits auth_retry (10 min) before the next login; a reload that
+// fixes the password logs in at once.
+func TestReloadWithNewPasswordRetriesAtOnce(t *testing.T) {
+	broker := testbroker.Start(t)
+	cam := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4"), User: "viewer", Password: "right"})
+	head := fmt.Sprintf(`site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+cameras:
+`, broker.URL(), freeAddr(t), t.TempDir())
+	camLine := `  - {name: cam1, url: %q, username: viewer, password: %s, auth_retry: 10m}
+`
+	path := filepath.Join(t.TempDir(), "pantau.yaml")
+	wrong := head + fmt.Sprintf(camLine, cam.URL(), "bad-pass")
+	if err := os.WriteFile(path, []byte(wrong), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
+	ra := startAgent(t, wrong, path)
+	sub.WaitTopic(t, 20*time.Second, "pantau/v1/s/a/cam1/status", `"auth_failed"`)
+	if err := os.WriteFile(path, []byte(head+fmt.Sprintf(camLine, cam.URL(), "right")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fixed := time.Now()
+	if err := ra.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sub.WaitTopic(t, 15*time.Second, "pantau/v1/s/a/cam1/status", `"online"`)
+	t.Logf("online %v after the reload", time.Since(fixed).Round(100*time.Millisecond))
+	if attempts, _ := cam.LoginStats(); attempts != 2 {
+		t.Errorf("%d logins, want 2 (the wrong one, then the right one at once)", attempts)
 	}
 }

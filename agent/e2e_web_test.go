@@ -188,6 +188,9 @@ cameras:
 
 	// Log in.
 	run(t, ctx, "login page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	if eval[bool](t, ctx, `getComputedStyle(document.getElementById("nav")).display !== "none"`) {
+		t.Error("the navigation shows before login")
+	}
 	screenshot(t, ctx, dir, "login-desktop")
 	run(t, ctx, "log in",
 		chromedp.SendKeys(chromedp.CSS("#user"), webUser), chromedp.SendKeys(chromedp.CSS("#password"), webPass), chromedp.Click(chromedp.CSS("#login-submit")),
@@ -303,6 +306,13 @@ cameras:
 		t.Errorf("zone after the touch drag: %+v, want its first corner at (0.15, 0.45)", z)
 	} else if m := c.Cameras[0].Motion.Masks; len(m) != 1 || len(m[0]) != 3 {
 		t.Errorf("masks %v, want one of 3 points", m)
+	}
+	// Delete the mask again.
+	run(t, ctx, "delete the mask", chromedp.Click(chromedp.CSS(`[data-field="masks[0]"] [data-action="delete"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-field="masks[0]"]`)),
+		chromedp.Click(chromedp.CSS("#apply")), waitText("#apply-status", "Applied"))
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "masks") {
+		t.Errorf("the deleted mask is still in the file:\n%s", b)
 	}
 	run(t, ctx, "phone events", chromedp.Navigate(base+"/#/events"), chromedp.WaitVisible(chromedp.CSS("#events")))
 	screenshot(t, ctx, dir, "events-phone")

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -138,6 +140,7 @@ cameras:
 	code, _, body = tech.do("GET", "/api/v1/cameras/nope/snapshot.jpg", "", nil)
 	want("snapshot of unknown camera", code, 404, body)
 	checkFeed(t, base, tech)
+	checkMJPEG(t, base, tech)
 
 	// Rules: 200 with ETag, in the config's own keys.
 	code, hdr, body = tech.do("GET", "/api/v1/cameras/plaza/rules", "", nil)
@@ -322,6 +325,33 @@ func checkFeed(t *testing.T, base string, c apiClient) {
 	for i := 1; i < len(seqs); i++ {
 		if seqs[i] <= seqs[i-1] {
 			t.Errorf("feed seq not rising: %v", seqs)
+		}
+	}
+}
+
+// checkMJPEG reads two pictures of the MJPEG stream.
+func checkMJPEG(t *testing.T, base string, c apiClient) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/v1/cameras/plaza/stream.mjpeg", nil)
+	req.SetBasicAuth(c.user, c.pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != 200 || err != nil || params["boundary"] == "" {
+		t.Fatalf("mjpeg: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	mr := multipart.NewReader(resp.Body, params["boundary"])
+	for i := 0; i < 2; i++ {
+		part, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("mjpeg part %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(part)
+		if part.Header.Get("Content-Type") != "image/jpeg" || !strings.HasPrefix(string(b), "\xff\xd8") {
+			t.Fatalf("mjpeg part %d: %q, %d bytes", i, part.Header.Get("Content-Type"), len(b))
 		}
 	}
 }

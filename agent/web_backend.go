@@ -10,16 +10,23 @@ import (
 	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/web"
 	"github.com/pantau/pantau/devices/onvif"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // webBackend is the agent as the web UI sees it (web.Backend).
 type webBackend struct{ a *Agent }
 
-func (b webBackend) Live() *live.Hub    { return b.a.live }
+// Live is the agent's hub of live taps.
+func (b webBackend) Live() *live.Hub { return b.a.live }
+
+// ConfigPath is the file the agent runs from (empty: none).
 func (b webBackend) ConfigPath() string { return b.a.opts.ConfigPath }
 
+// Reload applies the config file as SIGHUP does.
 func (b webBackend) Reload(ctx context.Context) error { return b.a.Reload(ctx) }
 
+// Check validates a config file as `pantau check` does: config.Load,
+// then every camera's analysis chain.
 func (b webBackend) Check(path string) []error {
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -32,6 +39,7 @@ func (b webBackend) Check(path string) []error {
 	return analysis.Check(cfg)
 }
 
+// Cameras lists the running cameras with their status and live counts.
 func (b webBackend) Cameras() []web.Camera {
 	now := time.Now()
 	b.a.mu.Lock()
@@ -72,6 +80,7 @@ func sortCameras(cs []web.Camera) {
 	}
 }
 
+// Discover runs one discovery round; the accepted login stays server-side.
 func (b webBackend) Discover(ctx context.Context) ([]web.Found, error) {
 	res, err := b.a.discoverRound(ctx, b.a.config().Discovery.Timeout)
 	if err != nil {
@@ -93,7 +102,7 @@ func (b webBackend) Discover(ctx context.Context) ([]web.Found, error) {
 			f.Username, f.Password, f.PasswordSet = r.Credentials.User, r.Credentials.Password, r.Credentials.Password != ""
 		}
 		if r.Err != nil {
-			f.Error = config.RedactURL(r.Err.Error())
+			f.Error = urlcred.RedactText(r.Err.Error())
 		}
 		out = append(out, f)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // storeCollector exposes what the database knows, read at scrape time (at
-// most every 10 s; scrapes in between get the last reading): today's counts
+// most every 5 s; scrapes in between get the last reading): today's counts
 // per site, rule and class, and the missing seqs per camera.
 type storeCollector struct {
 	h *Hub
@@ -46,7 +46,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if time.Since(c.at) > 10*time.Second {
+	if time.Since(c.at) > 5*time.Second {
 		if ms, err := c.read(); err == nil {
 			c.last, c.at = ms, time.Now()
 		} else {

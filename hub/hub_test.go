@@ -90,6 +90,11 @@ func (f *fleet) startHub(t *testing.T, yaml string) {
 		t.Fatalf("hub: %v", err)
 	}
 	t.Cleanup(f.stop)
+	// Messages published before the hub's subscription exists on a fresh
+	// broker go nowhere: wait for it (a real hub's session outlives it).
+	waitFor(t, 10*time.Second, "the hub to subscribe", func() bool {
+		return strings.Contains(string(f.get(t, "/metrics", nil)), "pantau_hub_connected 1\n")
+	})
 }
 
 func (f *fleet) stop() {
@@ -219,7 +224,11 @@ limits:
 	waitFor(t, 20*time.Second, "the hub to store the first wave", func() bool {
 		f.get(t, "/api/v1/cameras", &cams)
 		c, fl := cameraByName(cams, "s1", "c1"), cameraByName(cams, "flood", "cam")
-		return c != nil && c.Duplicates == 2 && fl != nil && fl.Received == 50
+		ok := c != nil && c.Duplicates == 2 && fl != nil && fl.Received == 50
+		if !ok {
+			t.Logf("so far: %+v", cams)
+		}
+		return ok
 	})
 	c := cameraByName(cams, "s1", "c1")
 	if c.Received != 7 || !reflect.DeepEqual(c.Missing, [][2]int64{{4, 5}, {8, 8}}) || c.State != "online" || c.Region != "Kota Semarang" {
@@ -276,7 +285,13 @@ limits:
 	if !strings.HasPrefix(csv, "time,site,camera,rule,kind,class,in_or_entries,out_or_exits\n") || !strings.Contains(csv, ",s1,c1,yard,zone,person,50,0\n") {
 		t.Errorf("csv:\n%s", csv)
 	}
-	metrics := string(f.get(t, "/metrics", nil))
+	// The store-derived gauges are read at most every 5 s: wait for a
+	// fresh reading.
+	var metrics string
+	waitFor(t, 15*time.Second, "fresh store gauges", func() bool {
+		metrics = string(f.get(t, "/metrics", nil))
+		return strings.Contains(metrics, `pantau_hub_missing_seq{agent="a1",camera="c1",site="s1"} 1`+"\n")
+	})
 	for _, line := range []string{
 		`pantau_hub_invalid_total{reason="json",site="s1"} 1`,
 		`pantau_hub_invalid_total{reason="schema",site="s1"} 1`,

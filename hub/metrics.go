@@ -42,7 +42,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		storeErrs: prometheus.NewCounter(prometheus.CounterOpts{Name: "pantau_hub_store_errors_total",
 			Help: "Batches the store refused (they are retried; their messages stay unacknowledged)."}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_hub_connected",
-			Help: "1 while the hub is connected to the central broker."}),
+			Help: "1 while the hub is connected to the central broker and subscribed."}),
 		queue: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pantau_hub_queue_messages",
 			Help: "Messages received and waiting to be stored."}),
 	}

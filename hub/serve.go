@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/hub/config"
 	"github.com/pantau/pantau/hub/store"
 	"github.com/pantau/pantau/hub/web"
@@ -22,11 +22,6 @@ import (
 
 // ServeOptions are the parts of Serve that are not in hub.yaml.
 type ServeOptions struct {
-	// Auth is the HTTP authentication middleware; nil allows a loopback
-	// listen address only.
-	Auth func(http.Handler) http.Handler
-	// MetricsOpen leaves /metrics outside Auth.
-	MetricsOpen bool
 	// Listening, when set, is told the HTTP address once it listens.
 	Listening func(addr string)
 }
@@ -34,7 +29,10 @@ type ServeOptions struct {
 // Serve runs the whole hub of cfg: store, subscriber and HTTP server, until
 // ctx is cancelled. It returns nil on cancel.
 func Serve(ctx context.Context, cfg *config.Config, log *slog.Logger, o ServeOptions) error {
-	if err := web.CheckListen(cfg.HTTP.Listen, o.Auth != nil); err != nil {
+	// The agent's HTTP auth: credentials from http.auth.*, refused off
+	// loopback without them (the error names http.auth.users_file).
+	auth, err := httpauth.New(cfg.HTTP.AuthConfig())
+	if err != nil {
 		return err
 	}
 	password := ""
@@ -58,10 +56,10 @@ func Serve(ctx context.Context, cfg *config.Config, log *slog.Logger, o ServeOpt
 		Config: cfg, Data: st, Log: log,
 		Lag:         func(site, agent, camera string) (any, bool) { return h.Lag(site, agent, camera) },
 		Metrics:     promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Auth:        o.Auth,
-		MetricsOpen: o.MetricsOpen,
+		Auth:        auth,
+		MetricsOpen: cfg.HTTP.MetricsOpen,
 	})
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	ln, err := httpauth.Listen(cfg.HTTP.AuthConfig())
 	if err != nil {
 		return fmt.Errorf("http.listen: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	agentcfg "github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/devices/urlcred"
 	"github.com/pantau/pantau/hub/config"
 )
 
@@ -58,8 +59,7 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 		handle(msg.Topic(), msg.Payload(), msg.Ack)
 	})
 	opts.SetOnConnectHandler(func(c paho.Client) {
-		connected.Set(1)
-		log.Info("connected to the central broker", "broker", agentcfg.RedactURL(m.URL), "subscribe", filter)
+		log.Info("connected to the central broker", "broker", urlcred.Redact(m.URL), "subscribe", filter)
 		// The session keeps the subscription, but a broker that lost its
 		// state (no persistence) would not: subscribe every time.
 		tok := c.Subscribe(filter, 1, nil)
@@ -68,6 +68,8 @@ func newSubscriber(cfg *config.Config, log *slog.Logger, handle func(topic strin
 				log.Error("subscribe timed out", "filter", filter)
 			} else if err := tok.Error(); err != nil {
 				log.Error("subscribe failed", "filter", filter, "err", err)
+			} else {
+				connected.Set(1) // connected and subscribed
 			}
 		}()
 	})

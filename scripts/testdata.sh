@@ -36,3 +36,6 @@ make_clip cam_bf4_h265.mp4 -t 20 -vf "$cam25" -c:v libx265 -x265-params bframes=
 # Intra refresh: one IDR at the start, then recovery-point SEIs; a client
 # that joins later never sees an IDR.
 make_clip cam_noidr_h264.mp4 -t 20 -vf "$cam25" -c:v libx264 -profile:v main -bf 0 -x264-params intra-refresh=1:keyint=50 -b:v 2M -pix_fmt yuv420p
+# Eight slices per picture, as many cameras send: a lost RTP packet loses
+# one slice, not the picture (packet-loss tests).
+make_clip cam_slices_h264.mp4 -c:v libx264 -profile:v main -bf 0 -g 25 -x264-params slices=8 -pix_fmt yuv420p

@@ -50,6 +50,8 @@ type Config struct {
 	InlinePasswords []string `yaml:"-"`
 	// Spool configures the on-disk outgoing queue.
 	Spool SpoolConfig `yaml:"spool"`
+	// Decode configures decoding for every camera.
+	Decode DecodeConfig `yaml:"decode"`
 	// Discovery configures ONVIF discovery and auto-provisioning.
 	Discovery DiscoveryConfig `yaml:"discovery"`
 	// Detector configures the detector pool shared by every camera.
@@ -81,6 +83,24 @@ type PoolConfig struct {
 // DefaultModel is the default detector's manifest name; its file is
 // DefaultModel + ".onnx".
 const DefaultModel = "ssd_mobilenet_v2_coco"
+
+// DecodeConfig configures decoding for every camera.
+type DecodeConfig struct {
+	// LoopFilter says on which pictures the H.264/H.265 deblocking (loop)
+	// filter is skipped to save CPU: all (every picture; reference
+	// pictures then drift from the encoder's until the next keyframe),
+	// nonref (non-reference pictures only, which nothing else refers to)
+	// or never. It defaults to all. Changing it restarts the cameras'
+	// decoders at the next reconnect or agent restart.
+	LoopFilter string `yaml:"loop_filter"`
+}
+
+// Loop filter settings (DecodeConfig.LoopFilter).
+const (
+	LoopFilterSkipAll    = "all"
+	LoopFilterSkipNonRef = "nonref"
+	LoopFilterNever      = "never"
+)
 
 // LogConfig configures logging.
 type LogConfig struct {

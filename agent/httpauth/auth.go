@@ -216,12 +216,31 @@ func (a *Auth) authenticate(r *http.Request) (Principal, int, string) {
 		return Principal{User: s.user, Session: true}, 0, ""
 	}
 	if a.Open() {
+		if !loopbackHost(r.Host) {
+			return Principal{}, http.StatusForbidden, "this listener has no credentials and answers only to a loopback host name (127.0.0.1, [::1], localhost)"
+		}
 		if unsafeMethod(r.Method) && !sameToken(r.Header.Get(CSRFHeader), a.anonCSRF) {
 			return Principal{}, http.StatusForbidden, "missing or wrong " + CSRFHeader + " header"
 		}
 		return Principal{}, 0, ""
 	}
 	return Principal{}, http.StatusUnauthorized, "authentication required"
+}
+
+// loopbackHost reports whether a Host header names loopback. An open
+// listener refuses other names: a web page whose own name an attacker
+// points at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with
+// the agent and could read its cameras.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkPassword compares in constant time per user; an unknown user costs

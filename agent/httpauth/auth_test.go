@@ -274,23 +274,40 @@ func TestOpenLoopbackStillNeedsCSRF(t *testing.T) {
 	if !a.Open() {
 		t.Fatal("loopback without credentials should be open")
 	}
-	w := do(a.SessionHandler(), httptest.NewRequest("GET", "/api/v1/session", nil))
+	w := do(a.SessionHandler(), httptest.NewRequest("GET", "http://127.0.0.1:9090/api/v1/session", nil))
 	var info SessionInfo
 	_ = json.Unmarshal(w.Body.Bytes(), &info)
 	if info.AuthRequired || !info.LoggedIn || info.CSRF == "" {
 		t.Fatalf("session on an open listener: %s", w.Body)
 	}
 	h := a.Require(okHandler)
-	if w := do(h, httptest.NewRequest("GET", "/", nil)); w.Code != 200 {
+	if w := do(h, httptest.NewRequest("GET", "http://127.0.0.1:9090/", nil)); w.Code != 200 {
 		t.Fatalf("open GET: %d", w.Code)
 	}
-	if w := do(h, httptest.NewRequest("POST", "/", nil)); w.Code != 403 {
+	if w := do(h, httptest.NewRequest("POST", "http://127.0.0.1:9090/", nil)); w.Code != 403 {
 		t.Fatalf("open POST without CSRF token: %d, want 403", w.Code)
 	}
-	r := httptest.NewRequest("POST", "/", nil)
+	r := httptest.NewRequest("POST", "http://127.0.0.1:9090/", nil)
 	r.Header.Set(CSRFHeader, info.CSRF)
 	if w := do(h, r); w.Code != 200 {
 		t.Fatalf("open POST with the CSRF token: %d", w.Code)
+	}
+	// DNS rebinding: a foreign host name gets neither data nor the token.
+	r = httptest.NewRequest("GET", "/", nil)
+	r.Host = "attacker.example:9090"
+	if w := do(h, r); w.Code != 403 {
+		t.Fatalf("open GET with a foreign Host: %d, want 403", w.Code)
+	}
+	w = do(a.SessionHandler(), r)
+	if strings.Contains(w.Body.String(), info.CSRF) {
+		t.Fatal("the CSRF token went to a foreign Host")
+	}
+	for _, host := range []string{"127.0.0.1:9090", "localhost", "[::1]:9090"} {
+		r = httptest.NewRequest("GET", "/", nil)
+		r.Host = host
+		if w := do(h, r); w.Code != 200 {
+			t.Errorf("open GET with Host %s: %d", host, w.Code)
+		}
 	}
 	// A login on an open listener has nobody to log in as.
 	r = httptest.NewRequest("POST", "/api/v1/login", strings.NewReader("user=a&password=b"))

@@ -113,7 +113,7 @@ func (a *Auth) SessionHandler() http.Handler {
 		info := SessionInfo{AuthRequired: !a.Open()}
 		if s := a.sessions.fromRequest(r); s != nil {
 			info.LoggedIn, info.User, info.CSRF = true, s.user, s.csrf
-		} else if a.Open() {
+		} else if a.Open() && loopbackHost(r.Host) {
 			info.LoggedIn, info.CSRF = true, a.anonCSRF
 		}
 		writeJSON(w, http.StatusOK, info)

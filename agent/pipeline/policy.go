@@ -213,7 +213,10 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// busy returns the fraction (0–1) of all cores used since the last call.
+// busy returns the fraction (0–1) of the CPUs the process may use that it
+// used since the last call. GOMAXPROCS follows the cgroup's CPU limit
+// (Docker --cpus, systemd CPUQuota) since Go 1.25, where NumCPU counts
+// every core of the machine.
 func (c *cpuMeter) busy() float64 {
 	cpu, now := processCPU(), time.Now()
 	defer func() { c.cpu, c.wall = cpu, now }()
@@ -224,7 +227,7 @@ func (c *cpuMeter) busy() float64 {
 	if wall <= 0 {
 		return 1
 	}
-	return float64(cpu-c.cpu) / float64(wall) / float64(runtime.NumCPU())
+	return float64(cpu-c.cpu) / float64(wall) / float64(runtime.GOMAXPROCS(0))
 }
 
 // threadCPU is the CPU time of the calling OS thread (Linux). The decoder

@@ -55,8 +55,10 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 	defer runtime.UnlockOSThread()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var lastDrops, summaryDrops uint64
-	summaryAt := time.Now()
+	// Drops are not logged here: every drop goes to Metrics.FrameDropped,
+	// and the agent's one log summariser reports them (logging twice was
+	// a debt).
+	var lastDrops uint64
 	for {
 		select {
 		case <-ctx.Done():
@@ -93,12 +95,6 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 				s.setMode(mode, why)
 			}
 			lastDrops = drops
-			if now.Sub(summaryAt) >= 10*time.Second {
-				if n := drops - summaryDrops; n > 0 {
-					p.log.Warn("access units dropped: decoder behind", "dropped", n, "period", now.Sub(summaryAt).Round(time.Second))
-				}
-				summaryAt, summaryDrops = now, drops
-			}
 		}
 	}
 }

@@ -36,24 +36,18 @@ func (s *stage) dropStale(au AccessUnit, now time.Time) bool {
 		return false
 	}
 	s.p.drop(DropStale)
-	if !s.dec.KeyframesOnly() {
+	if s.p.Mode() != ModeKeyframes {
 		s.stale = true
 	}
 	return true
 }
 
+// newStage returns the decoding stage. Its decoder is opened for the
+// codec of the first access unit (the camera's SDP track), so an H.265
+// camera never opens an H.264 decoder first; until then the watchdog
+// and the mode control run without one.
 func (p *Pipeline) newStage() (*stage, error) {
-	dec, err := decode.New(decode.Options{
-		Codec:         p.cfg.Codec,
-		AnalysisWidth: p.cfg.AnalysisWidth,
-		Threads:       p.cfg.Threads,
-		KeyframesOnly: p.cfg.Decode == ModeKeyframes,
-		Colour:        p.cfg.NeedColour,
-	})
-	if err != nil {
-		return nil, err
-	}
-	s := &stage{p: p, dec: dec, dog: watchdog{limit: p.cfg.StallTimeout}}
+	s := &stage{p: p, dog: watchdog{limit: p.cfg.StallTimeout}}
 	s.dog.start(time.Now())
 	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
 	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold,
@@ -65,6 +59,11 @@ func (p *Pipeline) newStage() (*stage, error) {
 // handle decodes au and returns the frame to analyse, if any. Errors other
 // than corrupt input and an exhausted frame pool are fatal.
 func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
+	if s.dec == nil {
+		if err := s.open(au.Codec); err != nil {
+			return nil, err
+		}
+	}
 	if au.Codec != "" && au.Codec != s.dec.Codec() {
 		if err := s.dec.SetCodec(au.Codec); err != nil {
 			return nil, err
@@ -96,6 +95,27 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 	return f, nil
 }
 
+// open opens the decoder for codec ("" means Config.Codec).
+func (s *stage) open(codec string) error {
+	if codec == "" {
+		codec = s.p.cfg.Codec
+	}
+	dec, err := decode.New(decode.Options{
+		Codec:         codec,
+		AnalysisWidth: s.p.cfg.AnalysisWidth,
+		Threads:       s.p.cfg.Threads,
+		KeyframesOnly: s.p.Mode() == ModeKeyframes,
+		Colour:        s.p.cfg.NeedColour,
+		KeepGoing:     !s.p.cfg.ResyncOnLoss,
+		LoopFilter:    s.p.cfg.LoopFilter,
+	})
+	if err != nil {
+		return err
+	}
+	s.dec = dec
+	return nil
+}
+
 // report passes the decoder's new pictures and errors to the metrics.
 func (s *stage) report(took time.Duration) {
 	st := s.dec.Stats()
@@ -118,19 +138,29 @@ func (s *stage) setMode(mode, why string) {
 	if mode == s.p.Mode() {
 		return
 	}
-	s.dec.SetKeyframesOnly(mode == ModeKeyframes)
+	if s.dec != nil {
+		s.dec.SetKeyframesOnly(mode == ModeKeyframes)
+	}
 	s.p.keyOnly.Store(mode == ModeKeyframes)
 	s.p.mode.Store(mode)
 	s.p.m.DecodeMode(mode)
 	s.p.log.Info("decode mode changed", "mode", mode, "reason", why)
 }
 
-func (s *stage) close() { s.dec.Close() }
+func (s *stage) close() {
+	if s.dec != nil {
+		s.dec.Close()
+	}
+}
 
 // counts returns the counters the watchdog explains a stall with.
 func (s *stage) counts() counts {
-	st := s.dec.Stats()
-	return counts{units: s.p.st.received.Load(), waitingKey: st.WaitingKey, errors: st.Errors}
+	c := counts{units: s.p.st.received.Load()}
+	if s.dec != nil {
+		st := s.dec.Stats()
+		c.waitingKey, c.errors = st.WaitingKey, st.Errors
+	}
+	return c
 }
 
 // stalled returns an error wrapping ErrStalled when the session yielded

@@ -26,10 +26,10 @@ const (
 // watchdog notices a session that stopped yielding pictures. It is used
 // from the decoder goroutine only.
 type watchdog struct {
-	limit   time.Duration // Config.StallTimeout; 0 = automatic
-	last    time.Time     // last decoded picture, or the session start
-	any     bool          // a picture was decoded in this session
-	atLast  counts        // counters at last
+	limit  time.Duration // Config.StallTimeout; 0 = automatic
+	last   time.Time     // last decoded picture, or the session start
+	any    bool          // a picture was decoded in this session
+	atLast counts        // counters at last
 }
 
 // counts are the pipeline and decoder counters the reason is made from.

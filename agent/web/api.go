@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pantau/pantau/agent/config"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // maxBody bounds a request body: rules for one camera are a few KB.
@@ -177,7 +178,7 @@ func fieldErrors(errs []error, idx int) []FieldError {
 	for _, e := range errs {
 		var fe *config.FieldError
 		if !errors.As(e, &fe) {
-			out = append(out, FieldError{Key: "", Message: config.RedactURL(e.Error())})
+			out = append(out, FieldError{Key: "", Message: urlcred.RedactText(e.Error())})
 			continue
 		}
 		f := FieldError{Key: fe.Key, Message: fe.Msg}
@@ -254,7 +255,7 @@ func (u *UI) addCamera(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Location", "/api/v1/cameras/"+in.Name+"/rules")
-	writeJSON(w, http.StatusCreated, map[string]string{"name": in.Name, "url": config.RedactURL(stream)})
+	writeJSON(w, http.StatusCreated, map[string]string{"name": in.Name, "url": urlcred.RedactText(stream)})
 }
 
 func (u *UI) discover(w http.ResponseWriter, r *http.Request) {
@@ -262,7 +263,7 @@ func (u *UI) discover(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	found, err := u.b.Discover(ctx)
 	if err != nil {
-		writeError(w, http.StatusBadGateway, config.RedactURL(err.Error()))
+		writeError(w, http.StatusBadGateway, urlcred.RedactText(err.Error()))
 		return
 	}
 	u.mu.Lock()

@@ -30,6 +30,7 @@ type paramSets struct {
 	info          StreamInfo
 	infoKnown     bool
 	onInfo        func(StreamInfo)
+	handedOut     bool // a unit was returned by prepare
 }
 
 // set records a parameter set NAL unit (a copy of it) and reports the
@@ -102,7 +103,9 @@ func (p *paramSets) isRandomAccess(t int) bool {
 // prepare drops empty NAL units, records in-band parameter sets, and
 // returns the access unit with a complete set of parameter sets in front
 // when it is a random-access unit that lacks some, so a decoder can start
-// at any keyframe.
+// at any keyframe. The first unit of the session gets them too, so that a
+// decoder can start at a recovery point of a stream that never sends an
+// IDR (intra refresh) and has its parameter sets only in the SDP.
 func (p *paramSets) prepare(au [][]byte) (out [][]byte, randomAccess bool) {
 	var have [3]bool // vps, sps, pps present in-band
 	n := 0
@@ -132,7 +135,9 @@ func (p *paramSets) prepare(au [][]byte) (out [][]byte, randomAccess bool) {
 	if p.codec == "h264" {
 		have[0] = true
 	}
-	if !randomAccess || have == [3]bool{true, true, true} || p.sps == nil || p.pps == nil {
+	first := !p.handedOut && n > 0
+	p.handedOut = p.handedOut || n > 0
+	if !randomAccess && !first || have == [3]bool{true, true, true} || p.sps == nil || p.pps == nil {
 		return au, randomAccess
 	}
 	// Rebuild: access unit delimiter first, then VPS/SPS/PPS, then the rest.
@@ -151,5 +156,5 @@ func (p *paramSets) prepare(au [][]byte) (out [][]byte, randomAccess bool) {
 			out = append(out, nalu)
 		}
 	}
-	return out, true
+	return out, randomAccess
 }

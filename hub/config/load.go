@@ -14,9 +14,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	agentcfg "github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/agent/logging"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // Load reads hub.yaml at path, reads the password files it names, resolves
@@ -43,7 +44,8 @@ func parse(data []byte, dir string) (*Config, error) {
 	}
 	fillDefaults(c)
 	for _, p := range []*string{&c.MQTT.PasswordFile, &c.MQTT.TLS.CAFile, &c.MQTT.TLS.CertFile,
-		&c.MQTT.TLS.KeyFile, &c.Store.PasswordFile} {
+		&c.MQTT.TLS.KeyFile, &c.Store.PasswordFile, &c.HTTP.Auth.UsersFile, &c.HTTP.Auth.TokensFile,
+		&c.HTTP.TLS.CertFile, &c.HTTP.TLS.KeyFile} {
 		if *p != "" && dir != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -125,6 +127,9 @@ func validate(c *Config) error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen", "want host:port, got %q", c.HTTP.Listen)
 	}
+	for _, err := range httpauth.Check(c.HTTP.AuthConfig()) {
+		errs = append(errs, err) // each names its http.* key
+	}
 	validateMQTT(c, add)
 	if strings.ContainsAny(c.Subscribe.Share, "+#/") {
 		add("subscribe.share", "a share name cannot contain '+', '#' or '/'")
@@ -132,7 +137,7 @@ func validate(c *Config) error {
 	switch {
 	case strings.HasPrefix(c.Store.URL, "postgres://"), strings.HasPrefix(c.Store.URL, "postgresql://"):
 		if u, err := url.Parse(c.Store.URL); err != nil {
-			add("store.url", "not a URL: %v", agentcfg.RedactURL(err.Error()))
+			add("store.url", "not a URL: %v", urlcred.RedactText(err.Error()))
 		} else if _, set := u.User.Password(); set {
 			add("store.url", "put the password in store.password_file or PGPASSWORD, not in the URL")
 		}
@@ -183,12 +188,12 @@ func validateMQTT(c *Config, add func(string, string, ...any)) {
 	u, err := url.Parse(m.URL)
 	switch {
 	case err != nil:
-		add("mqtt.url", "not a URL: %v", agentcfg.RedactURL(err.Error()))
+		add("mqtt.url", "not a URL: %v", urlcred.RedactText(err.Error()))
 	case u.Scheme != "tcp" && u.Scheme != "mqtt" && u.Scheme != "ssl" && u.Scheme != "tls" &&
 		u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss":
 		add("mqtt.url", "scheme must be tcp, mqtt, ssl, tls, mqtts, ws or wss, got %q", u.Scheme)
 	case u.Hostname() == "" || u.Port() == "":
-		add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", agentcfg.RedactURL(m.URL))
+		add("mqtt.url", "want host and port, e.g. tcp://127.0.0.1:1883, got %s", urlcred.Redact(m.URL))
 	case u.User != nil:
 		add("mqtt.url", "put credentials in mqtt.username and mqtt.password, not in the URL")
 	}

@@ -2,8 +2,9 @@
 // dashboard (assets embedded, nothing fetched from elsewhere), /metrics and
 // /healthz.
 //
-// Authentication plugs in as Options.Auth (a middleware); a hub listening
-// off loopback without it refuses to start (see CheckListen).
+// Authentication is agent/httpauth, the same as the agent's: a hub
+// listening off loopback without http.auth.users_file or tokens_file
+// refuses to start (hub.Serve), and the dashboard shows a login form.
 package web
 
 import (
@@ -11,10 +12,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/hub/config"
 	"github.com/pantau/pantau/hub/store"
 )
@@ -41,34 +42,15 @@ type Options struct {
 	Lag LagSource
 	// Metrics serves /metrics; nil leaves it out.
 	Metrics http.Handler
-	// Auth wraps every handler but /healthz (and /metrics when
-	// http.metrics_open); nil means no authentication, which CheckListen
-	// allows on loopback only.
-	Auth func(http.Handler) http.Handler
-	// MetricsOpen leaves /metrics outside Auth.
+	// Auth guards the API and /metrics (and serves the login); nil means
+	// no authentication at all, for tests. The embedded page itself (no
+	// data in it) and /healthz are always open, so the login form shows.
+	Auth *httpauth.Auth
+	// MetricsOpen leaves /metrics outside Auth (http.metrics_open).
 	MetricsOpen bool
 	Log         *slog.Logger
 	// Now is the clock; it defaults to time.Now.
 	Now func() time.Time
-}
-
-// CheckListen refuses a listen address off loopback when there is no
-// authentication.
-func CheckListen(listen string, auth bool) error {
-	if auth {
-		return nil
-	}
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return fmt.Errorf("http.listen: %w", err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("http.listen %q is not loopback: configure http.auth.users_file (or http.auth.tokens_file) first", listen)
 }
 
 // server answers the requests.
@@ -87,7 +69,7 @@ func New(o Options) http.Handler {
 	s := &server{o}
 	guard := func(h http.Handler) http.Handler {
 		if o.Auth != nil {
-			return o.Auth(h)
+			return o.Auth.Require(h)
 		}
 		return h
 	}
@@ -101,8 +83,13 @@ func New(o Options) http.Handler {
 	api.HandleFunc("GET /api/v1/today", s.today)
 	api.HandleFunc("GET /api/v1/events", s.events)
 	api.HandleFunc("GET /api/v1/alerts", s.alerts)
-	api.Handle("GET /", assetHandler())
-	mux.Handle("/", guard(securityHeaders(api)))
+	mux.Handle("/api/", guard(securityHeaders(api)))
+	mux.Handle("/", securityHeaders(assetHandler()))
+	if o.Auth != nil {
+		mux.Handle("GET /api/v1/session", o.Auth.SessionHandler())
+		mux.Handle("POST /api/v1/login", o.Auth.LoginHandler())
+		mux.Handle("POST /api/v1/logout", o.Auth.LogoutHandler())
+	}
 	if o.Metrics != nil {
 		if o.MetricsOpen {
 			mux.Handle("GET /metrics", o.Metrics)

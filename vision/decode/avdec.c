@@ -43,7 +43,9 @@ int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter) {
 	d->ctx->thread_count = threads > 0 ? threads : 1;
 	// Frame threads add a frame of latency each; slices cost nothing.
 	d->ctx->thread_type = FF_THREAD_SLICE | (threads > 1 ? FF_THREAD_FRAME : 0);
-	if (skip_loop_filter) d->ctx->skip_loop_filter = AVDISCARD_ALL;
+	// 1: skip on every picture; 2: on non-reference pictures only.
+	if (skip_loop_filter == 1) d->ctx->skip_loop_filter = AVDISCARD_ALL;
+	if (skip_loop_filter == 2) d->ctx->skip_loop_filter = AVDISCARD_NONREF;
 	// Pictures with concealed errors are flagged, not hidden, so that the
 	// caller can count them and wait for the next random-access unit.
 	d->ctx->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;

@@ -24,7 +24,9 @@ typedef struct {
 } avdec_picture;
 
 void avdec_quiet(void);
-// avdec_open returns a negative AVERROR on failure; codec is 264 or 265.
+// avdec_open returns a negative AVERROR on failure; codec is 264 or 265;
+// skip_loop_filter is 0 (run it), 1 (skip on all pictures) or 2 (skip on
+// non-reference pictures).
 int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter);
 // avdec_buffer makes room for size bytes of Annex-B input (plus padding)
 // and returns the buffer to fill, or NULL when out of memory.

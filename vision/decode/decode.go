@@ -66,6 +66,15 @@ type Options struct {
 	// Colour keeps the chroma planes (at half analysis size) so that
 	// Frame.BGR works. Without it Frame.BGR returns an error.
 	Colour bool
+	// LoopFilter is on which pictures the loop filter is skipped in
+	// analysis mode: "all" (the default), "nonref" or "never". Exact
+	// always runs it.
+	LoopFilter string
+	// KeepGoing keeps decoding after a damaged picture (packet loss, a
+	// corrupt slice), dropping only the pictures libavcodec flags, instead
+	// of waiting for the next random-access unit. See docs/performance.md
+	// for what each choice costs under packet loss.
+	KeepGoing bool
 	// Frames is how many frames may be out (held by the caller) at once.
 	// It defaults to 4.
 	Frames int
@@ -148,6 +157,11 @@ func New(opt Options) (*Decoder, error) {
 	if opt.Codec != "h264" && opt.Codec != "h265" {
 		return nil, fmt.Errorf("decode: codec %q: want h264 or h265", opt.Codec)
 	}
+	switch opt.LoopFilter {
+	case "", "all", "nonref", "never":
+	default:
+		return nil, fmt.Errorf("decode: loop filter %q: want all, nonref or never", opt.LoopFilter)
+	}
 	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 {
 		return nil, fmt.Errorf("decode: negative option in %+v", opt)
 	}
@@ -174,9 +188,12 @@ func (d *Decoder) open(codec string) error {
 	if d.h265 {
 		cc = 265
 	}
-	skipLF := C.int(1)
-	if d.opt.Exact {
+	skipLF := C.int(1) // AVDISCARD_ALL
+	switch {
+	case d.opt.Exact || d.opt.LoopFilter == "never":
 		skipLF = 0
+	case d.opt.LoopFilter == "nonref":
+		skipLF = 2 // AVDISCARD_NONREF
 	}
 	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF); ret < 0 {
 		return fmt.Errorf("decode: open %s decoder: %w", codec, avError(ret))

@@ -27,7 +27,7 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		return nil, fmt.Errorf("decode: decoder is closed")
 	}
 	d.stats.Units++
-	ra, start := d.classify(au)
+	ra, start, whole := d.classify(au)
 	complete := d.params.update(d.h265, au.NALUs)
 	switch {
 	case d.keyOnly && !ra:
@@ -46,21 +46,21 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		d.stats.Errors++
 		return nil, fmt.Errorf("%w: empty access unit", ErrCorrupt)
 	}
-	if ra && !complete {
+	if d.waitKey && start && !complete {
 		// Decoding (re)starts here: put the latest parameter sets first.
 		d.scratch = append(d.params.list(d.scratch[:0]), au.NALUs...)
 		nalus = d.scratch
 	}
 	if err := d.send(nalus, au, want); err != nil {
 		d.stats.Errors++
-		d.waitKey = true
+		d.waitKey = !d.opt.KeepGoing
 		return d.pop(), err
 	}
 	if d.waitKey {
 		d.waitKey = false
 		// Started at a recovery point or an intra slice, not an IDR:
 		// libavcodec flags the pictures until the picture is whole again.
-		d.recovering = !ra
+		d.recovering = !whole
 		d.recoverUnits = 0
 	}
 	return d.receive()
@@ -70,21 +70,25 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 // only, or waiting for a unit where decoding can start), so a caller that
 // schedules pictures does not spend its schedule on it.
 func (d *Decoder) Skips(au AccessUnit) bool {
-	ra, start := d.classify(au)
+	ra, start, _ := d.classify(au)
 	return d.keyOnly && !ra || d.waitKey && !start
 }
 
-// classify reports whether au is a random-access unit (IDR, IRAP, or an
-// H.264 picture made of intra slices only) and whether decoding may start
-// at it (also at an H.264 recovery-point SEI, as streams with intra
-// refresh and no IDR send).
-func (d *Decoder) classify(au AccessUnit) (ra, start bool) {
-	ra = au.RandomAccess || isRandomAccess(d.h265, au.NALUs)
-	if ra || d.h265 {
-		return ra, ra
+// classify reports whether au is a random-access unit (flagged so, an
+// IDR, an IRAP, or an H.264 picture made of intra slices only), whether
+// decoding may start at it (also at an H.264 recovery-point SEI, as
+// streams with intra refresh and no IDR send), and whether its picture is
+// whole by itself (IDR, IRAP, intra slices: not a recovery point, which a
+// container may flag as a sync sample all the same).
+func (d *Decoder) classify(au AccessUnit) (ra, start, whole bool) {
+	whole = isRandomAccess(d.h265, au.NALUs)
+	if !whole && !d.h265 {
+		intra, recovery := h264StartPoint(au.NALUs)
+		whole = intra
+		start = recovery
 	}
-	intra, recovery := h264StartPoint(au.NALUs)
-	return intra, intra || recovery
+	ra = au.RandomAccess || whole
+	return ra, ra || start, whole
 }
 
 // pop returns the oldest picture waiting to be handed out, or nil.
@@ -172,9 +176,10 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 				continue
 			}
 			// Concealed errors spread to every later picture of the GOP
-			// and look like motion: wait for the next random-access unit.
+			// and look like motion: wait for the next random-access unit,
+			// unless told to keep going (only this picture is dropped).
 			corrupt = true
-			d.waitKey = true
+			d.waitKey = !d.opt.KeepGoing
 			continue
 		}
 		d.recovering = false
@@ -204,7 +209,7 @@ func (d *Decoder) receive() (*frame.Frame, error) {
 	switch {
 	case corrupt:
 		d.stats.Errors++
-		d.waitKey = true
+		d.waitKey = !d.opt.KeepGoing
 		if got {
 			return d.pop(), nil
 		}

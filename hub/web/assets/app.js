@@ -16,10 +16,38 @@ function h(tag, attrs, ...kids) {
   return el;
 }
 
+// session is /api/v1/session's answer (null on a hub without auth).
+let session = null;
+
 async function api(path) {
-  const r = await fetch("/api/v1/" + path, { headers: { Accept: "application/json" } });
+  // X-Pantau-UI: answer 401 without the browser's Basic dialog; the page
+  // shows its own login form.
+  const r = await fetch("/api/v1/" + path, { headers: { Accept: "application/json", "X-Pantau-UI": "1" } });
+  if (r.status === 401) throw new Error("login");
   if (!r.ok) throw new Error(path + ": " + r.status);
   return r.json();
+}
+
+async function loadSession() {
+  const r = await fetch("/api/v1/session", { headers: { "X-Pantau-UI": "1" } });
+  session = r.ok ? await r.json() : null;
+}
+
+function loginForm(msg) {
+  const user = h("input", { id: "user", name: "user", autocomplete: "username", required: "" });
+  const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: "" });
+  const err = h("p", { class: "down", role: "alert" }, msg || "");
+  const form = h("form", { class: "card login" }, h("h1", {}, "Sign in"),
+    h("label", { for: "user" }, "User"), user, h("label", { for: "password" }, "Password"), pass,
+    h("button", { class: "btn", type: "submit" }, "Sign in"), err);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const r = await fetch("/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json", "X-Pantau-UI": "1" },
+      body: JSON.stringify({ user: user.value, password: pass.value }) });
+    if (r.ok) { session = await r.json(); render(); return; }
+    err.textContent = r.status === 429 ? "Too many attempts; wait a minute." : "Wrong user name or password.";
+  });
+  return [form];
 }
 
 const enc = encodeURIComponent;
@@ -220,6 +248,7 @@ function crumbs(parts) {
 }
 
 async function render() {
+  if (session === null) await loadSession();
   const p = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   let kids;
   try {
@@ -228,7 +257,8 @@ async function render() {
     else if (p[0] === "camera") { crumbs([[p[1], "#/site/" + enc(p[1])], [p[3], location.hash]]); kids = await camera(p[1], p[2], p[3]); }
     else { crumbs([]); kids = await province(); }
   } catch (e) {
-    kids = [h("p", { class: "card" }, "Could not load: " + e.message)];
+    if (e.message === "login") { session = null; kids = loginForm(); crumbs([]); }
+    else kids = [h("p", { class: "card" }, "Could not load: " + e.message)];
   }
   document.getElementById("view").replaceChildren(...kids);
   document.getElementById("clock").textContent = new Date().toLocaleTimeString();
@@ -237,4 +267,5 @@ async function render() {
 
 window.addEventListener("hashchange", render);
 render();
-setInterval(render, 15000);
+// Refresh, but never under the fingers of someone typing a password.
+setInterval(() => { if (!document.querySelector("form.login")) render(); }, 15000);
