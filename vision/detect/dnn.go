@@ -65,9 +65,9 @@ type DNNConfig struct {
 	// They default to 640 × 640.
 	InputWidth, InputHeight int
 	// Stretch resizes the frame to the input size, ignoring its aspect
-	// ratio. By default the frame is letterboxed: scaled to fit, centred,
-	// with grey bars, as the models were trained on undistorted pictures
-	// (on vtest this finds more people; see models/README.md).
+	// ratio, for models trained so (the default COCO SSD: see
+	// models/README.md for what was measured). By default the frame is
+	// letterboxed: scaled to fit, centred, with grey bars.
 	Stretch bool
 	// Confidence is the lowest score reported. It defaults to 0.4.
 	Confidence float64
@@ -277,8 +277,9 @@ func (d *DNN) Analyze(f *frame.Frame, r *vision.Result) error {
 }
 
 // Infer runs the network on img, an 8-bit BGR picture of any size (a gray
-// picture as gray in three channels; one channel is accepted too), and
-// returns what it found after the confidence threshold, NMS per class and
+// picture as gray in three channels; one channel is accepted too), resized
+// to the model's input (letterboxed, or stretched when the model says so),
+// and returns what it found after the confidence threshold, NMS per class and
 // class filter, with boxes in img's pixels. Masks are not applied: img may
 // be a crop, and the caller knows where it came from. Output that is NaN,
 // empty or of the wrong shape gives an error wrapping ErrBadOutput (skip

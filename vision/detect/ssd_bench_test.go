@@ -25,8 +25,8 @@ func cpuTime() time.Duration {
 //	net300    the same on a 300×300 picture: the network alone, no resize
 //	decode    what Pantau adds after the forward: anchored decoding, NaN
 //	          check, NMS, boxes back to the frame (on the same outputs)
-//	infer     Infer: forward + decode
-//	stretch   Infer with the frame stretched instead of letterboxed
+//	infer     Infer: forward + decode (the model's default: stretch)
+//	letterbox Infer with the frame letterboxed instead
 //	1thread   Infer with OpenCV on one thread (what a pool worker does)
 //
 // go test -tags matprofile -run XXX -bench SSD -benchtime 40x ./vision/detect
@@ -36,7 +36,7 @@ func BenchmarkSSD(b *testing.B) {
 	img := frames[0]
 	run := func(name string, stretch bool, f func(d *DNN) error) {
 		b.Run(name, func(b *testing.B) {
-			d := openDefault(b, func(c *DNNConfig) { c.Stretch = stretch })
+			d := openDefault(b, func(c *DNNConfig) { c.Stretch = c.Stretch && stretch })
 			defer d.Close()
 			if err := f(d); err != nil { // warm-up: OpenCV allocates on the first run
 				b.Fatal(err)
@@ -55,12 +55,12 @@ func BenchmarkSSD(b *testing.B) {
 			b.ReportMetric((cpuTime()-cpu0).Seconds()*1000/float64(b.N), "cpu-ms/inference")
 		})
 	}
-	run("forward", false, func(d *DNN) error { return d.forward(img) })
+	run("forward", true, func(d *DNN) error { return d.forward(img) })
 	small := gocv.NewMat()
 	defer small.Close()
 	gocv.Resize(img, &small, image.Pt(300, 300), 0, 0, gocv.InterpolationLinear)
-	run("net300", false, func(d *DNN) error { return d.forward(small) })
-	run("decode", false, func(d *DNN) error {
+	run("net300", true, func(d *DNN) error { return d.forward(small) })
+	run("decode", true, func(d *DNN) error {
 		if d.outs == nil {
 			if err := d.forward(img); err != nil {
 				return err
@@ -76,9 +76,9 @@ func BenchmarkSSD(b *testing.B) {
 		nms(d.dets, d.cfg.NMS)
 		return nil
 	})
-	run("infer", false, func(d *DNN) error { _, err := d.Infer(img); return err })
-	run("stretch", true, func(d *DNN) error { _, err := d.Infer(img); return err })
+	run("infer", true, func(d *DNN) error { _, err := d.Infer(img); return err })
+	run("letterbox", false, func(d *DNN) error { _, err := d.Infer(img); return err })
 	old := SetOpenCVThreads(1)
-	run("1thread", false, func(d *DNN) error { _, err := d.Infer(img); return err })
+	run("1thread", true, func(d *DNN) error { _, err := d.Infer(img); return err })
 	SetOpenCVThreads(old)
 }

@@ -5,11 +5,12 @@ import (
 	"testing"
 )
 
-// Letterbox or stretch: persons found with a score ≥ 0.5 on every 20th
-// frame of vtest (40 frames), both ways. Letterbox is the default because
-// it finds more (figures in models/README.md); this keeps that true.
+// Letterbox or stretch: persons and cars found with a score ≥ 0.5 on every
+// 20th frame of vtest (40 frames), both ways. The default model stretches,
+// as its own graph does and as counting measured better (models/README.md);
+// both ways must keep finding the walkers and the parked cars.
 // Long (≈ 80 inferences): PANTAU_LONG_TESTS=1.
-func TestSSDLetterboxBeatsStretch(t *testing.T) {
+func TestSSDLetterboxVsStretch(t *testing.T) {
 	if os.Getenv("PANTAU_LONG_TESTS") != "1" {
 		t.Skip("long test: set PANTAU_LONG_TESTS=1 (TestSSDFindsWalkersAndCars is the short version)")
 	}
@@ -38,7 +39,10 @@ func TestSSDLetterboxBeatsStretch(t *testing.T) {
 	}
 	t.Logf("on %d frames, persons ≥ 0.5 / cars ≥ 0.5: letterbox %d / %d, stretch %d / %d",
 		len(frames), found[false][0], found[false][1], found[true][0], found[true][1])
-	if found[false][0] < found[true][0] {
-		t.Errorf("stretch finds more persons than letterbox: make stretch the default")
+	for stretch, f := range found {
+		// Measured: 205 / 77 letterboxed, 201 / 80 stretched.
+		if f[0] < 180 || f[1] < 70 {
+			t.Errorf("stretch %v: %d persons, %d cars, want ≥ 180 and ≥ 70", stretch, f[0], f[1])
+		}
 	}
 }
