@@ -34,6 +34,9 @@ func TestShippedConfigs(t *testing.T) {
 		t.Fatalf("found %d configs in ../../configs, want at least pantau.yaml and full.yaml", len(files))
 	}
 	for _, f := range files {
+		if filepath.Base(f) == "hub.yaml" {
+			continue // the hub's config: hub/config's TestShippedConfig loads it
+		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			c, err := Load(f)
 			if err != nil {

@@ -27,6 +27,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -240,7 +241,7 @@ func (c *Client) Run(ctx context.Context) error {
 			// The first failure of an outage, then one line a minute.
 			if (failures == 1 && flaps == 0) || time.Since(lastWarn) >= time.Minute {
 				c.log.Warn("mqtt: cannot connect; messages are spooled until the broker is back",
-					"url", Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
+					"url", urlcred.Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
 				lastWarn = time.Now()
 			}
 			if !sleep(ctx, jitter(backoff)) {
@@ -250,7 +251,7 @@ func (c *Client) Run(ctx context.Context) error {
 			continue
 		}
 		if flaps == 0 {
-			c.log.Info("mqtt: connected", "url", Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
+			c.log.Info("mqtt: connected", "url", urlcred.Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
 		}
 		failures = 0
 		c.m.Connected(true)
@@ -279,7 +280,7 @@ func (c *Client) Run(ctx context.Context) error {
 		switch {
 		case rbErr != nil:
 		case flaps <= 1:
-			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", Redact(c.cfg.URL), "err", s.err)
+			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", urlcred.Redact(c.cfg.URL), "err", s.err)
 			lastWarn = time.Now()
 		case time.Since(lastHint) >= time.Minute:
 			c.log.Warn("mqtt: connection keeps dropping right after connecting; is another client using the same client id?",
@@ -380,9 +381,9 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 func (c *Client) explain(err error) error {
 	if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) {
 		return fmt.Errorf("broker %s refused the login of user %q (%v): check mqtt username and password",
-			Redact(c.cfg.URL), c.cfg.Username, err)
+			urlcred.Redact(c.cfg.URL), c.cfg.Username, err)
 	}
-	return fmt.Errorf("connect to %s: %w", Redact(c.cfg.URL), err)
+	return fmt.Errorf("connect to %s: %w", urlcred.Redact(c.cfg.URL), err)
 }
 
 func (c *Client) setErr(err error) {

@@ -123,10 +123,10 @@ func (c *Config) defaults() error {
 		switch u.Scheme {
 		case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
 		default:
-			errs = append(errs, fmt.Errorf("url %s: scheme %q is not tcp, mqtt, ssl, tls, mqtts, ws or wss", Redact(c.URL), u.Scheme))
+			errs = append(errs, fmt.Errorf("url %s: scheme %q is not tcp, mqtt, ssl, tls, mqtts, ws or wss", urlcred.Redact(c.URL), u.Scheme))
 		}
 		if u.Host == "" {
-			errs = append(errs, fmt.Errorf("url %s: no host", Redact(c.URL)))
+			errs = append(errs, fmt.Errorf("url %s: no host", urlcred.Redact(c.URL)))
 		}
 	}
 	if err := event.CheckName(c.Site, false); err != nil {
@@ -211,7 +211,7 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	secure := u.Scheme == "ssl" || u.Scheme == "tls" || u.Scheme == "mqtts" || u.Scheme == "wss"
 	if !secure {
 		if t.CAFile != "" || t.CertFile != "" {
-			return nil, fmt.Errorf("tls: files given but url %s is not ssl://, tls://, mqtts:// or wss://", Redact(c.URL))
+			return nil, fmt.Errorf("tls: files given but url %s is not ssl://, tls://, mqtts:// or wss://", urlcred.Redact(c.URL))
 		}
 		return nil, nil
 	}
@@ -238,7 +238,3 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	}
 	return cfg, nil
 }
-
-// Redact removes credentials from a broker URL for logs and errors
-// (urlcred.Redact).
-func Redact(rawURL string) string { return urlcred.Redact(rawURL) }
