@@ -54,13 +54,14 @@ type recMetrics struct {
 	mu      sync.Mutex
 	skipped map[string]int // "camera/reason"
 	classes map[string]int
-	scale   float64
+	scale   float64 // the last rate scale reported
+	least   float64 // the lowest
 	infers  int
 	maxQ    int
 }
 
 func newRec() *recMetrics {
-	return &recMetrics{skipped: map[string]int{}, classes: map[string]int{}, scale: 1}
+	return &recMetrics{skipped: map[string]int{}, classes: map[string]int{}, scale: 1, least: 1}
 }
 
 func (m *recMetrics) QueueLength(n int) { m.mu.Lock(); m.maxQ = max(m.maxQ, n); m.mu.Unlock() }
@@ -75,8 +76,12 @@ func (m *recMetrics) Skipped(cam, reason string) {
 	m.skipped[cam+"/"+reason]++
 	m.mu.Unlock()
 }
-func (m *recMetrics) RateScale(f float64) { m.mu.Lock(); m.scale = f; m.mu.Unlock() }
-func (m *recMetrics) Workers(int)         {}
+func (m *recMetrics) RateScale(f float64) {
+	m.mu.Lock()
+	m.scale, m.least = f, min(m.least, f)
+	m.mu.Unlock()
+}
+func (m *recMetrics) Workers(int) {}
 
 func (m *recMetrics) get(key string) int {
 	m.mu.Lock()

@@ -247,7 +247,7 @@ func (p *Pool) adjust(now time.Time) {
 		return
 	}
 	p.win.adjusted = now
-	busy := p.win.busy(now) / (budgetSpan.Seconds() * float64(len(p.inferers)))
+	busy := p.win.busyShare(now) / float64(len(p.inferers))
 	switch {
 	case busy > p.cfg.MaxBusy:
 		p.scale = max(p.scale*p.cfg.MaxBusy/busy, minScale)

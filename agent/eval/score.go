@@ -69,12 +69,12 @@ func Window(truth []Truth, counted []Counted, from, to float64) ([]Truth, []Coun
 	return ts, cs
 }
 
-// RuleScore is the score of one rule and direction (and class, when the
-// truth gives classes for the rule).
+// RuleScore is the score of one rule and direction. Counted events match
+// true ones whatever their classes; the class rows (ClassScore) say how
+// well the matched ones were classed.
 type RuleScore struct {
 	Rule      string  `json:"rule"`
 	Direction string  `json:"direction"`
-	Class     string  `json:"class,omitempty"`
 	Truth     int     `json:"truth"`
 	Counted   int     `json:"counted"`
 	Precision float64 `json:"precision"`
@@ -86,6 +86,14 @@ type RuleScore struct {
 	// events that matched nothing.
 	Misses      []Truth   `json:"-"`
 	FalseAlarms []Counted `json:"-"`
+	// pairs are the matches, in time order of the truth.
+	pairs []pair
+}
+
+// pair is one true event and the counted event that matched it.
+type pair struct {
+	t Truth
+	c Counted
 }
 
 // Overall sums the scored rules.
@@ -98,50 +106,49 @@ type Overall struct {
 	// CountError is Σ|counted − truth| over the scored rules divided by
 	// Σ truth (by 1 when there is no truth): 0 is perfect counting.
 	CountError float64 `json:"count_error"`
+	// Classed is the share of matched events whose counted class is the
+	// true one, over the matches of true events that have a class; it is
+	// left out when the truth has no classes.
+	Classed *float64 `json:"classed,omitempty"`
 }
 
 // Report is the outcome of Score, in the shape `pantau eval --json`
 // prints.
 type Report struct {
-	Rules   []RuleScore `json:"rules"`
-	Overall Overall     `json:"overall"`
+	Rules []RuleScore `json:"rules"`
+	// Lines sums both directions of each line (rules scored in/out).
+	Lines []LineScore `json:"lines"`
+	// Classes has one row per class in the truth or in the counted
+	// events, when the truth has classes.
+	Classes []ClassScore `json:"classes,omitempty"`
+	Overall Overall      `json:"overall"`
 	// Unscored counts events of rules and directions the truth does not
 	// cover; they are not held against the analytics.
 	Unscored int `json:"-"`
 }
 
-type key struct{ rule, dir, class string }
+type key struct{ rule, dir string }
 
 // pairs maps a direction to the other one of its pair: a truth file that
 // labels one direction of a line (or zone) is taken to label both.
 var pairs = map[string]string{"in": "out", "out": "in", "enter": "exit", "exit": "enter"}
 
 // Score matches counted to truth and scores every rule and direction the
-// truth covers: the (rule, direction[, class]) keys present in it, each
-// with its paired direction (in/out, enter/exit). Within a key, events are
-// matched one to one, in time order, when they are at most tol apart —
-// for equal-width windows this greedy matching is a maximum matching.
-// Precision is matched/counted (1 when nothing was counted), recall
-// matched/truth (1 when there is no truth), F1 their harmonic mean.
+// truth covers: the (rule, direction) keys present in it, each with its
+// paired direction (in/out, enter/exit). Within a key, events are matched
+// one to one, in time order, when they are at most tol apart, whatever
+// their classes — for equal-width windows this greedy matching is a
+// maximum matching. Precision is matched/counted (1 when nothing was
+// counted), recall matched/truth (1 when there is no truth), F1 their
+// harmonic mean. Lines and, when the truth has classes, Classes summarise
+// the same matches per line and per class.
 func Score(truth []Truth, counted []Counted, tol time.Duration) Report {
-	byClass := map[string]bool{}
-	for _, t := range truth {
-		if t.Class != "" {
-			byClass[t.Rule] = true
-		}
-	}
-	keyOf := func(rule, dir, class string) key {
-		if !byClass[rule] {
-			class = ""
-		}
-		return key{rule, dir, class}
-	}
 	truths := map[key][]Truth{}
 	for _, t := range truth {
-		k := keyOf(t.Rule, t.Direction, t.Class)
+		k := key{t.Rule, t.Direction}
 		truths[k] = append(truths[k], t)
 		if p, ok := pairs[k.dir]; ok {
-			pk := key{k.rule, p, k.class}
+			pk := key{k.rule, p}
 			if _, seen := truths[pk]; !seen {
 				truths[pk] = nil
 			}
@@ -150,7 +157,7 @@ func Score(truth []Truth, counted []Counted, tol time.Duration) Report {
 	counts := map[key][]Counted{}
 	var rep Report
 	for _, c := range counted {
-		k := keyOf(c.Rule, c.Direction, c.Class)
+		k := key{c.Rule, c.Direction}
 		if _, scored := truths[k]; !scored {
 			rep.Unscored++
 			continue
@@ -166,15 +173,12 @@ func Score(truth []Truth, counted []Counted, tol time.Duration) Report {
 		if a.rule != b.rule {
 			return a.rule < b.rule
 		}
-		if a.dir != b.dir {
-			return a.dir < b.dir
-		}
-		return a.class < b.class
+		return a.dir < b.dir
 	})
 	var matched, absErr int
 	for _, k := range keys {
 		rs := match(truths[k], counts[k], tol.Seconds())
-		rs.Rule, rs.Direction, rs.Class = k.rule, k.dir, k.class
+		rs.Rule, rs.Direction = k.rule, k.dir
 		rep.Rules = append(rep.Rules, rs)
 		rep.Overall.Truth += rs.Truth
 		rep.Overall.Counted += rs.Counted
@@ -183,10 +187,12 @@ func Score(truth []Truth, counted []Counted, tol time.Duration) Report {
 	}
 	o := &rep.Overall
 	o.Precision, o.Recall, o.F1 = prf(matched, o.Counted, o.Truth)
-	o.CountError = float64(absErr) / float64(max(1, o.Truth))
+	o.CountError = round(float64(absErr) / float64(max(1, o.Truth)))
 	if rep.Rules == nil {
 		rep.Rules = []RuleScore{}
 	}
+	rep.Lines = lineScores(rep.Rules)
+	rep.Classes, o.Classed = classScores(truth, rep.Rules)
 	return rep
 }
 
@@ -205,6 +211,7 @@ func match(truth []Truth, counted []Counted, tol float64) RuleScore {
 			if !used[j] {
 				used[j], hit = true, true
 				rs.Matched++
+				rs.pairs = append(rs.pairs, pair{t, counted[j]})
 				break
 			}
 		}

@@ -90,6 +90,7 @@ func TestScore(t *testing.T) {
 		`{"rule":"bench","direction":"loiter","truth":1,"counted":1,"precision":0,"recall":0,"f1":0},` +
 		`{"rule":"mid","direction":"in","truth":3,"counted":4,"precision":0.75,"recall":1,"f1":0.8571},` +
 		`{"rule":"mid","direction":"out","truth":1,"counted":1,"precision":0,"recall":0,"f1":0}],` +
+		`"lines":[{"rule":"mid","truth":4,"counted":5,"precision":0.6,"recall":0.75,"f1":0.6667,"count_error":0.25}],` +
 		`"overall":{"truth":5,"counted":6,"precision":0.5,"recall":0.6,"f1":0.5455,"count_error":0.2}}`
 	if string(b) != want {
 		t.Errorf("report\n got %s\nwant %s", b, want)
@@ -114,19 +115,9 @@ func TestScoreEdges(t *testing.T) {
 	if len(rep.Rules) != 2 || rep.Rules[1].Direction != "out" || rep.Rules[1].F1 != 1 || rep.Overall.F1 != 1 || rep.Overall.CountError != 0 {
 		t.Errorf("%+v", rep)
 	}
-	// Classes: a rule with classed truth is scored per class.
-	rep = Score([]Truth{{5, "mid", "in", "car"}, {6, "mid", "in", "person"}},
-		[]Counted{{Time: 5, Rule: "mid", Direction: "in", Class: "person"}, {Time: 6, Rule: "mid", Direction: "in", Class: "person"}}, time.Second)
-	var got []string
-	for _, r := range rep.Rules {
-		got = append(got, r.Class+":"+r.Direction+":"+itoa(r.Truth)+"/"+itoa(r.Counted)+"/"+itoa(r.Matched))
-	}
-	if strings.Join(got, " ") != "car:in:1/0/0 person:in:1/2/1 car:out:0/0/0 person:out:0/0/0" {
-		t.Errorf("per class: %v", got)
-	}
 	// No truth at all: an empty (not null) rule list.
 	b, _ := json.Marshal(Score(nil, []Counted{{Time: 1, Rule: "a", Direction: "in"}}, time.Second))
-	if string(b) != `{"rules":[],"overall":{"truth":0,"counted":0,"precision":1,"recall":1,"f1":1,"count_error":0}}` {
+	if string(b) != `{"rules":[],"lines":[],"overall":{"truth":0,"counted":0,"precision":1,"recall":1,"f1":1,"count_error":0}}` {
 		t.Errorf("empty: %s", b)
 	}
 	// One counted event cannot match two true ones.
@@ -145,5 +136,66 @@ func TestWindow(t *testing.T) {
 	}
 	if ts, cs = Window(truth, counted, 1, 0); len(ts) != 2 || len(cs) != 2 {
 		t.Errorf("open window: %+v %+v", ts, cs)
+	}
+}
+
+// TestScoreClasses: events match whatever their class; the class rows and
+// the overall classed share say how many matches were counted as the true
+// class, and the line rows sum both directions.
+func TestScoreClasses(t *testing.T) {
+	truth := []Truth{{5, "mid", "in", "car"}, {6, "mid", "in", "person"}, {8, "mid", "out", "person"}}
+	counted := []Counted{
+		{Time: 5.1, Rule: "mid", Direction: "in", Class: "person"},  // matches the car: classed wrong
+		{Time: 6.2, Rule: "mid", Direction: "in", Class: "person"},  // matches the person
+		{Time: 8.1, Rule: "mid", Direction: "out", Class: "object"}, // matches, classed wrong
+		{Time: 12, Rule: "mid", Direction: "in", Class: "car"},      // false alarm
+	}
+	rep := Score(truth, counted, time.Second)
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"rules":[` +
+		`{"rule":"mid","direction":"in","truth":2,"counted":3,"precision":0.6667,"recall":1,"f1":0.8},` +
+		`{"rule":"mid","direction":"out","truth":1,"counted":1,"precision":1,"recall":1,"f1":1}],` +
+		`"lines":[{"rule":"mid","truth":3,"counted":4,"precision":0.75,"recall":1,"f1":0.8571,"count_error":0.3333}],` +
+		`"classes":[` +
+		`{"class":"car","truth":1,"counted":1,"matched":1,"classed":0,"precision":0,"recall":0,"f1":0},` +
+		`{"class":"object","truth":0,"counted":1,"matched":0,"classed":0,"precision":0,"recall":1,"f1":0},` +
+		`{"class":"person","truth":2,"counted":2,"matched":2,"classed":1,"precision":0.5,"recall":0.5,"f1":0.5}],` +
+		`"overall":{"truth":3,"counted":4,"precision":0.75,"recall":1,"f1":0.8571,"count_error":0.3333,"classed":0.3333}}`
+	if string(b) != want {
+		t.Errorf("report\n got %s\nwant %s", b, want)
+	}
+	var text strings.Builder
+	writeScore(&text, &rep, time.Second)
+	for _, line := range []string{
+		"mid   3      4        33.3%        0.750      1.000   0.857",
+		"person  2      2        2        1        0.500      0.500   0.500",
+		"# 33.3% of the matched events were counted as their true class",
+		"false alarm     12.00 mid in car track 0",
+	} {
+		if !strings.Contains(text.String(), line) {
+			t.Errorf("text output lacks %q:\n%s", line, text.String())
+		}
+	}
+	// A miss with an unmatched count near it (a late count) says so.
+	text.Reset()
+	late := Score([]Truth{{5, "mid", "in", ""}, {20, "mid", "in", ""}}, []Counted{{Time: 6.8, Rule: "mid", Direction: "in"}}, time.Second)
+	writeScore(&text, &late, time.Second)
+	if !strings.Contains(text.String(), "missed           5.00 mid in - (an unmatched count +1.8 s away)") ||
+		!strings.Contains(text.String(), "missed          20.00 mid in -\n") {
+		t.Errorf("late count not shown:\n%s", text.String())
+	}
+	// Two lines, one without truth on one side, and a zone that is not a
+	// line: each line sums its own directions; the zone has no line row.
+	rep = Score([]Truth{{1, "a", "in", ""}, {2, "a", "out", ""}, {3, "b", "out", ""}, {4, "z", "enter", ""}},
+		[]Counted{{Time: 1, Rule: "a", Direction: "in"}, {Time: 3, Rule: "b", Direction: "out"}, {Time: 3.5, Rule: "b", Direction: "in"}}, time.Second)
+	var got []string
+	for _, l := range rep.Lines {
+		got = append(got, l.Rule+":"+itoa(l.Truth)+"/"+itoa(l.Counted)+"/"+ftoa(l.Recall)+"/"+ftoa(l.CountError))
+	}
+	if strings.Join(got, " ") != "a:2/1/0.5/0.5 b:1/2/1/1" || rep.Classes != nil || rep.Overall.Classed != nil {
+		t.Errorf("lines %v classes %+v classed %v", got, rep.Classes, rep.Overall.Classed)
 	}
 }

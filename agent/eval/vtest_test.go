@@ -4,32 +4,94 @@ import (
 	"testing"
 )
 
-// TestVtestAccuracy runs the default analytics (the shared COCO SSD
-// detector at max_rate 2, fed by motion, tracker, one line) on the real
-// vtest clip against the hand-labelled truth (testdata/truth/vtest_left.csv,
-// 1.0 s to the end). At this writing precision 0.88, recall 0.78–0.83, F1
-// 0.82–0.86 on 18 crossings (the motion-blob detector, the previous
-// default, had 1.00 / 0.89 / 0.94 on this easy line; see docs/accuracy.md
-// and docs/performance.md); the floor below catches a regression in the
-// detector, tracker or line logic without pinning today's exact numbers.
-func TestVtestAccuracy(t *testing.T) {
-	out := runCamera(t, "../../testdata/truth/vtest.yaml", "vtest", "../../testdata/clips/vtest_h264.mp4", "")
-	truth, err := ReadTruth("../../testdata/truth/vtest_left.csv")
+const vtestClip = "../../testdata/clips/vtest_h264.mp4"
+
+// floors are the least the default analytics may score on vtest: a little
+// under what they reach (docs/accuracy.md), so a regression in detection,
+// tracking or counting fails the build without pinning today's numbers.
+type floors struct {
+	truth             int     // true events in the window (a check on the file)
+	precision, recall float64 // overall
+	f1                float64
+	countError        float64 // the most the overall count error may grow to
+	classed           float64 // share of matches counted as the true class (class-labelled truth only)
+	lineF1            map[string]float64
+}
+
+// scoreVtest runs camera cam of cfg on the vtest clip and scores it
+// against truth from 1.0 s (where both label sets start).
+func scoreVtest(t *testing.T, cfg, cam, truthPath string) (Report, *Output) {
+	t.Helper()
+	out := runCamera(t, cfg, cam, vtestClip, "")
+	truth, err := ReadTruth(truthPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts, cs := Window(truth, out.Counted, 1, 0)
 	rep := Score(ts, cs, DefaultTolerance)
 	o := rep.Overall
-	t.Logf("vtest from 1 s: truth %d counted %d precision %.3f recall %.3f f1 %.3f count error %.3f",
-		o.Truth, o.Counted, o.Precision, o.Recall, o.F1, o.CountError)
-	if o.Truth != 18 {
-		t.Fatalf("truth has %d events in the window, want 18", o.Truth)
+	t.Logf("%s %s from 1 s: truth %d counted %d precision %.3f recall %.3f f1 %.3f count error %.3f",
+		truthPath, cam, o.Truth, o.Counted, o.Precision, o.Recall, o.F1, o.CountError)
+	for _, l := range rep.Lines {
+		t.Logf("  line %-6s truth %2d counted %2d precision %.3f recall %.3f f1 %.3f count error %.3f",
+			l.Rule, l.Truth, l.Counted, l.Precision, l.Recall, l.F1, l.CountError)
 	}
-	if o.Precision < 0.85 || o.Recall < 0.75 || o.F1 < 0.8 {
-		t.Errorf("accuracy fell below the floor (precision 0.85, recall 0.75, F1 0.8)")
+	for _, c := range rep.Classes {
+		t.Logf("  class %-7s truth %2d counted %2d matched %2d classed %2d", c.Class, c.Truth, c.Counted, c.Matched, c.Classed)
 	}
+	return rep, out
+}
+
+func checkFloors(t *testing.T, rep Report, f floors) {
+	t.Helper()
+	o := rep.Overall
+	if o.Truth != f.truth {
+		t.Fatalf("truth has %d events in the window, want %d", o.Truth, f.truth)
+	}
+	if o.Precision < f.precision || o.Recall < f.recall || o.F1 < f.f1 {
+		t.Errorf("accuracy fell below the floor (precision %.2f, recall %.2f, F1 %.2f)", f.precision, f.recall, f.f1)
+	}
+	if o.CountError > f.countError {
+		t.Errorf("count error %.3f is over the ceiling %.3f", o.CountError, f.countError)
+	}
+	if f.classed > 0 && (o.Classed == nil || *o.Classed < f.classed) {
+		t.Errorf("classed share %v under the floor %.2f", o.Classed, f.classed)
+	}
+	for _, l := range rep.Lines {
+		if min, ok := f.lineF1[l.Rule]; !ok || l.F1 < min {
+			t.Errorf("line %s: F1 %.3f under its floor %.3f", l.Rule, l.F1, min)
+		}
+	}
+	if len(rep.Lines) != len(f.lineF1) {
+		t.Errorf("%d lines scored, want %d", len(rep.Lines), len(f.lineF1))
+	}
+}
+
+// TestVtestAccuracy runs the default camera config (the COCO SSD with
+// tracking by detection; one line, "left", where people rarely overlap)
+// on the real vtest clip against the hand-labelled
+// testdata/truth/vtest_left.csv (18 crossings). Reached at this writing:
+// precision 0.833, recall 0.833, F1 0.833, count error 0 (the
+// motion-blob detector, the first default, had 1.000 / 0.889 / 0.941).
+func TestVtestAccuracy(t *testing.T) {
+	rep, out := scoreVtest(t, "../../testdata/truth/vtest.yaml", "vtest", "../../testdata/truth/vtest_left.csv")
+	checkFloors(t, rep, floors{truth: 18, precision: 0.8, recall: 0.8, f1: 0.8, countError: 0.1,
+		lineF1: map[string]float64{"left": 0.8}})
 	if out.Frames < 390 {
 		t.Errorf("analysed %d frames, want about 398 (79.5 s at 5 fps)", out.Frames)
 	}
+}
+
+// TestVtestBusyAccuracy runs the default camera config with three lines
+// across the busy middle of the plaza, where walkers overlap and pass each
+// other, against testdata/truth/vtest_busy.csv (84 crossings, both ways,
+// labelled by eye at 10 fps; the method is at the top of the file).
+// Reached at this writing: precision 0.843, recall 0.702, F1 0.766, count
+// error 16.7 %, every match classed person; per line F1 centre 0.784, mid
+// 0.755, right 0.760. The target is F1 0.97 and count error 3 %:
+// not reached (docs/accuracy.md says why).
+func TestVtestBusyAccuracy(t *testing.T) {
+	rep, _ := scoreVtest(t, "../../testdata/truth/vtest_busy.yaml", "vtest", "../../testdata/truth/vtest_busy.csv")
+	checkFloors(t, rep, floors{truth: 84, precision: 0.82, recall: 0.68, f1: 0.74, countError: 0.2, classed: 0.95,
+		lineF1: map[string]float64{"centre": 0.76, "mid": 0.73, "right": 0.74}})
 }

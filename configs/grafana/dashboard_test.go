@@ -56,6 +56,8 @@ func exposition(t *testing.T) map[string]bool {
 	m.MQTT().Published("event")
 	m.MQTT().PublishFailed("event")
 	m.MQTT().SpoolDropped("full", 1)
+	m.Detector().Detected("person", 1)
+	m.Detector().Skipped("cam1", "budget")
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
