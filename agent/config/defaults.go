@@ -111,7 +111,7 @@ func FillCameraDefaults(cam *Camera) {
 
 	de := &cam.Detector
 	setStr(&de.Type, DetectorDNN)
-	setFloat(&de.MaxRate, 2)
+	setFloat(&de.MaxRate, 5)
 	setStr(&de.ModelsDir, DefaultModelsDir)
 	setFloat(&de.Confidence, 0.5)
 	setFloat(&de.NMS, 0.45)
