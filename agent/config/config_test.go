@@ -67,7 +67,7 @@ func TestMinimalConfig(t *testing.T) {
 	}
 	// Defaults filled in.
 	if cam.Transport != "tcp" || cam.Decode != DecodeAuto || cam.FPS != 5 || cam.AnalysisWidth != 640 ||
-		!cam.IsEnabled() || !cam.Motion.IsEnabled() || cam.Detector.Type != DetectorDNN || cam.Detector.MaxRate != 2 || c.Detector.Workers != 1 {
+		!cam.IsEnabled() || !cam.Motion.IsEnabled() || cam.Detector.Type != DetectorDNN || cam.Detector.MaxRate != 5 || c.Detector.Workers != 1 {
 		t.Errorf("camera defaults not applied: %+v", cam)
 	}
 	if c.MQTT.ClientID != "pantau-test-site-box-1" || c.Spool.Policy != PolicyDropOldestCounts ||
