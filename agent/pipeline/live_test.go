@@ -50,17 +50,34 @@ func TestRunLive(t *testing.T) {
 		t.Error("second Run did not fail")
 	}
 	st := p.Stats()
-	// 100 AUs at 10 fps analysed at 5 fps: 50; then 50 more: 25.
-	if st.Analysed != 75 || rec.count() != 75 || st.Decoded != 150 || st.Received != 150 || st.DroppedTotal() != 0 {
+	// 100 AUs at 10 fps analysed at 5 fps: 50; then 50 more: 25. The
+	// units are pushed as fast as the queue takes them, so on a busy
+	// machine the latest-wins hand-off may drop a frame the analyzer was
+	// not yet ready for: that is counted as analyzer_busy and must account
+	// for the difference (a few at most), never lost silently.
+	busy := st.Dropped[DropAnalyzerBusy]
+	if st.Analysed+busy != 75 || busy > 3 || rec.count() != int(st.Analysed) || st.Decoded != 150 || st.Received != 150 || st.DroppedTotal() != busy {
 		t.Errorf("stats %+v, recorder saw %d", st, rec.count())
 	}
-	if rec.pts[50] != 0 {
-		t.Errorf("first frame after the restart has pts %v, want 0", rec.pts[50])
+	// The restart: the first analysed frame whose pts goes back is one of
+	// the first frames of the second pass (pts 0, or 0.2 s if the hand-off
+	// dropped the first).
+	rec.mu.Lock()
+	back := -1
+	for i := 1; i < len(rec.pts); i++ {
+		if rec.pts[i] < rec.pts[i-1] {
+			back = i
+			break
+		}
 	}
+	if back < 0 || rec.pts[back] > 200*time.Millisecond {
+		t.Errorf("no analysed frame goes back to the restart's start (pts %v)", rec.pts)
+	}
+	rec.mu.Unlock()
 	if st.LatencyP95 <= 0 || st.LatencyP95 > time.Minute || lateResults.Load() != 0 || st.LastFrame.IsZero() {
 		t.Errorf("latency p50 %v p95 %v, last frame %v", st.LatencyP50, st.LatencyP95, st.LastFrame)
 	}
-	if m.received.Load() != 150 || m.decoded.Load() != 150 || m.analysed.Load() != 75 || len(modes) == 0 || modes[0] != ModeFull {
+	if m.received.Load() != 150 || m.decoded.Load() != 150 || uint64(m.analysed.Load()) != st.Analysed || len(modes) == 0 || modes[0] != ModeFull {
 		t.Errorf("metrics: received %d decoded %d analysed %d modes %v", m.received.Load(), m.decoded.Load(), m.analysed.Load(), modes)
 	}
 }
