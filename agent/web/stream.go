@@ -126,29 +126,13 @@ func (u *UI) feed(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	rc := streaming(w, "text/event-stream")
 	w.WriteHeader(http.StatusOK)
-	keep := time.NewTicker(15 * time.Second)
-	defer keep.Stop()
-	for {
-		var err error
-		select {
-		case <-r.Context().Done():
-			return
-		case <-keep.C:
-			_, err = fmt.Fprint(w, ": keep-alive\n\n")
-		case f := <-ch:
-			msg := feedFrame{Frame: f}
-			if pictures && f.JPEG != nil {
-				msg.JPEG = base64.StdEncoding.EncodeToString(f.JPEG)
-			}
-			err = sse(w, "frame", msg)
+	pump(w, r, rc, ch, func(f *live.Frame) error {
+		msg := feedFrame{Frame: f}
+		if pictures && f.JPEG != nil {
+			msg.JPEG = base64.StdEncoding.EncodeToString(f.JPEG)
 		}
-		if err == nil {
-			err = rc.Flush()
-		}
-		if err != nil {
-			return
-		}
-	}
+		return sse(w, "frame", msg)
+	})
 }
 
 // events streams every camera's events as Server-Sent Events, the last
@@ -164,6 +148,13 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_ = rc.Flush()
+	pump(w, r, rc, ch, func(e live.Event) error { return sse(w, "event", e) })
+}
+
+// pump writes what arrives on ch as Server-Sent Events until the client
+// goes away or a write fails, with a comment every 15 s so proxies keep
+// the connection open.
+func pump[T any](w http.ResponseWriter, r *http.Request, rc *http.ResponseController, ch <-chan T, write func(T) error) {
 	keep := time.NewTicker(15 * time.Second)
 	defer keep.Stop()
 	for {
@@ -173,8 +164,8 @@ func (u *UI) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-keep.C:
 			_, err = fmt.Fprint(w, ": keep-alive\n\n")
-		case e := <-ch:
-			err = sse(w, "event", e)
+		case v := <-ch:
+			err = write(v)
 		}
 		if err == nil {
 			err = rc.Flush()
