@@ -49,7 +49,7 @@ func (s *server) openAlerts(r *http.Request) ([]Alert, error) {
 			for _, m := range c.Missing {
 				n += m[1] - m[0] + 1
 			}
-			add("seq_gap", c.Site, c.Agent, c.Camera, c.MissingSince, fmt.Sprintf("%d messages missing in %d ranges", n, len(c.Missing)))
+			add("seq_gap", c.Site, c.Agent, c.Camera, c.MissingSince, fmt.Sprintf("%s missing in %s", plural(n, "message"), plural(len(c.Missing), "range")))
 		}
 	}
 	ags, err := s.Data.Agents(r.Context())
@@ -135,4 +135,12 @@ func (s *server) today(w http.ResponseWriter, r *http.Request) {
 		out = append(out, *rows[k])
 	}
 	s.json(w, map[string]any{"since": mid.UTC(), "now": now.UTC(), "rows": out})
+}
+
+// plural writes n and noun, with an s unless n is 1.
+func plural[N int | int64 | uint64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
