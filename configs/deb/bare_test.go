@@ -1,75 +1,45 @@
 package deb
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// chroot runs a shell command inside a Debian root with a clean
-// environment, as a technician's root shell there would.
-type chroot struct {
-	t    *testing.T
-	root string
-}
-
-func (c chroot) sh(script string) string {
-	c.t.Helper()
-	return run(c.t, "", nil, "chroot", c.root, "/usr/bin/env", "-i",
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C.UTF-8", "HOME=/root",
-		"/bin/sh", "-ec", script)
-}
-
-func (c chroot) read(p string) string {
-	c.t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.root, p))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return string(b)
-}
-
-func (c chroot) write(p, s string) {
-	c.t.Helper()
-	if err := os.MkdirAll(filepath.Dir(filepath.Join(c.root, p)), 0o755); err != nil {
-		c.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(c.root, p), []byte(s), 0o755); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// fakeManager stands in for systemd as PID 1, which cannot run in a
-// chroot: a systemctl earlier on PATH that logs every call, answers
-// is-active from /run/fake-state and passes is-enabled, enable and disable
-// to the real systemctl (which works offline on the unit files). The
-// postinst believes systemd runs because /run/systemd/system exists.
-const fakeManager = `#!/bin/sh
-echo "$*" >>/run/systemctl.log
-case " $* " in
-*" is-active "*) [ "$(cat /run/fake-state)" = active ]; exit $? ;;
-*" is-enabled "* | *" enable "* | *" disable "*) exec /usr/bin/systemctl "$@" ;;
-esac
-exit 0
-`
-
-// TestBareDebian12 installs the package into a fresh minimal Debian 12
-// root made by mmdebstrap, with nothing else: apt must bring every runtime
-// library from Debian's archive (the proof that Depends is complete), and
-// pantau check and eval must work there. Then the upgrade path: config
-// edits and the spool survive, the unit's enablement is kept, and a
-// running agent is restarted while a stopped one is not.
+// TestBareDebian12 follows the README's technician path on fresh minimal
+// Debian 12 roots made by mmdebstrap (--variant=minbase: nothing but
+// Debian's required packages and apt), with the README's own command
+// lines (technicianPath; arm64 file names become this machine's):
+//
+//  1. The offline recipe: on a bare root with network, the dependency
+//     closure is fetched into one folder; a second, untouched copy of the
+//     bare root, in a network namespace with no interface at all, installs
+//     the folder with apt — the proof that Depends is complete (no
+//     Recommends to paper over a gap). pantau check and eval run there.
+//  2. The online path on the first root, with systemd added as on any
+//     Debian 12 box: apt install of the package, pantau version, discover
+//     and --write-config against "pantau camsim --onvif" (the package's
+//     own simulator) in a network namespace with only a loopback, the
+//     technician's edit, install, check, systemctl enable --now.
+//  3. Upgrades (bare_upgrade_test.go): with the agent running, then
+//     stopped; the site's config and the spool kept; restarted only if it
+//     was running; then the broker comes and every queued message arrives.
+//  4. apt remove keeps config and spool; apt purge deletes them.
+//
+// systemd cannot run as PID 1 in a chroot: testdata/systemctl-standin.sh
+// stands in for it (it says what it does and does not).
 func TestBareDebian12(t *testing.T) {
 	if !long(t) {
 		t.SkipNow()
 	}
-	need(t, "scripts/deb-setup.sh", "mmdebstrap", "chroot", "mount", "umount", "dpkg-deb")
+	need(t, "scripts/deb-setup.sh", "mmdebstrap", "chroot", "mount", "umount", "dpkg-deb", "ip", "cp")
+	need(t, "scripts/setup.sh (apt-get install mosquitto-clients)", "mosquitto_sub")
+	steps, fetch, offline := technicianPath(t)
 	arch := strings.TrimSpace(run(t, "", nil, "dpkg", "--print-architecture"))
 	tmp := t.TempDir()
 	debs := map[string]string{}
@@ -77,133 +47,133 @@ func TestBareDebian12(t *testing.T) {
 	x := filepath.Join(tmp, "x")
 	run(t, "", nil, "dpkg-deb", "-x", debs["1.0.0"], x)
 	bin := filepath.Join(x, "usr/bin/pantau")
-	for _, v := range []string{"1.0.1", "1.0.2", "1.0.3"} {
+	for _, v := range []string{"1.0.1", "1.0.2"} {
 		debs[v] = buildDeb(t, arch, "DEB_OUT="+filepath.Join(tmp, v), "DEB_VERSION="+v, "DEB_BIN="+bin, "DEB_COMPRESS=gzip", "DEB_COMPRESS_LEVEL=1")
 	}
+	clip, cfg, cam := evalInputs(t)
+	want := crossings(t, nil, []string{bin}, clip, cfg, cam)
 
 	root := filepath.Join(tmp, "root")
 	start := time.Now()
 	run(t, "", nil, "mmdebstrap", "--quiet", "--mode=root", "--variant=minbase", "bookworm", root)
 	t.Logf("figure: mmdebstrap --variant=minbase bookworm: %v", time.Since(start).Round(time.Second))
-	for _, m := range [][]string{{"-t", "proc", "proc", "proc"}, {"--bind", "/dev", "dev"}, {"-t", "sysfs", "sys", "sys"}} {
-		target := filepath.Join(root, m[len(m)-1])
-		run(t, "", nil, "mount", append(m[:len(m)-1], target)...)
-		t.Cleanup(func() { _, _ = runErr("", nil, "umount", "-l", target) })
-	}
-	resolv, _ := os.ReadFile("/etc/resolv.conf")
-	c := chroot{t, root}
-	c.write("etc/resolv.conf", string(resolv))
-	for v, deb := range debs {
-		b, err := os.ReadFile(deb)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.write("tmp/pantau_"+v+".deb", string(b))
-	}
-	clip, cfg, cam := evalInputs(t)
-	for src, dst := range map[string]string{clip: "tmp/vtest.mp4", cfg: "tmp/vtest.yaml"} {
-		b, _ := os.ReadFile(src)
-		c.write(dst, string(b))
-	}
+	box := filepath.Join(tmp, "box")
+	run(t, "", nil, "cp", "-a", root, box)
 
-	// The proof: a technician's apt install of the package, on nothing.
-	c.sh("apt-get update -qq")
-	before := c.sh("dpkg-query -W -f '${Package}\\n' | sort")
-	start = time.Now()
-	out := c.sh("apt-get install -y /tmp/pantau_1.0.0.deb")
-	took := time.Since(start)
-	fi, _ := os.Stat(debs["1.0.0"])
-	t.Logf("figure: package %d bytes, Installed-Size %s KiB; apt install on bare Debian 12: %v; %s; %s; %s",
-		fi.Size(), fields(t, debs["1.0.0"])["Installed-Size"], took.Round(time.Second),
-		grep(out, `(?m)^\d+ upgraded, \d+ newly installed.*$`), grep(out, `(?m)^Need to get .*$`), grep(out, `(?m)^After this operation.*$`))
-	after := c.sh("dpkg-query -W -f '${Package}\\n' | sort")
-	added := diffLines(before, after)
-	for _, p := range added {
-		if buildChain.MatchString(p) {
-			t.Errorf("apt install brought %s, a package for building", p)
-		}
+	r := chroot{t: t, root: root}
+	r.mount()
+	resolv, _ := os.ReadFile("/etc/resolv.conf")
+	r.write("etc/resolv.conf", string(resolv), 0o644)
+	for _, c := range []chroot{r, {t: t, root: box}} {
+		// The technician answers apt's "Do you want to continue?" with yes.
+		c.write("etc/apt/apt.conf.d/90technician", "APT::Get::Assume-Yes \"true\";\n", 0o644)
+		c.copyIn(clip, "root/vtest.mp4")
+		c.copyIn(cfg, "root/vtest.yaml")
 	}
-	if v := c.sh("pantau version"); !strings.HasPrefix(v, "pantau 1.0.0 ") {
+	for v, deb := range debs {
+		r.copyIn(deb, "root/pantau_"+v+"_"+arch+".deb")
+	}
+	r.sh("mkdir -p old && mv pantau_1.0.[12]_*.deb old/")
+
+	// 1. The offline recipe: fetch on the bare root, install on its copy.
+	script := ""
+	for _, l := range fetch {
+		script += forArch(l, arch) + "\n"
+	}
+	start = time.Now()
+	r.sh(script)
+	fetched, _ := filepath.Glob(filepath.Join(root, "root/pantau-offline/*.deb"))
+	var size int64
+	for _, f := range fetched {
+		fi, _ := os.Stat(f)
+		size += fi.Size()
+	}
+	t.Logf("figure: offline folder (package and its closure, no Recommends) on bare Debian 12: %d .debs, %d bytes, fetched in %v",
+		len(fetched), size, time.Since(start).Round(time.Second))
+	b := chroot{t: t, root: box, netns: newNetns(t, false)}
+	b.mount()
+	run(t, "", nil, "cp", "-a", filepath.Join(root, "root/pantau-offline"), filepath.Join(box, "root/"))
+	before := b.sh("dpkg-query -W -f '${Package}\\n' | sort")
+	start = time.Now()
+	out := b.sh("cd pantau-offline\n" + strings.Join(offline, "\n"))
+	t.Logf("figure: offline apt install of the folder on bare Debian 12: %v; %s; %s", time.Since(start).Round(time.Second),
+		grep(out, `(?m)^\d+ upgraded, \d+ newly installed.*$`), grep(out, `(?m)^After this operation.*$`))
+	added := diffLines(before, b.sh("dpkg-query -W -f '${Package}\\n' | sort"))
+	checkNoBuildChain(t, "offline install", added)
+	if len(added) != len(fetched) {
+		t.Errorf("offline install added %d packages, the folder holds %d", len(added), len(fetched))
+	}
+	checkInstalled(t, b, "1.0.0", want, cam)
+
+	// 2. The technician's online path, on a box with systemd.
+	r.sh("apt-get update -qq && apt-get install -qq --no-install-recommends systemd >/dev/null")
+	standin, err := os.ReadFile("testdata/systemctl-standin.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sh("dpkg-divert --local --rename --add /usr/bin/systemctl >/dev/null")
+	r.write("usr/bin/systemctl", string(standin), 0o755)
+	r.sh("mkdir -p /run/systemd/system; : >/run/systemctl.log")
+	t.Cleanup(func() {
+		if pid := r.agentPID(); pid != 0 {
+			_, _ = runErr("", nil, "kill", "-KILL", strconv.Itoa(pid))
+		}
+	})
+	before = r.sh("dpkg-query -W -f '${Package}\\n' | sort")
+	start = time.Now()
+	out = r.sh(forArch(steps["install"], arch))
+	fi, _ := os.Stat(debs["1.0.0"])
+	t.Logf("figure: package %d bytes, Installed-Size %s KiB; %q on bare Debian 12 with systemd: %v; %s; %s; %s",
+		fi.Size(), fields(t, debs["1.0.0"])["Installed-Size"], forArch(steps["install"], arch), time.Since(start).Round(time.Second),
+		grep(out, `(?m)^\d+ upgraded, \d+ newly installed.*$`), grep(out, `(?m)^Need to get .*$`), grep(out, `(?m)^After this operation.*$`))
+	checkNoBuildChain(t, "apt install", diffLines(before, r.sh("dpkg-query -W -f '${Package}\\n' | sort")))
+	if l := r.read("run/systemctl.log"); regexp.MustCompile(`(?m)^(start|restart|try-restart|enable)\b`).MatchString(l) {
+		t.Errorf("the first install started or enabled the service:\n%s", l)
+	}
+	if st := r.sh("systemctl is-enabled pantau.service || true"); st != "disabled\n" {
+		t.Errorf("fresh install: unit %q, want disabled until configured", st)
+	}
+	checkInstalled(t, r, "1.0.0", want, cam)
+	r.netns = newNetns(t, true)
+	technicianConfigures(t, r, steps)
+	upgrades(t, r, steps, arch)
+}
+
+// checkInstalled: the installed binary runs, accepts the shipped config,
+// counts vtest as the build machine does, and the files have their
+// owners and modes.
+func checkInstalled(t *testing.T, c chroot, version string, want []string, cam string) {
+	t.Helper()
+	if v := c.sh("pantau version"); !strings.HasPrefix(v, "pantau "+version+" ") {
 		t.Errorf("pantau version: %q", v)
 	}
 	if out := c.sh("pantau check -c /etc/pantau/pantau.yaml"); !strings.HasPrefix(out, "ok:") {
-		t.Errorf("pantau check: %q", out)
+		t.Errorf("pantau check of the shipped config: %q", out)
 	}
-	want := crossings(t, nil, []string{bin}, clip, cfg, cam)
-	got := crossings(t, nil, []string{"chroot", root, "/usr/bin/pantau"}, "/tmp/vtest.mp4", "/tmp/vtest.yaml", cam)
+	got := crossings(t, nil, c.cmd("pantau"), "/root/vtest.mp4", "/root/vtest.yaml", cam)
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
-		t.Errorf("eval in the bare root gives %v, on the build machine %v", got, want)
+		t.Errorf("eval in %s gives %v, on the build machine %v", c.root, got, want)
 	}
-	if st := c.sh("stat -c '%U:%G %a' /etc/pantau /etc/pantau/pantau.yaml /var/lib/pantau"); st != "root:pantau 750\nroot:pantau 640\npantau:pantau 750\n" {
-		t.Errorf("owners and modes of /etc/pantau, its config, /var/lib/pantau:\n%s", st)
+	if st := c.sh("stat -c '%U:%G %a' /etc/pantau /etc/pantau/pantau.yaml /etc/pantau/credentials /var/lib/pantau"); st != "root:pantau 750\nroot:pantau 640\nroot:root 700\npantau:pantau 750\n" {
+		t.Errorf("owners and modes of /etc/pantau, its config, its credentials, /var/lib/pantau:\n%s", st)
 	}
+}
 
-	// An upgrade keeps the site's config edits and the spool, byte for byte.
-	site := func() {
-		c.sh("sed -i 's/^site: .*/site: depot-north/' /etc/pantau/pantau.yaml; mkdir -p /var/lib/pantau/spool; " +
-			"head -c 65536 /dev/urandom >/var/lib/pantau/spool/queued; chown -R pantau:pantau /var/lib/pantau/spool")
+func checkNoBuildChain(t *testing.T, what string, added []string) {
+	t.Helper()
+	if len(added) == 0 {
+		t.Errorf("%s added no package", what)
 	}
-	kept := func(what string, spool string) {
-		t.Helper()
-		if !strings.Contains(c.read("etc/pantau/pantau.yaml"), "\nsite: depot-north\n") {
-			t.Errorf("%s: the site's config edit is gone", what)
-		}
-		if got := c.read("var/lib/pantau/spool/queued"); got != spool {
-			t.Errorf("%s: the spool changed", what)
-		}
-	}
-	site()
-	spool := c.read("var/lib/pantau/spool/queued")
-	c.sh("apt-get install -y /tmp/pantau_1.0.1.deb")
-	kept("upgrade 1.0.0 → 1.0.1 (no systemd)", spool)
-
-	// Removal keeps config and spool; purge deletes them (the user stays).
-	c.sh("apt-get remove -y pantau")
-	kept("apt-get remove", spool)
-	c.sh("apt-get purge -y pantau")
-	if out := c.sh("ls -d /var/lib/pantau /etc/pantau 2>&1 || true; getent passwd pantau | cut -d: -f1"); out != "ls: cannot access '/var/lib/pantau': No such file or directory\nls: cannot access '/etc/pantau': No such file or directory\npantau\n" {
-		t.Errorf("after purge: %q, want the spool and /etc/pantau gone, the user kept", out)
-	}
-
-	// With systemd on the box (not running: the stand-in answers for it).
-	c.sh("apt-get install -y -qq --no-install-recommends systemd >/dev/null")
-	c.write("usr/local/sbin/systemctl", fakeManager)
-	c.sh("mkdir -p /run/systemd/system; echo active >/run/fake-state; : >/run/systemctl.log")
-	c.sh("apt-get install -y /tmp/pantau_1.0.1.deb")
-	if st := c.sh("/usr/bin/systemctl is-enabled pantau.service || true"); st != "disabled\n" {
-		t.Errorf("fresh install: unit %q, want disabled until configured", st)
-	}
-	if l := c.read("run/systemctl.log"); regexp.MustCompile(`(?m)\b(start|restart|try-restart|enable)\b`).MatchString(l) {
-		t.Errorf("fresh install started or enabled the service:\n%s", l)
-	}
-	site()
-	spool = c.read("var/lib/pantau/spool/queued")
-	c.sh("/usr/bin/systemctl enable pantau.service")
-
-	for _, step := range []struct{ version, state, want string }{
-		{"1.0.2", "active", "try-restart pantau.service"},
-		{"1.0.3", "inactive", ""},
-	} {
-		c.sh(fmt.Sprintf("echo %s >/run/fake-state; : >/run/systemctl.log; apt-get install -y /tmp/pantau_%s.deb", step.state, step.version))
-		what := fmt.Sprintf("upgrade to %s with the agent %s", step.version, step.state)
-		kept(what, spool)
-		if st := c.sh("/usr/bin/systemctl is-enabled pantau.service || true"); st != "enabled\n" {
-			t.Errorf("%s: unit %q, want it still enabled", what, st)
-		}
-		l := c.read("run/systemctl.log")
-		restarts := regexp.MustCompile(`(?m)^(try-restart|restart|start|reload-or-restart)\b.*$`).FindAllString(l, -1)
-		if step.want == "" && len(restarts) > 0 || step.want != "" && (len(restarts) != 1 || restarts[0] != step.want) {
-			t.Errorf("%s: service manager asked %q, want %q\nlog:\n%s", what, restarts, step.want, l)
-		}
-		if v := c.sh("dpkg-query -W -f '${Version}' pantau"); v != step.version {
-			t.Errorf("%s: installed version %q", what, v)
+	for _, p := range added {
+		if buildChain.MatchString(p) {
+			t.Errorf("%s brought %s, a package for building", what, p)
 		}
 	}
 }
 
 func grep(s, re string) string { return regexp.MustCompile(re).FindString(s) }
 
-// diffLines returns the lines of b not in a (both sorted).
+// diffLines returns the lines of b not in a.
 func diffLines(a, b string) []string {
 	seen := map[string]bool{}
 	for _, l := range strings.Split(a, "\n") {
