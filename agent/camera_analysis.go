@@ -9,17 +9,6 @@ import (
 	"github.com/pantau/pantau/vision/frame"
 )
 
-// analysisOptions is what the camera's chain needs from the agent besides
-// its config: the shared detector, and the snapshotter and the web UI's
-// live tap, run last so both see the analysed frame and everything found
-// in it.
-func (c *camera) analysisOptions() analysis.Options {
-	if c.tap == nil {
-		return analysis.Options{Last: c.snaps, Pool: c.pool}
-	}
-	return analysis.Options{Last: lastStages{c.snaps, c.tap}, Pool: c.pool}
-}
-
 // lastStages runs the snapshotter, then the live tap. Both outlive any
 // one chain (Close on them is harmless), so an analytics update may close
 // the old chain while they go on in the new one.

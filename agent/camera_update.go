@@ -3,7 +3,6 @@ package agent
 import (
 	"fmt"
 	"reflect"
-	"time"
 
 	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/analysis"
@@ -24,48 +23,19 @@ func onlyAnalyticsChanged(a, b config.Camera) bool {
 	return dnn(a) == dnn(b) && reflect.DeepEqual(strip(a), strip(b))
 }
 
-// config is the camera's config as now applied, analytics updates
-// included. (c.cfg keeps the stream settings, which never change while a
-// camera runs.)
-func (c *camera) config() config.Camera {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.current
-}
-
 // updateAnalytics swaps the camera's analyzers for ones built from cc
 // without touching the stream: no reconnect, no gap in frames. The
 // aggregator is flushed (the partial interval is published) and renewed,
 // so counts name the new rules. On error the running analyzers stay.
 func (c *camera) updateAnalytics(cc config.Camera, aggCfg aggregate.Config) error {
-	fresh, err := analysis.Build(cc, c.analysisOptions())
+	fresh, err := analysis.Build(cc, c.stream.opts)
 	if err != nil {
 		return fmt.Errorf("camera %s: %w", cc.Name, err)
 	}
-	var tickers []ticker
-	for _, a := range fresh {
-		if t, ok := a.(ticker); ok {
-			tickers = append(tickers, t)
-		}
+	if err := c.stream.swapAnalyzers(fresh); err != nil {
+		return err
 	}
-	c.mu.Lock()
-	old, pipe := c.analyzers, c.pipe
-	c.analyzers, c.tickers, c.current = fresh, tickers, cc
-	c.mu.Unlock()
-	if pipe != nil {
-		// Returns once the analyzer goroutine no longer uses the old ones.
-		if err := pipe.SetAnalyzers(analysis.Pipeline(fresh)); err != nil {
-			return err
-		}
-	}
-	analysis.Close(old)
-
-	agg := aggregate.New(aggCfg, c.emit)
-	c.mu.Lock()
-	prev := c.agg
-	c.agg = agg
-	c.mu.Unlock()
-	prev.Flush(time.Now())
-	c.log.Info("camera analytics updated without restarting the stream")
+	c.counts.renew(cc, aggCfg)
+	c.stream.log.Info("camera analytics updated without restarting the stream")
 	return nil
 }

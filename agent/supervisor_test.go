@@ -7,70 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/devices/rtsp"
 )
-
-func TestSupervisorRestartsWithBackoffUntilCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var runs int
-	var pauses []time.Duration
-	s := supervisor{
-		run: func(ctx context.Context) error {
-			runs++
-			if runs == 4 {
-				cancel()
-				<-ctx.Done()
-				return nil
-			}
-			return errors.New("connection refused")
-		},
-		failed: func(err error, pause time.Duration) { pauses = append(pauses, pause) },
-		sleep:  func(ctx context.Context, d time.Duration) bool { return ctx.Err() == nil },
-	}
-	s.backoff.Rand = func() float64 { return 0.5 }
-	if err := s.Run(ctx); err != nil {
-		t.Fatalf("Run returned %v, want nil on cancel", err)
-	}
-	if runs != 4 {
-		t.Fatalf("ran %d sessions, want 4", runs)
-	}
-	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
-	if len(pauses) != len(want) {
-		t.Fatalf("pauses %v, want %v", pauses, want)
-	}
-	for i := range want {
-		if pauses[i] != want[i] {
-			t.Fatalf("pauses %v, want %v", pauses, want)
-		}
-	}
-}
-
-func TestSupervisorResetsBackoffAfterHealthySession(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var pauses []time.Duration
-	n := 0
-	s := supervisor{
-		healthyAfter: time.Nanosecond, // every session counts as healthy
-		run: func(ctx context.Context) error {
-			n++
-			if n > 3 {
-				cancel()
-			}
-			return errors.New("stream ended")
-		},
-		failed: func(err error, pause time.Duration) { pauses = append(pauses, pause) },
-		sleep:  func(ctx context.Context, d time.Duration) bool { return ctx.Err() == nil },
-	}
-	s.backoff.Rand = func() float64 { return 0.5 }
-	_ = s.Run(ctx)
-	for _, p := range pauses {
-		if p != time.Second {
-			t.Fatalf("pauses %v: a healthy session must reset the backoff to 1s", pauses)
-		}
-	}
-}
 
 // TestRetryPause: wrong credentials wait auth_retry, then three times
 // longer each time (a camera that locks the account for 30 min sees at
@@ -117,8 +56,8 @@ func TestSupervisorLongPause(t *testing.T) {
 	errs := []error{rtsp.ErrAuth, rtsp.ErrAuth, errors.New("refused"), rtsp.ErrAuth}
 	var pauses []time.Duration
 	n := 0
-	s := supervisor{
-		run: func(ctx context.Context) error {
+	s := retry.Supervisor{
+		Session: func(ctx context.Context) error {
 			if n == len(errs) {
 				cancel()
 				return nil
@@ -126,11 +65,11 @@ func TestSupervisorLongPause(t *testing.T) {
 			n++
 			return errs[n-1]
 		},
-		pause:  retryPause(time.Minute),
-		failed: func(err error, pause time.Duration) { pauses = append(pauses, pause) },
-		sleep:  func(ctx context.Context, d time.Duration) bool { return ctx.Err() == nil },
+		Pause:  retryPause(time.Minute),
+		Failed: func(err error, pause time.Duration) { pauses = append(pauses, pause) },
+		Sleep:  func(ctx context.Context, d time.Duration) bool { return ctx.Err() == nil },
 	}
-	s.backoff.Rand = func() float64 { return 0.5 }
+	s.Backoff.Rand = func() float64 { return 0.5 }
 	_ = s.Run(ctx)
 	want := []time.Duration{time.Minute, 3 * time.Minute, time.Second, time.Minute}
 	if fmt.Sprint(pauses) != fmt.Sprint(want) {
