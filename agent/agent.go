@@ -107,13 +107,17 @@ func New(opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
-	mq, err := mqtt.New(mqttConfig(cfg), m.MQTT(), opts.Log.With("component", "mqtt"))
+	// One summariser for every repeated warning, the publisher's too.
+	sum := logging.NewSummariser(opts.Log, 10*time.Second)
+	mc := mqttConfig(cfg)
+	mc.Summary = sum
+	mq, err := mqtt.New(mc, m.MQTT(), opts.Log.With("component", "mqtt"))
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)
 	}
 	a := &Agent{
 		auth: auth, live: live.NewHub(), opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq, pub: mq,
-		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
+		sum: sum, started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
 	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
@@ -207,10 +211,11 @@ loop:
 	if a.pool != nil {
 		a.pool.Close()
 	}
-	sumCancel()
-	<-sumDone
 	mqCancel()
 	err := <-mqDone
+	// Last: the publisher's shutdown may still have had something to say.
+	sumCancel()
+	<-sumDone
 	httpCancel()
 	<-httpDone
 	a.log.Info("agent stopped")

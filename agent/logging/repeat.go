@@ -113,6 +113,12 @@ func (t *Tally) Add(reason string, n int) {
 	t.mu.Unlock()
 }
 
+// Remove logs what the tally holds and unregisters it.
+func (t *Tally) Remove() {
+	t.flush(time.Time{}, true)
+	t.s.remove(t)
+}
+
 func (t *Tally) flush(time.Time, bool) {
 	t.mu.Lock()
 	if len(t.n) == 0 {
