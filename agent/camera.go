@@ -52,8 +52,9 @@ type camera struct {
 	stream *streamRunner
 	report *statusReporter
 	counts *intervalClock
-	// drops counts dropped frames for the agent's log summary.
-	drops *logging.Counter
+	// drops and analyzerErrs feed the agent's log summary.
+	drops        *logging.Counter
+	analyzerErrs *logging.Repeated
 }
 
 // cameraDeps is what a camera takes from the agent.
@@ -71,7 +72,9 @@ type cameraDeps struct {
 // newCamera wires a camera's parts; run starts them.
 func newCamera(cc config.Camera, source string, dev deviceInfo, d cameraDeps) *camera {
 	c := &camera{cfg: cc, source: source, device: dev, snaps: &snapshot.Snapshotter{},
-		drops: d.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)}
+		drops:        d.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name),
+		analyzerErrs: d.sum.Repeated(0, "analyzer failed", "camera", cc.Name),
+	}
 	metrics := summarisedMetrics{cameraMetrics: d.metrics, drops: c.drops}
 	c.report = &statusReporter{
 		site: d.site, agent: d.agent, name: cc.Name, url: urlcred.RedactText(cc.URL),
@@ -84,6 +87,7 @@ func newCamera(cc config.Camera, source string, dev deviceInfo, d cameraDeps) *c
 	}
 	c.stream = &streamRunner{
 		cfg: cc, loopFilter: d.loopFilter, metrics: metrics, log: d.log, opts: opts, status: c.report,
+		analyzerFailed: func(analyzer string, err error) { c.analyzerErrs.Log("analyzer", analyzer, "err", err) },
 	}
 	c.report.decodeMode = c.stream.decodeMode
 	c.counts = &intervalClock{
@@ -112,6 +116,7 @@ func (c *camera) stop() {
 	c.counts.aggregator().Flush(time.Now())
 	c.counts.pubFailed.Remove()
 	c.drops.Remove()
+	c.analyzerErrs.Remove()
 }
 
 // onResult runs on the pipeline's analyzer goroutine after every analysed

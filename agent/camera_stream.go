@@ -34,6 +34,8 @@ type streamRunner struct {
 	// onResult runs on the pipeline's analyzer goroutine after every
 	// analysed frame.
 	onResult func(r *vision.Result)
+	// analyzerFailed reports analyzer errors to the log summary.
+	analyzerFailed func(analyzer string, err error)
 
 	mu        sync.Mutex
 	pipe      *pipeline.Pipeline
@@ -202,5 +204,7 @@ func (s *streamRunner) pipelineConfig() pipeline.Config {
 		StallTimeout:  s.cfg.StallTimeout,
 		LoopFilter:    s.loopFilter,
 		NeedColour:    s.cfg.Detector.Type == config.DetectorDNN,
+
+		AnalyzerFailed: s.analyzerFailed,
 	}
 }
