@@ -2,6 +2,7 @@ package logging
 
 import (
 	"context"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -20,6 +21,7 @@ type Repeated struct {
 	msg   string
 	args  []any
 	every time.Duration
+	level slog.Level
 
 	mu      sync.Mutex
 	last    time.Time // when a line was last logged
@@ -35,8 +37,15 @@ func (s *Summariser) Repeated(every time.Duration, msg string, args ...any) *Rep
 	if every <= 0 {
 		every = s.interval
 	}
-	r := &Repeated{s: s, msg: msg, args: args, every: every}
+	r := &Repeated{s: s, msg: msg, args: args, every: every, level: s.level}
 	s.add(r)
+	return r
+}
+
+// AtLevel makes r log at level instead of warn (an error that stops
+// delivery), and returns r. Call it before the first Log.
+func (r *Repeated) AtLevel(level slog.Level) *Repeated {
+	r.level = level
 	return r
 }
 
@@ -82,7 +91,7 @@ func (r *Repeated) logLocked(now time.Time) {
 	r.pending, r.detail, r.last = 0, nil, now
 	r.mu.Unlock()
 	args := append(append(append([]any{}, r.args...), detail...), "count", n)
-	r.s.log.Log(context.Background(), r.s.level, r.msg, args...)
+	r.s.log.Log(context.Background(), r.level, r.msg, args...)
 }
 
 // Tally counts one kind of warning by reason (a spool's drops: full, age,

@@ -106,6 +106,8 @@ type Client struct {
 	drops *logging.Tally
 	// unacked is the sender's "spooled message not acknowledged".
 	unacked *logging.Repeated
+	// notKept is readBack's "the broker does not keep our status".
+	notKept *logging.Repeated
 
 	// sendMu keeps direct sends in call order (a stale retained value
 	// never overtakes a fresh one).
@@ -185,6 +187,8 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 	}
 	c.drops = c.sum.Tally("mqtt: spool dropped messages", c.spoolDetail)
 	c.unacked = c.sum.Repeated(0, "mqtt: spooled message not acknowledged; resending from the oldest")
+	c.notKept = c.sum.Repeated(time.Minute,
+		"mqtt: the broker does not show this agent's retained status back; the spool is not sent").AtLevel(slog.LevelError)
 	opt := cfg.spoolOptions()
 	opt.OnDrop = c.onDrop
 	opt.OnDurable = c.kick
@@ -205,6 +209,7 @@ func (c *Client) Close() error {
 			// The agent's summariser outlives the client: hand over what
 			// is pending now and stop counting.
 			c.unacked.Remove()
+			c.notKept.Remove()
 			c.drops.Remove()
 		}
 	})
