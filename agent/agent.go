@@ -20,11 +20,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
-	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
@@ -266,63 +264,4 @@ func (a *Agent) stopAll() {
 		}()
 	}
 	wg.Wait()
-}
-
-// agentStatus is the retained agent status body the publisher sends.
-func (a *Agent) agentStatus() event.Payload {
-	a.mu.Lock()
-	cfg := a.cfg
-	// Configured cameras count from the start, before their goroutines
-	// run (the first status goes out as soon as the broker answers).
-	n, online := 0, 0
-	for _, c := range cfg.Cameras {
-		if c.IsEnabled() {
-			n++
-		}
-	}
-	for _, r := range a.cams {
-		if r.cam.source == event.SourceDiscovery {
-			n++
-		}
-		if r.cam.Online() {
-			online++
-		}
-	}
-	a.mu.Unlock()
-	spool := a.mq.SpoolStatus()
-	now := time.Now()
-	st := event.NewAgentStatus(cfg.Site, cfg.Agent, now, event.AgentStatus{
-		State:         event.StateOnline,
-		Version:       a.opts.Version,
-		Started:       event.Timestamp(a.started),
-		UptimeS:       now.Sub(a.started).Seconds(),
-		Cameras:       n,
-		CamerasOnline: online,
-		Spool:         spool,
-	})
-	return st.Body
-}
-
-// aggregateConfig is the aggregation of camera cc under cfg.
-func aggregateConfig(cfg *config.Config, cc config.Camera) aggregate.Config {
-	return aggregate.Config{
-		Site: cfg.Site, Agent: cfg.Agent, Camera: cc.Name, Interval: cfg.Counts.Interval,
-		Lines: ruleNames(cc.Lines), Zones: zoneNames(cc.Zones),
-	}
-}
-
-func ruleNames(ls []config.Line) []string {
-	out := make([]string, len(ls))
-	for i, l := range ls {
-		out[i] = l.Name
-	}
-	return out
-}
-
-func zoneNames(zs []config.Zone) []string {
-	out := make([]string, len(zs))
-	for i, z := range zs {
-		out[i] = z.Name
-	}
-	return out
 }

@@ -150,3 +150,27 @@ func (k *intervalClock) wantsCrossing(rule, direction string) bool {
 	}
 	return true
 }
+
+// aggregateConfig is the aggregation of camera cc under cfg.
+func aggregateConfig(cfg *config.Config, cc config.Camera) aggregate.Config {
+	return aggregate.Config{
+		Site: cfg.Site, Agent: cfg.Agent, Camera: cc.Name, Interval: cfg.Counts.Interval,
+		Lines: ruleNames(cc.Lines), Zones: zoneNames(cc.Zones),
+	}
+}
+
+func ruleNames(ls []config.Line) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Name
+	}
+	return out
+}
+
+func zoneNames(zs []config.Zone) []string {
+	out := make([]string, len(zs))
+	for i, z := range zs {
+		out[i] = z.Name
+	}
+	return out
+}

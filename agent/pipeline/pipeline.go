@@ -93,10 +93,8 @@ type Config struct {
 	// an analyzer needs colour (it costs two small resizes per frame).
 	NeedColour bool
 	// AnalyzerFailed is told about every analyzer error, on the analyzer
-	// goroutine. The agent passes its log summariser's repeated warning,
-	// so a failing analyzer is logged once per period, in the one place.
-	// Nil logs them through a summariser of the pipeline's own (the first
-	// at once, then one line per 10 s with a count).
+	// goroutine: the agent's one log summariser. Nil logs them through a
+	// summariser of the pipeline's own (one line per 10 s with a count).
 	AnalyzerFailed func(analyzer string, err error)
 	// Queue is how many access units may wait for the decoder. It
 	// defaults to 32.
