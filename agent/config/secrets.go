@@ -122,6 +122,11 @@ func Warnings(c *Config, path string) []string {
 				path, strings.Join(c.InlinePasswords, ", "), fi.Mode().Perm()))
 		}
 	}
+	for _, k := range c.OldKeys {
+		if k == "mqtt.commands" {
+			out = append(out, "mqtt.commands is the old name of the top-level commands section: it is still read, but move its keys there (commands.enabled, commands.disabled, commands.max_age)")
+		}
+	}
 	if c.MQTT.TLS.InsecureSkipVerify {
 		out = append(out, "mqtt.tls.insecure_skip_verify is on: the broker's certificate is not checked, so anyone on the path can pose as the broker; use it for tests only")
 	}
