@@ -30,7 +30,7 @@ func mqttConfig(cfg *config.Config) mqtt.Config {
 			Dir: cfg.Spool.Dir, MaxBytes: int64(cfg.Spool.MaxBytes), MaxAge: cfg.Spool.MaxAge,
 			Fsync: cfg.Spool.Fsync, Policy: cfg.Spool.Policy,
 		},
-		Commands: mqtt.CommandsConfig{Enabled: m.Commands.Enabled, Disabled: m.Commands.Disabled, MaxAge: m.Commands.MaxAge},
+		Commands: mqtt.CommandsConfig{Enabled: cfg.Commands.Enabled, Disabled: cfg.Commands.Disabled, MaxAge: cfg.Commands.MaxAge},
 	}
 }
 
