@@ -154,7 +154,7 @@ func checkInstalled(t *testing.T, c chroot, version string, want []string, cam s
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("eval in %s gives %v, on the build machine %v", c.root, got, want)
 	}
-	if st := c.sh("stat -c '%U:%G %a' /etc/pantau /etc/pantau/pantau.yaml /etc/pantau/credentials /var/lib/pantau"); st != "root:pantau 750\nroot:pantau 640\nroot:root 700\npantau:pantau 750\n" {
+	if st := c.sh("stat -c '%U:%G %a' /etc/pantau /etc/pantau/pantau.yaml /etc/pantau/credentials /var/lib/pantau"); st != "root:pantau 1770\npantau:pantau 640\nroot:root 700\npantau:pantau 750\n" {
 		t.Errorf("owners and modes of /etc/pantau, its config, its credentials, /var/lib/pantau:\n%s", st)
 	}
 }

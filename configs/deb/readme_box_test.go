@@ -58,7 +58,7 @@ var technicianSteps = []struct{ name, re string }{
 	{"discover", `^pantau discover --user admin --password 'CAMERA-PASSWORD'$`},
 	{"write-config", `^pantau discover --user admin --password 'CAMERA-PASSWORD' --write-config cameras\.yaml$`},
 	{"edit", `^editor cameras\.yaml$`},
-	{"install-config", `^install -m 0640 -o root -g pantau cameras\.yaml /etc/pantau/pantau\.yaml$`},
+	{"install-config", `^install -m 0640 -o pantau -g pantau cameras\.yaml /etc/pantau/pantau\.yaml$`},
 	{"check", `^pantau check -c /etc/pantau/pantau\.yaml$`},
 	{"enable", `^systemctl enable --now pantau$`},
 	{"journal", `^journalctl -u pantau -f$`},
