@@ -58,8 +58,18 @@ func TestArm64(t *testing.T) {
 	if v := run(t, "", env, qemu[0], qemu[1], "version"); !strings.Contains(v, "linux/arm64") {
 		t.Errorf("arm64 pantau version: %q", v)
 	}
-	configs, _ := filepath.Glob(filepath.Join(ra, "usr/share/doc/pantau/examples/*.yaml"))
-	configs = append(configs, filepath.Join(ra, "etc/pantau/pantau.yaml"))
+	examples, _ := filepath.Glob(filepath.Join(ra, "usr/share/doc/pantau/examples/*.yaml"))
+	configs := []string{filepath.Join(ra, "etc/pantau/pantau.yaml")}
+	for _, c := range examples {
+		// The agent's configs; hub.yaml is "pantau hub"'s, which has no
+		// check command (hub/config's TestShippedConfig loads it).
+		if filepath.Base(c) != "hub.yaml" {
+			configs = append(configs, c)
+		}
+	}
+	if len(configs) < 4 {
+		t.Errorf("shipped agent configs: %v, want /etc/pantau/pantau.yaml and the examples demo, full, pantau", configs)
+	}
 	for _, c := range configs {
 		if out := run(t, "", env, qemu[0], qemu[1], "check", "-c", c); !strings.HasPrefix(out, "ok:") {
 			t.Errorf("arm64 pantau check %s: %q", c, out)
