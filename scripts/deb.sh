@@ -109,7 +109,7 @@ run_bin() {
 doc=$stage/usr/share/doc/pantau
 models=$stage/usr/share/pantau/models
 install -d -m 0755 "$stage/DEBIAN" "$doc/examples/mosquitto" "$models" \
-	"$stage/usr/share/man/man1" "$stage/lib/systemd/system" "$stage/usr/share/lintian/overrides"
+	"$stage/usr/share/man/man1" "$stage/lib/systemd/system"
 install -d -m 0755 "$stage/etc/pantau"
 install -D -m 0755 "$bin" "$stage/usr/bin/pantau"
 
