@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // connTimes records when the client reported connected and disconnected
