@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/devices/urlcred"
 )
@@ -31,6 +32,8 @@ type statusReporter struct {
 	streamUp          func(up bool)
 	decodeMode        func() string
 	log               *slog.Logger
+	// failed logs a status that could not be sent, summarised.
+	failed *logging.Repeated
 
 	mu        sync.Mutex
 	state     string
@@ -161,8 +164,9 @@ func (s *statusReporter) status(now time.Time) event.CameraStatus {
 	return st
 }
 
-// publish sends the retained status. A failure is left to the publisher's
-// own counting: the next change or refresh sends it again.
+// publish sends the retained status. A failure is only logged: the
+// publisher keeps the latest retained status and sends it after a
+// reconnect, and the next change or refresh sends it again.
 func (s *statusReporter) publish(now time.Time) {
 	msg := event.NewCameraStatus(s.site, s.agent, s.name, now, s.status(now))
 	s.mu.Lock()
@@ -171,6 +175,6 @@ func (s *statusReporter) publish(now time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.pub.Publish(ctx, msg); err != nil {
-		s.log.Warn("publishing camera status", "err", err)
+		s.failed.Log("err", err)
 	}
 }
