@@ -41,9 +41,12 @@ type deviceInfo struct {
 // camera is one camera as three parts, each on its own goroutine: the
 // stream runner (supervised RTSP session, pipeline, analyzers), the status
 // reporter (retained status on its own clock) and the interval clock
-// (aggregation; closes count intervals on its own clock). None waits for
-// another: a stuck publish in one part, or in another camera, does not
-// stop the others. The fields are set once by newCamera.
+// (aggregation; closes count intervals on its own clock). A stuck publish
+// holds only the part that made it: a slow status publish delays neither
+// stream nor counts, and no camera waits for another's. (A stuck interval
+// close holds its aggregator, so that camera's analysis waits for it and
+// drops frames as analyzer_busy, counted.) The fields are set once by
+// newCamera.
 type camera struct {
 	cfg    config.Camera // as started; the stream settings never change
 	source string        // event.SourceConfig or event.SourceDiscovery
@@ -94,7 +97,9 @@ type cameraDeps struct {
 	pub         publisher
 	log         *slog.Logger
 	sum         *logging.Summariser
-	analysis    analysis.Options // without Last: the camera adds its snapshotter
+	// analysis is the shared detector, and in Last the web UI's live tap,
+	// which the camera runs after its own snapshotter.
+	analysis analysis.Options
 }
 
 // newCamera wires a camera's parts; run starts them.
