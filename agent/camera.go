@@ -111,7 +111,7 @@ func newCamera(cc config.Camera, source string, dev deviceInfo, d cameraDeps) *c
 	c.report = &statusReporter{
 		site: d.site, agent: d.agent, name: cc.Name, url: urlcred.RedactText(cc.URL),
 		source: source, device: dev, fps: cc.FPS, pub: d.pub, streamUp: metrics.StreamUp, log: d.log,
-		failed: w.statusFailed,
+		failed: w.statusFailed, changed: make(chan struct{}, 1),
 	}
 	opts := d.analysis
 	opts.Last = c.snaps
@@ -142,6 +142,7 @@ func (c *camera) run(ctx context.Context) {
 	go func() { defer wg.Done(); c.counts.run(ctx) }()
 	c.stream.run(ctx)
 	wg.Wait()
+	c.report.flush()
 }
 
 // stop ends what run left behind: the partial count interval is

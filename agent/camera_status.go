@@ -34,6 +34,9 @@ type statusReporter struct {
 	log               *slog.Logger
 	// failed logs a status that could not be sent, summarised.
 	failed *logging.Repeated
+	// changed wakes run to publish a changed state (capacity 1), so
+	// whoever changes the state never waits for the broker.
+	changed chan struct{}
 
 	mu        sync.Mutex
 	state     string
@@ -44,8 +47,9 @@ type statusReporter struct {
 	published time.Time // last retained status sent
 }
 
-// run derives the state and refreshes the status every second until ctx
-// ends.
+// run publishes state changes, derives the state from the frame flow and
+// refreshes the status every second until ctx ends. The caller calls
+// flush after run and every setState returned.
 func (s *statusReporter) run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -53,13 +57,24 @@ func (s *statusReporter) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.changed:
+			s.publish(time.Now())
 		case now := <-t.C:
 			s.tick(now)
 		}
 	}
 }
 
-// setState records the camera's state and publishes it when it changed.
+// flush publishes a state change run did not (the offline at the end).
+func (s *statusReporter) flush() {
+	select {
+	case <-s.changed:
+		s.publish(time.Now())
+	default:
+	}
+}
+
+// setState records the camera's state; run publishes it when it changed.
 func (s *statusReporter) setState(state string, err error) {
 	s.mu.Lock()
 	changed := s.state != state
@@ -73,7 +88,10 @@ func (s *statusReporter) setState(state string, err error) {
 	s.streamUp(state == event.StateOnline)
 	if changed {
 		s.log.Info("camera state", "state", state)
-		s.publish(time.Now())
+		select {
+		case s.changed <- struct{}{}:
+		default: // a publish is due already; it sends the latest state
+		}
 	}
 }
 
