@@ -19,6 +19,7 @@ import (
 
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/testbroker"
+	"github.com/pantau/pantau/agent/testdisk"
 )
 
 // TestFullDiskThroughTheBinary runs the agent on a camera simulator and a
@@ -30,14 +31,7 @@ import (
 // tmpfs needs root (CAP_SYS_ADMIN); the test fails where it cannot.
 func TestFullDiskThroughTheBinary(t *testing.T) {
 	work := t.TempDir()
-	disk := filepath.Join(work, "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", disk).CombinedOutput(); err != nil {
-		t.Fatalf("mount a 2 MiB tmpfs: %v: %s\nThis test needs root (CAP_SYS_ADMIN): run `make test` as root or in a container started with --cap-add SYS_ADMIN.", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	disk := testdisk.Tmpfs(t, 2<<20)
 	bin := buildPantau(t, work)
 	brokerURL := testbroker.Start(t).URL()
 	cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"), Addr: "127.0.0.1:0"})
