@@ -124,3 +124,50 @@ func TestStalledFsyncBlocksOnlyTheDurableWrite(t *testing.T) {
 		t.Fatalf("Health after the disk came back: %v", h.Err)
 	}
 }
+
+// TestIntervalHandsOutOnlyDurable is item 3's "a record goes to the sender
+// only once durable under the configured fsync policy", for
+// fsync: interval on a disk whose fsync is stuck: Append returns at once
+// (that is what interval trades away), Next does not hand the record out
+// while its fsync has not returned, and does as soon as it has.
+func TestIntervalHandsOutOnlyDurable(t *testing.T) {
+	sfs := mountStallFS(t)
+	s, err := Open(filepath.Join(sfs.dir, "spool"), Options{Fsync: FsyncInterval, FsyncEvery: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sfs.resume(); s.Close() })
+
+	sfs.stall()
+	var r Record
+	prompt(t, "Append with fsync: interval", 300*time.Millisecond, func() { r = appendMsg(t, s, "cam1", KindEvent, "x") })
+	select {
+	case <-sfs.entered: // the interval sync reached the disk and is stuck
+	case <-time.After(5 * time.Second):
+		t.Fatal("no fsync reached the filesystem within 5 s of an interval append")
+	}
+	for i := 0; i < 10; i++ {
+		if got, ok, _ := s.Next(0); ok {
+			t.Fatalf("Next handed out record %d while its fsync was stuck", got.Index)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	sfs.resume()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, ok, err := s.Next(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			if got.Index != r.Index {
+				t.Fatalf("Next gave %d, want %d", got.Index, r.Index)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the record was not handed out after its fsync returned")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
