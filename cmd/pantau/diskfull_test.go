@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/agent/testdisk"

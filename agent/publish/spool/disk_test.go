@@ -99,9 +99,9 @@ func TestFullDiskFreesDeliveredSegmentsAndRecovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Ack leaves the tidy to the spool's maintenance goroutine; Expire
-	// waits for it.
-	_ = s.Expire() // its error is the full disk, asserted through Health
+	// Ack leaves the tidy to the spool's maintenance goroutine; wait for
+	// it.
+	_ = s.maintain(true) // its error is the full disk, asserted through Health
 	after := s.Stats().DiskBytes
 	if after >= before/2 {
 		t.Fatalf("segments on disk %d bytes after acking everything (was %d): delivered segments not freed", after, before)
@@ -157,7 +157,7 @@ func TestReadOnlyDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = s.Expire() // let the acks reach the disk's page cache before it fails
+	_ = s.maintain(true) // the tidy the acks asked for, before the disk fails
 
 	disk.Fail(t)
 	for i := 0; i < 4; i++ {
