@@ -164,7 +164,7 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 	}
 	c.drops = c.sum.Tally("mqtt: spool dropped messages", c.spoolDetail)
 	c.unacked = c.sum.Repeated(0, "mqtt: spooled message not acknowledged; resending from the oldest")
-	c.cmdFlood = c.sum.Repeated(0, "mqtt: commands dropped unanswered: too many at once", "limit", maxCommandsInFlight)
+	c.cmdFlood = c.sum.Repeated(time.Minute, "mqtt: commands dropped unanswered: too many at once", "limit", maxCommandsInFlight)
 	c.notKept = c.sum.Repeated(time.Minute,
 		"mqtt: the broker does not show this agent's retained status back; the spool is not sent").AtLevel(slog.LevelError)
 	opt := cfg.spoolOptions()
