@@ -1,8 +1,10 @@
 // Package testdisk gives tests real sick disks: a small tmpfs that fills
-// up (ENOSPC from the kernel) and an ext4 filesystem on a loop device that
+// up (ENOSPC from the kernel), an ext4 filesystem on a loop device that
 // turns read-only the way a failing SD card does (errors=remount-ro,
-// EROFS from the kernel). Both need root (CAP_SYS_ADMIN); a test that
-// cannot mount fails with the reason, it never skips.
+// EROFS from the kernel), and a FUSE filesystem whose fsync sits in the
+// kernel until the test lets it go (a stalled card). All need root
+// (CAP_SYS_ADMIN; /dev/fuse for the last); a test that cannot mount fails
+// with the reason, it never skips.
 package testdisk
 
 import (
