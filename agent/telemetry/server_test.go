@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pantau/pantau/agent/testdisk"
 )
 
 // startServer serves m's registry on a free loopback port and returns its
@@ -230,5 +232,24 @@ func TestHandleExtra(t *testing.T) {
 	}
 	if code, _ := get(t, base+"/nothing"); code != 404 {
 		t.Errorf("/nothing = %d, want 404", code)
+	}
+}
+
+// TestReadyzReadOnlyDisk: a spool on a real ext4 that the kernel turned
+// read-only (errors=remount-ro after an error) makes /readyz not ready,
+// naming the read-only file system.
+func TestReadyzReadOnlyDisk(t *testing.T) {
+	disk := testdisk.NewExt4(t, 8<<20)
+	m, reg := newMetrics(t, WithoutRuntimeCollectors())
+	s := NewServer("", reg, m.Ready(ReadyOptions{SpoolDir: disk.Dir, SpoolMaxBytes: 1000}), nil)
+	base := startServer(t, s)
+	m.ConfigLoaded(true)
+	m.MQTT().Connected(true)
+	if code, v := readyz(t, base); !v.Ready || !strings.Contains(v.Checks["spool"], "writable") {
+		t.Fatalf("before the disk error: /readyz %d %+v", code, v.Checks)
+	}
+	disk.Fail(t)
+	if code, v := readyz(t, base); v.Ready || code != 503 || !strings.Contains(v.Checks["spool"], "read-only file system") {
+		t.Fatalf("on a read-only disk: /readyz %d %+v, want 503 naming the read-only file system", code, v.Checks)
 	}
 }
