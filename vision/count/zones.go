@@ -117,6 +117,15 @@ func (z *Zones) Update(t time.Time, tracks []vision.Track, events []vision.Event
 	return events, occ
 }
 
+// Held appends every zone's occupancy as last handed out, changing
+// nothing: what Analyze reports while it ignores tracks.
+func (z *Zones) Held(occ []vision.ZoneOccupancy) []vision.ZoneOccupancy {
+	for i := range z.zones {
+		occ = append(occ, vision.ZoneOccupancy{Zone: z.zones[i].cfg.Name, ByClass: z.zones[i].occ})
+	}
+	return occ
+}
+
 // sweep forgets tracks not reported this frame; those inside exit.
 func (z *Zones) sweep(zn *zone, t time.Time, events []vision.Event) []vision.Event {
 	z.drop = z.drop[:0]
