@@ -28,6 +28,7 @@ type cameraMetrics interface {
 	Reconnect()
 	LineCrossing(rule, direction, class string)
 	ZoneOccupancy(zone, class string, n int)
+	viewMetrics
 }
 
 // publisher takes messages for the command centre; it returns once a
@@ -76,6 +77,7 @@ type camera struct {
 	pipe      *pipeline.Pipeline
 	analyzers []analysis.Analyzer
 	tickers   []ticker
+	view      viewState
 }
 
 // ticker is an analyzer that also notices things when no frame comes
@@ -232,6 +234,7 @@ func (c *camera) onResult(r *vision.Result) {
 		}
 	}
 	c.occ.update(r.Occupancy, c.metrics.ZoneOccupancy)
+	c.noteView(r)
 	agg.Add(r)
 }
 

@@ -96,6 +96,10 @@ func (c *camera) status(now time.Time) event.CameraStatus {
 	if c.pipe != nil {
 		st.DecodeMode = c.pipe.Mode()
 	}
+	st.View = c.view.mode
+	if !c.view.changed.IsZero() {
+		st.ViewChanged = event.Timestamp(c.view.changed)
+	}
 	if st.State == event.StateOnline {
 		st.Error = ""
 	}
