@@ -36,10 +36,12 @@ func TestSaturation(t *testing.T) {
 		f.Release()
 	}
 	lo, hi := minMax(day)
+	t.Logf("day: saturation %.2f–%.2f over %d frames", lo, hi, len(day))
 	if len(day) < 95 || lo < 14 || hi > 20 {
 		t.Errorf("day: %d frames, saturation %.2f–%.2f, want 14–20 (SATAVG ≈ 17)", len(day), lo, hi)
 	}
 	lo, hi = minMax(night)
+	t.Logf("night: saturation %.2f–%.2f over %d frames", lo, hi, len(night))
 	if len(night) < 45 || lo < 0 || hi > 0.5 {
 		t.Errorf("night: %d frames, saturation %.2f–%.2f, want 0–0.5", len(night), lo, hi)
 	}

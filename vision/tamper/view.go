@@ -2,6 +2,7 @@ package tamper
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"time"
 
@@ -90,6 +91,10 @@ func (c ViewConfig) Validate() error {
 	return nil
 }
 
+// viewScale is how much smaller than the analysed picture the watcher's
+// view is.
+const viewScale = 8
+
 // minContrast is the standard deviation (gray levels) below which a
 // picture is flat whatever it was before: a covered lens, not a view.
 const minContrast = 4
@@ -157,7 +162,13 @@ func (w *ViewWatch) Analyze(f *frame.Frame, r *vision.Result) error {
 		return fmt.Errorf("view: want a non-empty CV_8UC1 frame, got type %v size %v", f.Gray.Type(), f.Gray.Size())
 	}
 	cur := &w.spare
-	gocv.Resize(f.Gray, &cur.small, sceneSize, 0, 0, gocv.InterpolationArea)
+	// An eighth of the picture each way: INTER_AREA's fast path (whole
+	// blocks), and as coarse a view as tamper's scene comparison.
+	small := image.Pt(max(8, f.Gray.Cols()/viewScale), max(8, f.Gray.Rows()/viewScale))
+	if len(w.recent) > 0 && (w.recent[0].small.Cols() != small.X || w.recent[0].small.Rows() != small.Y) {
+		w.reset() // another analysis size: nothing to compare with
+	}
+	gocv.Resize(f.Gray, &cur.small, small, 0, 0, gocv.InterpolationArea)
 	gocv.MeanStdDev(cur.small, &w.mu, &w.sd)
 	cur.mean, cur.sd, cur.sat = w.mu.GetDoubleAt(0, 0), w.sd.GetDoubleAt(0, 0), f.Saturation
 	settling := f.Time.Before(w.settleUntil)
@@ -166,15 +177,20 @@ func (w *ViewWatch) Analyze(f *frame.Frame, r *vision.Result) error {
 		w.settleUntil = f.Time.Add(w.cfg.Settle)
 		settling = true
 		// Frames before the switch say nothing about the new view.
-		for i := range w.recent {
-			w.recent[i].small.Close()
-		}
-		w.recent = w.recent[:0]
+		w.reset()
 	}
 	w.mode = w.modeOf(cur.sat, w.mode)
 	r.View, r.Settling = w.mode, settling
 	w.push()
 	return nil
+}
+
+// reset forgets the recent frames.
+func (w *ViewWatch) reset() {
+	for i := range w.recent {
+		w.recent[i].small.Close()
+	}
+	w.recent = w.recent[:0]
 }
 
 // changed compares the current sample with the recent ones and names the

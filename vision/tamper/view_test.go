@@ -62,6 +62,8 @@ func (c *chain) feed(t *testing.T, f *frame.Frame, s, dt float64) {
 	}
 	if c.r.ViewChange != "" {
 		c.changes = append(c.changes, fmt.Sprintf("%s@%.1f", c.r.ViewChange, s))
+		t.Logf("%s at %.1f s: saturation %.1f, brightness step %.2f, edge correlation %.2f",
+			c.r.ViewChange, s, f.Saturation, c.watch.lastStep, c.watch.lastCorr)
 	}
 	for _, e := range c.r.Events {
 		c.tamper = append(c.tamper, fmt.Sprintf("%s:%s@%.1f", e.Kind, e.State, s))
