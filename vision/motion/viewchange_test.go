@@ -75,4 +75,3 @@ func TestViewChangeRestartsBackground(t *testing.T) {
 		})
 	}
 }
-
