@@ -15,7 +15,8 @@ type viewMetrics interface {
 }
 
 // viewState is the camera's picture mode as its view watcher last saw it
-// and when its whole view last changed; guarded by camera.mu.
+// and when its whole view last changed; part of the retained status
+// (statusReporter.view, guarded by its mutex).
 type viewState struct {
 	mode    string
 	changed time.Time
@@ -23,33 +24,41 @@ type viewState struct {
 
 // noteView reports a frame's view to the metrics, the log and the retained
 // status: a switch to or from infrared is logged once with what the chain
-// did about it, and the status says the new mode at the next tick.
+// did about it, and the status says the new mode at the reporter's next
+// tick. Called from the analyzer goroutine.
 func (c *camera) noteView(r *vision.Result) {
+	m := c.counts.metrics
 	if r.MotionRestart != "" {
-		c.metrics.MotionRestart(r.MotionRestart)
+		m.MotionRestart(r.MotionRestart)
 	}
 	if r.View == "" && r.ViewChange == "" {
 		return
 	}
-	c.mu.Lock()
-	tamperOn := c.current.Tamper.Enabled
-	modeChanged := r.View != c.view.mode
-	c.view.mode = r.View
-	if r.ViewChange != "" {
-		c.view.changed = r.Time
-		// Published by the next tick: not from the analyzer goroutine.
-		c.published = time.Time{}
-	}
-	c.mu.Unlock()
-	if modeChanged {
-		c.metrics.View(r.View)
+	if c.report.setView(r.View, r.ViewChange != "", r.Time) {
+		m.View(r.View)
 	}
 	if r.ViewChange == "" {
 		return
 	}
-	c.metrics.ViewChange(r.ViewChange)
-	restarted := r.MotionRestart == vision.RestartViewChange
-	c.log.Info("view changed: not motion nor tampering, learning the new view",
-		"change", r.ViewChange, "view", r.View, "motion_background_restarted", restarted,
-		"tamper_relearning", tamperOn)
+	m.ViewChange(r.ViewChange)
+	c.stream.log.Info("view changed: not motion nor tampering, learning the new view",
+		"change", r.ViewChange, "view", r.View,
+		"motion_background_restarted", r.MotionRestart == vision.RestartViewChange,
+		"tamper_relearning", c.config().Tamper.Enabled)
+}
+
+// setView records the picture mode and, when the view changed at t, the
+// time of the change; that status is then published at the next tick
+// rather than from the analyzer goroutine. It reports whether the mode
+// changed.
+func (s *statusReporter) setView(mode string, changed bool, t time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	modeChanged := mode != s.view.mode
+	s.view.mode = mode
+	if changed {
+		s.view.changed = t
+		s.published = time.Time{}
+	}
+	return modeChanged
 }
