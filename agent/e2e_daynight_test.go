@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,12 +142,16 @@ cameras:
 
 	// No burst of crossings or zone entries around the switches: from
 	// just before each switch to well after the motion warm-up and the
-	// settle time, the night camera counts no more than the colour camera
-	// over the same frames (the streams run a few hundred ms apart).
-	events := func(cam string, from, to time.Time) int {
+	// settle time, the night camera counts about what the colour camera
+	// counts over the same frames (the streams run a few hundred ms apart).
+	events := func(cam string, from, to time.Time, types ...string) int {
+		if len(types) == 0 {
+			types = []string{"line_cross", "zone_enter"}
+		}
 		n := 0
 		for _, m := range msgs {
-			if m.Topic != "pantau/v1/s/a/"+cam+"/event/line_cross" && m.Topic != "pantau/v1/s/a/"+cam+"/event/zone_enter" {
+			typ, ok := strings.CutPrefix(m.Topic, "pantau/v1/s/a/"+cam+"/event/")
+			if !ok || !slices.Contains(types, typ) {
 				continue
 			}
 			s, _ := payload(t, m)["ts"].(string)
@@ -163,8 +168,13 @@ cameras:
 	for i, sw := range switches {
 		from, to := sw.Add(-time.Second), sw.Add(8*time.Second)
 		n, p := events("night", from, to), events("plain", from, to)
-		t.Logf("switch %d: night %d crossings + zone entries, plain %d, from 1 s before to 8 s after", i+1, n, p)
-		if n > p+1 {
+		t.Logf("switch %d, from 1 s before to 8 s after: night %d crossings + %d zone entries, plain %d + %d", i+1,
+			events("night", from, to, "line_cross"), events("night", from, to, "zone_enter"),
+			events("plain", from, to, "line_cross"), events("plain", from, to, "zone_enter"))
+		// Two of slack: the two streams are sampled at 5 fps with their own
+		// phase and drop frames under load, so the same people make
+		// slightly different tracks.
+		if n > p+2 {
 			t.Errorf("switch %d: night camera counted %d crossings and zone entries around it, the colour camera %d", i+1, n, p)
 		}
 	}

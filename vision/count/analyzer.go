@@ -40,10 +40,18 @@ func (z *Zones) Name() string { return "zones" }
 // for dwell, loitering and the intrusion schedule. While the view settles
 // after a change (r.Settling) or a tamper condition is pending
 // (r.TamperPending) the tracks are ignored: no events, and the occupancy
-// stays as it was.
+// stays as it was. The first frame after that re-synchronises the zones
+// with the tracks silently (Resync): the tracker has usually renamed
+// everyone meanwhile, and those are not exits and entries.
 func (z *Zones) Analyze(f *frame.Frame, r *vision.Result) error {
 	if r.Settling || r.TamperPending {
 		r.Occupancy = z.Held(r.Occupancy)
+		z.ignored = true
+		return nil
+	}
+	if z.ignored {
+		z.ignored = false
+		r.Occupancy = z.Resync(f.Time, r.Tracks, r.Occupancy)
 		return nil
 	}
 	r.Events, r.Occupancy = z.Update(f.Time, r.Tracks, r.Events, r.Occupancy)
