@@ -84,7 +84,8 @@ type ZoneOccupancy struct {
 // pipeline owns one Result per camera and resets it before each frame
 // (Reset), so analyzers append to its slices without allocating in steady
 // state. Analyzers run in a fixed order and later ones may read what earlier
-// ones wrote (detector → tracker → lines and zones).
+// ones wrote (view watcher → everything; detector → tracker → lines and
+// zones).
 type Result struct {
 	Time   time.Time // capture time of the frame
 	Motion bool      // motion present in this frame (after debounce)

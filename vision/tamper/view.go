@@ -101,7 +101,7 @@ const minContrast = 4
 
 // viewSample is what the watcher keeps of one recent frame.
 type viewSample struct {
-	small         gocv.Mat // the picture at sceneSize
+	small         gocv.Mat // the picture at an eighth of its size (viewScale)
 	mean, sd, sat float64
 }
 
