@@ -25,6 +25,7 @@ type cameraMetrics interface {
 	Reconnect()
 	LineCrossing(rule, direction, class string)
 	ZoneOccupancy(zone, class string, n int)
+	viewMetrics
 }
 
 // publisher takes messages for the command centre; it returns once a
@@ -156,6 +157,7 @@ func (c *camera) stop() {
 // frame.
 func (c *camera) onResult(r *vision.Result) {
 	c.report.frame(r.Time)
+	c.noteView(r)
 	c.counts.add(r)
 }
 

@@ -45,6 +45,7 @@ type statusReporter struct {
 	lastFrame time.Time
 	rate      rateMeter
 	published time.Time // last retained status sent
+	view      viewState
 }
 
 // run publishes state changes, derives the state from the frame flow and
@@ -175,6 +176,10 @@ func (s *statusReporter) status(now time.Time) event.CameraStatus {
 	}
 	if !s.lastFrame.IsZero() {
 		st.LastFrame = event.Timestamp(s.lastFrame)
+	}
+	st.View = s.view.mode
+	if !s.view.changed.IsZero() {
+		st.ViewChanged = event.Timestamp(s.view.changed)
 	}
 	if st.State == event.StateOnline {
 		st.Error = ""

@@ -317,9 +317,9 @@ func (s *Spool) LastSeq(camera string) uint64 {
 }
 
 // Expire drops records older than MaxAge now (Append does it too) and
-// tidies the disk, waiting for a tidy already under way: unlike Append and
-// Ack it may wait for the disk. Its error is a failed tidy (also kept in
-// Health).
+// tidies the disk, unless a tidy is under way (that one goes round again).
+// Unlike Append and Ack it may wait for the disk. Its error is a failed
+// tidy (also kept in Health).
 func (s *Spool) Expire() error {
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
@@ -330,7 +330,7 @@ func (s *Spool) Expire() error {
 	}
 	s.expireLocked(s.now(), &drops)
 	s.mu.Unlock()
-	return s.maintain(true)
+	return s.maintain(false)
 }
 
 // Sync forces everything appended so far to stable storage and makes it

@@ -447,7 +447,7 @@ func TestInOrderAcksDoNotRewriteSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Expire(); err != nil { // waits for the tidy the acks asked for
+	if err := s.maintain(true); err != nil { // waits for the tidy the acks asked for
 		t.Fatal(err)
 	}
 	s.mu.Lock()
