@@ -150,6 +150,7 @@ func (c *camera) run(ctx context.Context) {
 // published and the log counters are removed (they say what they held).
 func (c *camera) stop() {
 	c.counts.aggregator().Flush(time.Now())
+	c.counts.flushing.Wait()
 	c.warnings.remove()
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/testbroker"
+	"github.com/pantau/pantau/agent/testdisk"
 )
 
 // stuckCounts is the agent's real publisher with one camera's counts
@@ -140,5 +141,68 @@ cameras:
 	}
 	if n := strings.Count(ra.logs.String(), `msg="camera stream failed; retrying" camera=stuck`); n != 1 {
 		t.Errorf("%d stream failure lines for camera stuck within a minute, want 1 (summarised)", n)
+	}
+}
+
+// TestStalledSpoolDiskHoldsNoReload: the spool is on a real disk whose
+// fsync hangs (testdisk.StallFS, FUSE). Every camera's durable append
+// waits for it, but a reload that changes both cameras' rules completes
+// at once: the partial intervals of the old rules are flushed beside it,
+// not on its way. Once the disk answers, the flushed partial intervals
+// and the counts under the new rules are all delivered.
+func TestStalledSpoolDiskHoldsNoReload(t *testing.T) {
+	sfs := testdisk.NewStallFS(t)
+	broker := testbroker.Start(t)
+	dead := "rtsp://" + freeAddr(t) + "/none"
+	head := fmt.Sprintf(`site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+counts: {interval: 1s}
+cameras:
+`, broker.URL(), freeAddr(t), filepath.Join(sfs.Dir, "spool"))
+	cams := func(line string) string {
+		out := head
+		for _, c := range []string{"b", "c"} {
+			out += fmt.Sprintf("  - {name: %s, url: %q, lines: [{name: %s, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n", c, dead, line)
+		}
+		return out
+	}
+	path := filepath.Join(t.TempDir(), "pantau.yaml")
+	if err := os.WriteFile(path, []byte(cams("before")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "pantau/v1/s/a/"
+	sub := testbroker.Subscribe(t, broker.URL(), prefix+"#")
+	ra := startAgent(t, cams("before"), path)
+	sub.WaitTopic(t, 15*time.Second, prefix+"b/counts", `"before"`)
+	sub.WaitTopic(t, 15*time.Second, prefix+"c/counts", `"before"`)
+
+	sfs.Stall()
+	// Resume before the agent's clean-up stops it, also when the test
+	// fails: a process cannot exit while its own FUSE disk holds an fsync.
+	defer sfs.Resume()
+	select {
+	case <-sfs.Entered():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no fsync reached the stalled disk")
+	}
+	if err := os.WriteFile(path, []byte(cams("after")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := ra.Reload(ctx); err != nil {
+		t.Fatalf("reload while the spool's fsync hangs: %v after %v", err, time.Since(start).Round(time.Millisecond))
+	}
+	t.Logf("reload took %v while %d fsyncs hung", time.Since(start).Round(time.Millisecond), sfs.Held())
+	time.Sleep(1500 * time.Millisecond) // intervals under the new rules close, their appends wait too
+	sub.Reset()
+	sfs.Resume()
+	for _, c := range []string{"b", "c"} {
+		sub.WaitTopic(t, 15*time.Second, prefix+c+"/counts", `"partial":true`)
+		sub.WaitTopic(t, 15*time.Second, prefix+c+"/counts", `"after"`)
 	}
 }
