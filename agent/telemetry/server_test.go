@@ -83,6 +83,9 @@ func populated(t *testing.T) (*Metrics, *Server) {
 		c.DecodeMode("full")
 		c.LineCrossing("mid", "in", "person")
 		c.ZoneOccupancy("plaza", "person", 1)
+		c.ViewChange("day_to_ir")
+		c.View("ir")
+		c.MotionRestart("view_change")
 	}
 	q := m.MQTT()
 	q.Connected(true)
@@ -113,7 +116,8 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	for _, name := range []string{"pantau_build_info", "go_goroutines", "process_resident_memory_bytes",
 		"pantau_decode_seconds_bucket", "pantau_last_frame_age_seconds",
 		"pantau_detector_inference_seconds_bucket", "pantau_detector_frames_skipped_total", "pantau_detector_queue_length",
-		"pantau_detector_detections_total", "pantau_detector_rate_scale"} {
+		"pantau_detector_detections_total", "pantau_detector_rate_scale",
+		"pantau_view_changes_total", "pantau_camera_view", "pantau_motion_background_restarts_total"} {
 		if !bytes.Contains(body, []byte("\n"+name)) {
 			t.Errorf("/metrics lacks %s", name)
 		}
