@@ -25,15 +25,24 @@ type line struct {
 
 // lineTrack is what a line remembers about one track.
 type lineTrack struct {
-	last vision.Point
+	last  vision.Point
+	lastT time.Time // when the anchor was at last
 	// side is the side (+1/−1) the anchor last settled on, outside the
 	// hysteresis band; 0 until it has settled once.
 	side int
 	// touched is set when the anchor's path met the line since it last
 	// settled; a change of settled side counts only if it did, so an object
-	// walking round the end of the line is not counted.
-	touched bool
-	gen     uint64
+	// walking round the end of the line is not counted. touchedAt is when
+	// the path met it (the last time, interpolated along the move).
+	touched   bool
+	touchedAt time.Time
+	// pending is the side a crossing left from (0: none), made while the
+	// track was still tentative: it is counted, at pendingAt, once the
+	// tracker confirms the track, so a walker first detected near the line
+	// is not lost to the confirmation delay.
+	pending   int
+	pendingAt time.Time
+	gen       uint64
 }
 
 // NewLines validates cfgs and returns a line counter. Line names must be
@@ -58,18 +67,22 @@ func NewLines(cfgs []LineConfig) (*Lines, error) {
 }
 
 // Update feeds one frame's tracks (time t) and appends a line_cross event
-// to events for every counted crossing; it returns the extended slice. Only
-// confirmed tracks of an accepted class count. A track that is reported
-// but currently lost (Lost > 0, predicted box) keeps its state without
-// moving; a track missing from tracks is forgotten.
+// to events for every counted crossing; it returns the extended slice.
+//
+// Only confirmed tracks of an accepted class are counted, but tentative
+// tracks are followed too: a crossing made before the tracker confirmed
+// the track is counted when it does. A crossing's time is when the anchor's
+// path met the line, interpolated between the two frames around it, not
+// the frame where the anchor cleared the hysteresis band or where a track
+// lost for a while was found again past the line: so an event may be
+// dated a little before t. A track that is reported but currently lost
+// (Lost > 0, predicted box) keeps its state without moving; a track
+// missing from tracks is forgotten.
 func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event) []vision.Event {
 	l.gen++
 	for li := range l.lines {
 		ln := &l.lines[li]
 		for _, tr := range tracks {
-			if !tr.Confirmed || !classOK(ln.cfg.Classes, tr.Class) {
-				continue
-			}
 			st, known := ln.tracks[tr.ID]
 			st.gen = l.gen
 			if tr.Lost > 0 {
@@ -79,22 +92,37 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 				continue
 			}
 			p := anchorOf(ln.cfg.Anchor, tr.Box)
-			if known && pathTouches(ln.cfg.Points, st.last, p) {
-				st.touched = true
+			if known {
+				if f, ok := pathCrosses(ln.cfg.Points, st.last, p); ok {
+					st.touched = true
+					st.touchedAt = st.lastT.Add(time.Duration(f * float64(t.Sub(st.lastT))))
+				}
 			}
-			st.last = p
+			st.last, st.lastT = p, t
 			if d, side := polySide(ln.cfg.Points, p); d > ln.hyst && side != 0 {
 				if st.side != 0 && side != st.side && st.touched {
+					if st.pending != 0 {
+						// Back over the line while still tentative: the
+						// two crossings cancel out.
+						st.pending = 0
+					} else {
+						st.pending, st.pendingAt = st.side, st.touchedAt
+					}
+				}
+				st.side, st.touched = side, false
+			}
+			if st.pending != 0 && tr.Confirmed {
+				if classOK(ln.cfg.Classes, tr.Class) {
 					events = append(events, vision.Event{
 						Type:      vision.EventLineCross,
-						Time:      t,
+						Time:      st.pendingAt,
 						Rule:      ln.cfg.Name,
 						Class:     tr.Class,
 						Track:     tr.ID,
-						Direction: direction(st.side, ln.cfg.Reverse),
+						Direction: direction(st.pending, ln.cfg.Reverse),
 					})
 				}
-				st.side, st.touched = side, false
+				st.pending = 0
 			}
 			ln.tracks[tr.ID] = st
 		}
