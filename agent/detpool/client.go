@@ -51,6 +51,13 @@ type BlobSource interface {
 	Blobs(t time.Time) (blobs []motion.Blob, ok bool)
 }
 
+// Warmer is a BlobSource that can tell it is still learning its
+// background (*motion.Detector): while not warm it reports no motion even
+// when things move, so the Client looks at the whole frame in tiles.
+type Warmer interface {
+	Warm() bool
+}
+
 // TrackSource gives the camera's live tracks as of the previous frame.
 // *track.Tracker implements it.
 type TrackSource interface {
@@ -76,6 +83,7 @@ type Client struct {
 	last     time.Time // frame time of the previous Analyze
 	lastFull time.Time
 	px       []image.Rectangle // scratch
+	tile     int               // next tile of the warm-up sweep
 
 	served uint64 // under pool.mu
 
@@ -212,6 +220,13 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= c.cfg.FullEvery
 	var regions []image.Rectangle
 	switch {
+	case c.blind():
+		// Motion cannot tell where to look yet (its warm-up after a start
+		// or a restart): sweep the frame in tiles at the model's scale,
+		// as many as the rate allows, so people already walking are
+		// tracked from the first seconds. This is the full-frame pass.
+		regions = c.sweep(w, h)
+		full = true
 	case full:
 		regions = []image.Rectangle{image.Rect(0, 0, w, h)}
 	case len(c.px) > 0:
@@ -246,6 +261,25 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 		return
 	}
 	c.pool.submit(j)
+}
+
+// blind reports whether the motion source is still warming up.
+func (c *Client) blind() bool {
+	w, ok := c.src.(Warmer)
+	return ok && !w.Warm()
+}
+
+// sweep returns the next tiles of the frame, at least one and as many as
+// the tokens allow, taken in turn over the tiles of tiles().
+func (c *Client) sweep(w, h int) []image.Rectangle {
+	all := tiles(w, h, c.cfg.CropSize)
+	n := min(max(1, int(c.tokens)), len(all))
+	out := make([]image.Rectangle, 0, n)
+	for range n {
+		out = append(out, all[c.tile%len(all)])
+		c.tile++
+	}
+	return out
 }
 
 // gray3 copies region rg of the gray picture into a new 3-channel Mat:
