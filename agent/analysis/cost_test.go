@@ -10,8 +10,8 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/pantau/pantau/agent/config"
-	"github.com/pantau/pantau/vision/detect"
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/detect"
 	"github.com/pantau/pantau/vision/frame"
 )
 
