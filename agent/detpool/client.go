@@ -39,6 +39,12 @@ type ClientConfig struct {
 	// MinScore drops detections scored below it (the camera's
 	// detector.confidence; the shared model reports lower ones).
 	MinScore float64
+	// Rules are the bounding boxes (normalised) of the camera's lines and
+	// zones. Motion farther from all of them than its own size is not
+	// sent to the detector: nothing is counted there, and its tracks
+	// coast on motion until they come near (the periodic full pass still
+	// sees the whole frame). Empty: motion anywhere is.
+	Rules []vision.Rect
 	// Masks are normalised polygons; a detection whose bottom centre is
 	// in one is dropped, and motion there does not trigger the detector.
 	Masks [][]vision.Point
@@ -173,7 +179,7 @@ func (c *Client) Analyze(f *frame.Frame, r *vision.Result) error {
 	}
 	refresh := f.Time.Sub(c.explained) >= explainedEvery
 	for _, b := range blobs {
-		if masked(b.Box, c.cfg.Masks) {
+		if masked(b.Box, c.cfg.Masks) || !near(b.Box, c.cfg.Rules) {
 			continue
 		}
 		if refresh || !explains(c.trackBuf, b.Box) {
@@ -317,6 +323,22 @@ func masked(r vision.Rect, masks [][]vision.Point) bool {
 	p := r.BottomCenter()
 	for _, m := range masks {
 		if vision.InPolygon(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// near reports whether r, grown by its larger side all round, meets one
+// of rules (or rules is empty).
+func near(r vision.Rect, rules []vision.Rect) bool {
+	if len(rules) == 0 {
+		return true
+	}
+	m := max(r.W, r.H)
+	x0, y0, x1, y1 := r.X-m, r.Y-m, r.X+r.W+m, r.Y+r.H+m
+	for _, q := range rules {
+		if x0 <= q.X+q.W && q.X <= x1 && y0 <= q.Y+q.H && q.Y <= y1 {
 			return true
 		}
 	}
