@@ -36,6 +36,10 @@ type lineTrack struct {
 	// the path met it (the last time, interpolated along the move).
 	touched   bool
 	touchedAt time.Time
+	// lingerFrom is when the anchor was first seen in the band after its
+	// path met the line: one that stays there (someone standing on the
+	// line) crosses when it leaves, not when it arrived.
+	lingerFrom time.Time
 	// pending is the side a crossing left from (0: none), made while the
 	// track was still tentative: it is counted, at pendingAt, once the
 	// tracker confirms the track, so a walker first detected near the line
@@ -75,7 +79,8 @@ func NewLines(cfgs []LineConfig) (*Lines, error) {
 // path met the line, interpolated between the two frames around it, not
 // the frame where the anchor cleared the hysteresis band or where a track
 // lost for a while was found again past the line: so an event may be
-// dated a little before t. A track that is reported but currently lost
+// dated a little before t. An anchor that stays in the band a second or
+// more (someone standing on the line) is dated when it leaves. A track that is reported but currently lost
 // (Lost > 0, predicted box) keeps its state without moving; a track
 // missing from tracks is forgotten.
 func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event) []vision.Event {
@@ -99,17 +104,27 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 				}
 			}
 			st.last, st.lastT = p, t
-			if d, side := polySide(ln.cfg.Points, p); d > ln.hyst && side != 0 {
+			d, side := polySide(ln.cfg.Points, p)
+			switch {
+			case d <= ln.hyst || side == 0:
+				if st.touched && st.lingerFrom.IsZero() {
+					st.lingerFrom = t
+				}
+			default:
 				if st.side != 0 && side != st.side && st.touched {
+					at := st.touchedAt
+					if !st.lingerFrom.IsZero() && t.Sub(st.lingerFrom) >= lingerAfter {
+						at = t
+					}
 					if st.pending != 0 {
 						// Back over the line while still tentative: the
 						// two crossings cancel out.
 						st.pending = 0
 					} else {
-						st.pending, st.pendingAt = st.side, st.touchedAt
+						st.pending, st.pendingAt = st.side, at
 					}
 				}
-				st.side, st.touched = side, false
+				st.side, st.touched, st.lingerFrom = side, false, time.Time{}
 			}
 			if st.pending != 0 && tr.Confirmed {
 				if classOK(ln.cfg.Classes, tr.Class) {
@@ -139,6 +154,11 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 	}
 	return events
 }
+
+// lingerAfter is how long an anchor may stay in the band after meeting
+// the line and still be dated when it met it; longer, it stood on the line
+// and crossed when it left.
+const lingerAfter = time.Second
 
 // direction names a crossing that left side from: leaving the positive
 // side is "in".

@@ -258,6 +258,7 @@ func TestLineCrossingTime(t *testing.T) {
 		{"between frames", walk(0.2, 0.5, 0.79, 0.5, 31), 15.25},
 		{"lost over the line", join(walk(0.2, 0.5, 0.4, 0.5, 5), []step{{x: 0.45, y: 0.5, lost: true}, {x: 0.5, y: 0.5, lost: true}, {x: 0.55, y: 0.5, lost: true}}, walk(0.6, 0.5, 0.8, 0.5, 5)), 6},
 		{"confirmed after crossing", tentative, 15},
+		{"stands on the line, then goes on: when it leaves", join(walk(0.2, 0.5, 0.5, 0.5, 16), jitter(0.5, 0.5, 0.01, 40), walk(0.5, 0.5, 0.8, 0.5, 16)), 57},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
