@@ -36,10 +36,14 @@ type lineTrack struct {
 	// the path met it (the last time, interpolated along the move).
 	touched   bool
 	touchedAt time.Time
-	// lingerFrom is when the anchor was first seen in the band after its
-	// path met the line: one that stays there (someone standing on the
-	// line) crosses when it leaves, not when it arrived.
-	lingerFrom time.Time
+	// lingerFrom and lingerTo are the first and last times the anchor was
+	// detected (not coasted: Track.Hits grew) in the band after its path
+	// met the line: one detected there a second or more (someone standing
+	// on the line) crosses when it leaves, not when it arrived. Coasted
+	// positions do not count: a box held still between detector passes
+	// is not a person standing.
+	lingerFrom, lingerTo time.Time
+	hits                 int // Track.Hits as last seen
 	// pending is the side a crossing left from (0: none), made while the
 	// track was still tentative: it is counted, at pendingAt, once the
 	// tracker confirms the track, so a walker first detected near the line
@@ -79,7 +83,7 @@ func NewLines(cfgs []LineConfig) (*Lines, error) {
 // path met the line, interpolated between the two frames around it, not
 // the frame where the anchor cleared the hysteresis band or where a track
 // lost for a while was found again past the line: so an event may be
-// dated a little before t. An anchor that stays in the band a second or
+// dated a little before t. An anchor detected in the band a second or
 // more (someone standing on the line) is dated when it leaves. A track that is reported but currently lost
 // (Lost > 0, predicted box) keeps its state without moving; a track
 // missing from tracks is forgotten.
@@ -107,13 +111,16 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 			d, side := polySide(ln.cfg.Points, p)
 			switch {
 			case d <= ln.hyst || side == 0:
-				if st.touched && st.lingerFrom.IsZero() {
-					st.lingerFrom = t
+				if st.touched && tr.Hits != st.hits {
+					if st.lingerFrom.IsZero() {
+						st.lingerFrom = t
+					}
+					st.lingerTo = t
 				}
 			default:
 				if st.side != 0 && side != st.side && st.touched {
 					at := st.touchedAt
-					if !st.lingerFrom.IsZero() && t.Sub(st.lingerFrom) >= lingerAfter {
+					if st.lingerTo.Sub(st.lingerFrom) >= lingerAfter {
 						at = t
 					}
 					if st.pending != 0 {
@@ -124,8 +131,9 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 						st.pending, st.pendingAt = st.side, at
 					}
 				}
-				st.side, st.touched, st.lingerFrom = side, false, time.Time{}
+				st.side, st.touched, st.lingerFrom, st.lingerTo = side, false, time.Time{}, time.Time{}
 			}
+			st.hits = tr.Hits
 			if st.pending != 0 && tr.Confirmed {
 				if classOK(ln.cfg.Classes, tr.Class) {
 					events = append(events, vision.Event{
@@ -155,9 +163,9 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 	return events
 }
 
-// lingerAfter is how long an anchor may stay in the band after meeting
-// the line and still be dated when it met it; longer, it stood on the line
-// and crossed when it left.
+// lingerAfter is how long an anchor may be detected in the band after
+// meeting the line and still be dated when it met it; longer, it stood on
+// the line and crossed when it left.
 const lingerAfter = time.Second
 
 // direction names a crossing that left side from: leaving the positive

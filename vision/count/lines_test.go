@@ -21,6 +21,7 @@ type step struct {
 	absent bool
 	lost   bool
 	unconf bool
+	coast  bool // a coasted box: the track's Hits do not grow
 	class  string
 }
 
@@ -73,6 +74,7 @@ func frames(paths map[int][]step) [][]vision.Track {
 		n = max(n, len(p))
 	}
 	out := make([][]vision.Track, n)
+	hits := map[int]int{}
 	for i := range out {
 		for id := 1; id <= len(paths)+10; id++ {
 			p, ok := paths[id]
@@ -80,12 +82,15 @@ func frames(paths map[int][]step) [][]vision.Track {
 				continue
 			}
 			st := p[i]
+			if !st.coast {
+				hits[id]++
+			}
 			cl := st.class
 			if cl == "" {
 				cl = "person"
 			}
 			tr := vision.Track{ID: id, Class: cl, Box: vision.Rect{X: st.x - 0.02, Y: st.y - 0.12, W: 0.04, H: 0.12},
-				Hits: i + 1, Age: i + 1, Confirmed: !st.unconf}
+				Hits: hits[id], Age: i + 1, Confirmed: !st.unconf}
 			if st.lost {
 				tr.Lost = 1
 			}
@@ -258,6 +263,13 @@ func TestLineCrossingTime(t *testing.T) {
 		{"between frames", walk(0.2, 0.5, 0.79, 0.5, 31), 15.25},
 		{"lost over the line", join(walk(0.2, 0.5, 0.4, 0.5, 5), []step{{x: 0.45, y: 0.5, lost: true}, {x: 0.5, y: 0.5, lost: true}, {x: 0.55, y: 0.5, lost: true}}, walk(0.6, 0.5, 0.8, 0.5, 5)), 6},
 		{"confirmed after crossing", tentative, 15},
+		{"box held on the line between detections: when it met it", func() []step {
+			s := join(walk(0.2, 0.5, 0.5, 0.5, 16), still(0.505, 0.5, 10), walk(0.6, 0.5, 0.8, 0.5, 5))
+			for i := 16; i < 26; i++ {
+				s[i].coast = true
+			}
+			return s
+		}(), 15},
 		{"stands on the line, then goes on: when it leaves", join(walk(0.2, 0.5, 0.5, 0.5, 16), jitter(0.5, 0.5, 0.01, 40), walk(0.5, 0.5, 0.8, 0.5, 16)), 57},
 	}
 	for _, c := range cases {
