@@ -44,13 +44,18 @@ type lineTrack struct {
 	// is not a person standing.
 	lingerFrom, lingerTo time.Time
 	hits                 int // Track.Hits as last seen
-	// pending is the side a crossing left from (0: none), made while the
-	// track was still tentative: it is counted, at pendingAt, once the
-	// tracker confirms the track, so a walker first detected near the line
-	// is not lost to the confirmation delay.
-	pending   int
-	pendingAt time.Time
-	gen       uint64
+	// pending are the crossings made while the track was still tentative
+	// (usually none or one): they are counted once the tracker confirms
+	// the track, so a walker first detected near the line is not lost to
+	// the confirmation delay.
+	pending []crossing
+	gen     uint64
+}
+
+// crossing is one change of settled side: the side it left and when.
+type crossing struct {
+	from int
+	at   time.Time
 }
 
 // NewLines validates cfgs and returns a line counter. Line names must be
@@ -123,29 +128,25 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 					if st.lingerTo.Sub(st.lingerFrom) >= lingerAfter {
 						at = t
 					}
-					if st.pending != 0 {
-						// Back over the line while still tentative: the
-						// two crossings cancel out.
-						st.pending = 0
-					} else {
-						st.pending, st.pendingAt = st.side, at
-					}
+					st.pending = append(st.pending, crossing{st.side, at})
 				}
 				st.side, st.touched, st.lingerFrom, st.lingerTo = side, false, time.Time{}, time.Time{}
 			}
 			st.hits = tr.Hits
-			if st.pending != 0 && tr.Confirmed {
-				if classOK(ln.cfg.Classes, tr.Class) {
-					events = append(events, vision.Event{
-						Type:      vision.EventLineCross,
-						Time:      st.pendingAt,
-						Rule:      ln.cfg.Name,
-						Class:     tr.Class,
-						Track:     tr.ID,
-						Direction: direction(st.pending, ln.cfg.Reverse),
-					})
+			if tr.Confirmed && len(st.pending) > 0 {
+				for _, c := range st.pending {
+					if classOK(ln.cfg.Classes, tr.Class) {
+						events = append(events, vision.Event{
+							Type:      vision.EventLineCross,
+							Time:      c.at,
+							Rule:      ln.cfg.Name,
+							Class:     tr.Class,
+							Track:     tr.ID,
+							Direction: direction(c.from, ln.cfg.Reverse),
+						})
+					}
 				}
-				st.pending = 0
+				st.pending = st.pending[:0]
 			}
 			ln.tracks[tr.ID] = st
 		}

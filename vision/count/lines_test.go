@@ -191,7 +191,7 @@ func TestLines(t *testing.T) {
 				return s
 			}(),
 		}, []string{"20:mid:1:in:person"}},
-		{"over and back while tentative: none", []LineConfig{vline}, map[int][]step{
+		{"over and back while tentative: both, once confirmed", []LineConfig{vline}, map[int][]step{
 			1: func() []step {
 				s := join(walk(0.4, 0.5, 0.6, 0.5, 5), walk(0.6, 0.5, 0.4, 0.5, 5), still(0.4, 0.5, 5))
 				for i := range s[:12] {
@@ -199,7 +199,7 @@ func TestLines(t *testing.T) {
 				}
 				return s
 			}(),
-		}, nil},
+		}, []string{"12:mid:1:in:person", "12:mid:1:out:person"}},
 		{"class filter", []LineConfig{cars}, map[int][]step{
 			1: walk(0.2, 0.5, 0.8, 0.5, 31),
 			2: func() []step {
