@@ -99,9 +99,6 @@ func poolClient(cam config.Camera, mot *motion.Detector, opt Options) (Analyzer,
 		Camera: cam.Name, MaxRate: cam.Detector.MaxRate, Classes: cam.Detector.Classes,
 		MinScore: cam.Detector.Confidence, Masks: points2(cam.Motion.Masks),
 		Rules: ruleBounds(cam),
-		// Zones count what stands still too (occupancy); lines only what
-		// moves.
-		MovingOnly: len(cam.Zones) == 0,
 	}
 	if opt.Pool != nil {
 		return opt.Pool.Client(cc, mot), nil

@@ -27,11 +27,6 @@ type ClientConfig struct {
 	// objects that do not move (a parked car, a person standing) are seen
 	// too. It defaults to 10 s.
 	FullEvery time.Duration
-	// MovingOnly turns the periodic full-frame pass off: for a camera
-	// whose rules only count what moves (lines), objects standing still
-	// do not matter, and motion brings the detector to them once they
-	// walk. The warm-up sweep still runs.
-	MovingOnly bool
 	// CropSize is the side of the crops, in pixels of the analysed frame:
 	// the model's input size, so people are seen at the scale it was
 	// trained for. It defaults to 300.
@@ -228,7 +223,7 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 	}
 	c.last = f.Time
 	w, h := f.Gray.Cols(), f.Gray.Rows()
-	full := !c.cfg.MovingOnly && (c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= c.cfg.FullEvery)
+	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= c.cfg.FullEvery
 	var regions []image.Rectangle
 	switch {
 	case c.blind():

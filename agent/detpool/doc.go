@@ -12,9 +12,7 @@
 // picture) so people are seen at the scale the model was trained at;
 // overlapping crops are merged; more than three become one crop around all
 // the motion. Every FullEvery (10 s) the whole frame goes instead, so what
-// stands still (a parked car, a waiting person) is seen too — for cameras
-// with zones (occupancy); a camera with lines only counts what moves and
-// skips it (ClientConfig.MovingOnly). While the
+// stands still (a parked car, a waiting person) is seen too. While the
 // motion analyzer warms up (its first two seconds after a start or a
 // restart of its background, when it reports nothing) the frame is swept
 // in tiles at the model's scale instead, as many a frame as the rate

@@ -86,21 +86,3 @@ func TestWarmUpSweep(t *testing.T) {
 	}
 }
 
-// A camera with lines only (MovingOnly) asks nothing of the detector on a
-// still scene: no periodic full-frame pass.
-func TestMovingOnlyStillScene(t *testing.T) {
-	g := &gated{}
-	c := NewInline(g, ClientConfig{Camera: "c", MovingOnly: true}, fixedBlobs{}, nil)
-	defer c.Close()
-	for k := range 100 { // 20 s at 5 fps: two full passes for other cameras
-		f := grayFrame(320, 240, t0.Add(time.Duration(k)*200*time.Millisecond))
-		var r vision.Result
-		if err := c.Analyze(f, &r); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
-	if n := len(g.served()); n != 0 {
-		t.Errorf("%d inferences on a still scene, want 0", n)
-	}
-}
