@@ -85,4 +85,3 @@ func TestWarmUpSweep(t *testing.T) {
 		t.Errorf("%d distinct tiles inspected, want all 6 of a 640×480 frame", len(seen))
 	}
 }
-
