@@ -38,7 +38,7 @@ type lineTrack struct {
 	touchedAt time.Time
 	// lingerFrom and lingerTo are the first and last times the anchor was
 	// detected (not coasted: Track.Hits grew) in the band after its path
-	// met the line: one detected there a second or more (someone standing
+	// met the line: one detected there lingerAfter or more (someone standing
 	// on the line) crosses when it leaves, not when it arrived. Coasted
 	// positions do not count: a box held still between detector passes
 	// is not a person standing.
@@ -88,8 +88,9 @@ func NewLines(cfgs []LineConfig) (*Lines, error) {
 // path met the line, interpolated between the two frames around it, not
 // the frame where the anchor cleared the hysteresis band or where a track
 // lost for a while was found again past the line: so an event may be
-// dated a little before t. An anchor detected in the band a second or
-// more (someone standing on the line) is dated when it leaves. A track that is reported but currently lost
+// dated a little before t. An anchor detected in the band for
+// lingerAfter or more (someone standing on the line) is dated when it
+// leaves. A track that is reported but currently lost
 // (Lost > 0, predicted box) keeps its state without moving; a track
 // missing from tracks is forgotten.
 func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event) []vision.Event {
@@ -167,7 +168,7 @@ func (l *Lines) Update(t time.Time, tracks []vision.Track, events []vision.Event
 // lingerAfter is how long an anchor may be detected in the band after
 // meeting the line and still be dated when it met it; longer, it stood on
 // the line and crossed when it left.
-const lingerAfter = time.Second
+const lingerAfter = 3 * time.Second
 
 // direction names a crossing that left side from: leaving the positive
 // side is "in".
