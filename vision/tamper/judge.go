@@ -15,6 +15,7 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	gocv.MeanStdDev(gray, &d.mu1, &d.sd1)
 	d.mean, d.stdDev = d.mu1.GetDoubleAt(0, 0), d.sd1.GetDoubleAt(0, 0)
 	isCovered := (d.mean < c.CoveredMean && d.stdDev < c.CoveredStdDev) || d.stdDev < c.FlatStdDev
+	d.seen = isCovered && c.enabled(KindCovered)
 	if c.enabled(KindCovered) {
 		evs = d.covered.update(t, isCovered, c.RaiseAfter, c.ClearAfter, evs)
 	}
@@ -29,9 +30,7 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	d.sharp = d.sd2.GetDoubleAt(0, 0) / math.Max(d.stdDev, 1)
 
 	gocv.Resize(gray, &d.small, sceneSize, 0, 0, gocv.InterpolationArea)
-	gocv.Sobel(d.small, &d.gx, gocv.MatTypeCV32F, 1, 0, 3, 1, 0, gocv.BorderReplicate)
-	gocv.Sobel(d.small, &d.gy, gocv.MatTypeCV32F, 0, 1, 3, 1, 0, gocv.BorderReplicate)
-	gocv.Magnitude(d.gx, d.gy, &d.mag)
+	edges(d.small, &d.gx, &d.gy, &d.mag)
 	if !d.hasRef {
 		d.mag.CopyTo(&d.ref)
 		d.hasRef, d.first, d.baseline = true, t, d.sharp
@@ -47,6 +46,7 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	}
 	isDefocus := d.sharp < c.DefocusRatio*d.baseline
 	isMoved := d.corr < c.SceneCorrelation
+	d.seen = (isDefocus && c.enabled(KindDefocus)) || (isMoved && c.enabled(KindSceneChange))
 	if c.enabled(KindDefocus) {
 		evs = d.defocus.update(t, isDefocus, c.RaiseAfter, c.ClearAfter, evs)
 	}
@@ -63,6 +63,26 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 		d.adapt(math.Min(1, float64(dt)/float64(c.Adapt)))
 	}
 	return evs
+}
+
+// relearn forgets the view: the next analysed frame is the new reference
+// and the sharpness baseline is learnt again for Learn, as at the start.
+// Conditions waiting to be raised are dropped; raised ones are judged
+// against the new view once it is learnt (and clear if it is fine).
+func (d *Detector) relearn() {
+	d.hasRef, d.seen = false, false
+	d.relearns++
+	for _, h := range []*hold{&d.covered, &d.defocus, &d.scene} {
+		if !h.raised {
+			h.pending = false
+		}
+	}
+}
+
+// pending reports whether a tamper condition (not video loss) is seen now
+// or raised.
+func (d *Detector) pending() bool {
+	return d.seen || d.covered.raised || d.defocus.raised || d.scene.raised
 }
 
 // adapt moves the baseline and the reference a fraction a towards the

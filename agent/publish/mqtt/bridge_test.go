@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 const mosquittoConfigs = "../../../configs/mosquitto"
@@ -43,10 +43,7 @@ func render(t *testing.T, name string, vars map[string]string) string {
 // the bridge.
 func TestBridge(t *testing.T) {
 	certs := testbroker.NewCerts(t)
-	acl, err := filepath.Abs(filepath.Join(mosquittoConfigs, "central.acl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	acl := centralACL(t, testSite)
 	central := testbroker.Start(t,
 		certs.BrokerTLS(true),
 		testbroker.WithPersistence(),
@@ -69,6 +66,10 @@ func TestBridge(t *testing.T) {
 	c, _, _ := runClient(t, testConfig(site.URL(), t.TempDir()), nil)
 	c.HandleCommands(&agentCommands{})
 	cc.WaitTopic(t, 30*time.Second, prefix+"status", `"online"`)
+	// The bridge announces its link on the central broker too (central.acl
+	// lets it write only its own state).
+	links := testbroker.Subscribe(t, central.URL(), "$SYS/broker/connection/#", testbroker.WithSubAuth("command-centre", "cc-pw"))
+	links.WaitTopic(t, 10*time.Second, "$SYS/broker/connection/pantau-bridge-"+testSite+"/state", "1")
 
 	p := &producer{c: c, cameras: []string{"cam1", "cam2"}, period: 50 * time.Millisecond}
 	p.run(time.Second)
