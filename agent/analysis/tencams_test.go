@@ -68,7 +68,7 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	const ncam = 10
 	type camStats struct {
 		ticks, analysed, passes int
-		worst                   time.Duration
+		worst, first            time.Duration // first: the first frame (the chain's start-up)
 		times, det              []time.Duration // whole chain, detector stage
 	}
 	stats := make([]camStats, ncam)
@@ -110,7 +110,11 @@ func TestTenCamerasShareThePool(t *testing.T) {
 				}
 				d := time.Since(t0)
 				st.times = append(st.times, d)
-				st.worst = max(st.worst, d)
+				if st.analysed == 0 {
+					st.first = d
+				} else {
+					st.worst = max(st.worst, d)
+				}
 				st.analysed++
 				if !r.Coast {
 					st.passes++
@@ -124,13 +128,17 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	for i := range ncam {
 		budget += testutil.ToFloat64(m.Detector().SkippedCounter(fmt.Sprintf("cam%d", i), detpool.SkipBudget))
 	}
-	due := int(dur / (200 * time.Millisecond))
 	long := os.Getenv("PANTAU_LONG_TESTS") != ""
 	for i, st := range stats {
 		slices.Sort(st.times)
 		slices.Sort(st.det)
 		p95, det95 := st.times[len(st.times)*95/100], st.det[len(st.det)*95/100]
-		t.Logf("cam%d: %d of %d frames analysed, %d detector passes joined, analysis p95 %v worst %v, detector stage p95 %v", i, st.analysed, due, st.passes, p95.Round(time.Millisecond), st.worst.Round(time.Millisecond), det95.Round(time.Millisecond))
+		// Frames due once the chain has started: the first frame builds
+		// the background model and OpenCV's buffers (about 2 s for ten
+		// cameras at once on the shared machine), during which the
+		// ticker drops ticks; the claim is about keeping the rate after.
+		due := int((dur - st.first) / (200 * time.Millisecond))
+		t.Logf("cam%d: %d of %d frames analysed (first frame %v), %d detector passes joined, analysis p95 %v worst after the first %v, detector stage p95 %v", i, st.analysed, due, st.first.Round(time.Millisecond), st.passes, p95.Round(time.Millisecond), st.worst.Round(time.Millisecond), det95.Round(time.Millisecond))
 		if st.passes == 0 {
 			t.Errorf("cam%d got no detector pass in %v: the pool is not fair", i, dur)
 		}
