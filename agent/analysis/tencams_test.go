@@ -68,7 +68,7 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	const ncam = 10
 	type camStats struct {
 		ticks, analysed, passes int
-		worst, first            time.Duration // first: the first frame (the chain's start-up)
+		worst, first            time.Duration   // first: the first frame (the chain's start-up)
 		times, det              []time.Duration // whole chain, detector stage
 	}
 	stats := make([]camStats, ncam)
