@@ -40,6 +40,11 @@ type Detector struct {
 	// not yet); relearns counts view changes taken.
 	seen     bool
 	relearns int
+	// viewStd is the contrast (grey-level standard deviation) of the view
+	// learnt at the last view change, 0 before any; learnView: learn it
+	// from the next analysed frame.
+	viewStd   float64
+	learnView bool
 	// Last measurements, for tests and tuning.
 	mean, stdDev, sharp, corr float64
 

@@ -3,6 +3,7 @@ package tamper
 import (
 	"fmt"
 	"image"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,72 @@ func TestViewConfigErrors(t *testing.T) {
 		if _, err := NewViewWatch(c.cfg); err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want one naming %s", c.cfg, err, c.want)
 		}
+	}
+}
+
+// TestDarkInfraredIsNotCovered: a night view darker and flatter than the
+// covered thresholds (mean < 50, contrast < 12 grey levels) is that view,
+// not a covered lens, once the watcher has taken the switch; a real cover
+// during the night is still raised and cleared. Real vtest frames, as a
+// hazy day (contrast ×0.7) and a night under a weak infrared illuminator
+// (×0.7 × 0.3 of vtest's contrast: the watcher still sees the same scene).
+func TestDarkInfraredIsNotCovered(t *testing.T) {
+	before := matCount()
+	rd, err := testclip.Open(vtest, 640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, now := newChain(t, Config{}, false), newChain(t, Config{}, true)
+	t0 := time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC)
+	f := frame.New(nil, nil)
+	raw := gocv.NewMat()
+	mean, sd := gocv.NewMat(), gocv.NewMat()
+	darkest := 0.0
+	for n := 0; n < 500; n++ {
+		ts, ok := rd.Next(&raw, t0)
+		if !ok {
+			t.Fatal("vtest ended early")
+		}
+		s := ts.Sub(t0).Seconds()
+		f.Time = ts
+		switch {
+		case s >= 25 && s < 32: // covered at night: black with sensor noise
+			gocv.RandN(&f.Gray, gocv.NewScalar(8, 0, 0, 0), gocv.NewScalar(1.5, 0, 0, 0))
+			f.Saturation = 0
+		case s >= 10 && s < 40:
+			raw.ConvertToWithParams(&f.Gray, gocv.MatTypeCV8U, 0.7*0.3, 4)
+			f.Saturation = 0
+			gocv.MeanStdDev(f.Gray, &mean, &sd)
+			if m, d := mean.GetDoubleAt(0, 0), sd.GetDoubleAt(0, 0); m >= 50 || d >= 12 {
+				t.Fatalf("night frame at %.1f s: mean %.1f, contrast %.1f; the test wants it inside the covered thresholds", s, m, d)
+			} else {
+				darkest = math.Max(darkest, d)
+			}
+		default:
+			raw.ConvertToWithParams(&f.Gray, gocv.MatTypeCV8U, 0.7, 30)
+			f.Saturation = rd.Saturation()
+		}
+		old.feed(t, f, s, 0.1)
+		now.feed(t, f, s, 0.1)
+	}
+	for _, m := range []*gocv.Mat{&raw, &mean, &sd} {
+		m.Close()
+	}
+	rd.Close()
+	f.Close()
+	old.close()
+	now.close()
+	if n := matCount() - before; n != 0 {
+		t.Errorf("%d Mats leaked", n)
+	}
+	t.Logf("night contrast up to %.1f grey levels; before: %q; now: %q", darkest, old.tamper, now.tamper)
+	if len(old.tamper) == 0 || !strings.HasPrefix(old.tamper[0], "covered:raised@1") {
+		t.Errorf("without the watcher: tamper events %q, want covered raised as the night starts (the case this fixes)", old.tamper)
+	}
+	if want := "day_to_ir@10.0 ir_to_day@40.0"; strings.Join(now.changes, " ") != want {
+		t.Errorf("view changes %q, want %q", now.changes, want)
+	}
+	if !near(now.tamper, []string{"covered:raised@27.0", "covered:cleared@35.0"}, 0.3) {
+		t.Errorf("with the watcher: tamper events %q, want only the real cover (raised ≈ 27 s, cleared ≈ 35 s)", now.tamper)
 	}
 }

@@ -54,6 +54,10 @@ type Spool struct {
 	reserve   bool // the reserve file exists
 	// maintWanted: maintain was called while another one ran.
 	maintWanted bool
+	// seqUnsaved: a refused record used a seq that no file holds yet;
+	// maintenance saves state.json so that a crash does not give it again
+	// (and hide the gap).
+	seqUnsaved bool
 	// noCountsBelow: no live counts record has a smaller index.
 	noCountsBelow uint64
 	compactions   int // segment rewrites, for tests
@@ -143,16 +147,19 @@ func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic stri
 	s.seq[camera] = r.Seq
 	size := int64(encodedSize(camera, topic, len(body)))
 	if size > s.opt.MaxBytes {
+		s.seqUnsaved = true
 		s.mu.Unlock()
 		drops.add(DropTooBig, 1)
 		return Record{}, fmt.Errorf("spool: message of %d bytes exceeds max_bytes %d", size, s.opt.MaxBytes)
 	}
 	if !s.makeRoomLocked(size, &drops) {
+		s.seqUnsaved = true
 		s.mu.Unlock()
 		drops.add(DropFull, 1)
 		return Record{}, ErrFull
 	}
 	if err := s.writeLocked(&r, size); err != nil {
+		s.seqUnsaved = true
 		s.diskFailedLocked(err)
 		s.mu.Unlock()
 		drops.add(diskReason(err), 1)
