@@ -151,6 +151,11 @@ func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	return nil
 }
 
+// Warm reports whether the background model is past its warm-up (after
+// the start or a restart): before, Blobs returns nothing even when things
+// move, and a detector fed by motion must look at the frame otherwise.
+func (d *Detector) Warm() bool { return d.warm }
+
 // Active reports whether motion is on (after debounce).
 func (d *Detector) Active() bool { return d.active }
 
