@@ -16,10 +16,11 @@ import (
 )
 
 // stuckCounts is the agent's real publisher with one camera's counts
-// publish held, as a spool append whose fsync hangs would hold it. A real
-// hanging fsync cannot be made on a test machine (it needs a failing block
-// device), so this wrapper is the one fake here; broker, spool and the
-// other cameras are real.
+// publish held, as that camera's spool append would be if its write hung.
+// A real hung fsync holds every camera's append (the spool commits for
+// all at once; TestStalledSpoolDiskHoldsNoReload covers that case), so
+// holding one camera's alone needs this wrapper, the one fake here;
+// broker, spool and the other cameras are real.
 type stuckCounts struct {
 	publisher
 	camera  string
