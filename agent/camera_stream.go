@@ -11,9 +11,9 @@ import (
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
+	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
 )

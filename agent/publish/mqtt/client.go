@@ -19,7 +19,7 @@
 //     …/cmd/{name}/result.
 //
 // Run owns the connection: one connection is a session under the agent's
-// one retry supervisor (agent/internal/retry), which reconnects with the
+// one retry supervisor (agent/retry), which reconnects with the
 // same backoff and jitter as camera streams; on cancel Run publishes
 // offline and disconnects. Repeated warnings go through the agent's one
 // log summariser (agent/logging).
@@ -35,10 +35,10 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish"
 	"github.com/pantau/pantau/agent/publish/spool"
+	"github.com/pantau/pantau/agent/retry"
 )
 
 // Metrics receives the client's figures; agent/telemetry implements it.
