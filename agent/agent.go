@@ -30,6 +30,7 @@ import (
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
 	"github.com/pantau/pantau/agent/web"
+	"github.com/pantau/pantau/vision/detect"
 	"github.com/pantau/pantau/vision/snapshot"
 )
 
@@ -114,6 +115,11 @@ func New(opts Options) (*Agent, error) {
 		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
+	// One OpenCV thread per camera: each camera's analysis already runs on
+	// its own goroutine, and OpenCV's shared worker threads only add
+	// hand-offs and spinning around small 640 px frames (−8 % CPU per
+	// camera in `pantau bench`, see docs/performance.md). Process-wide.
+	detect.SetOpenCVThreads(1)
 	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
 		return nil, fmt.Errorf("detector pool: %w", err)
 	}

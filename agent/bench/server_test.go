@@ -54,13 +54,17 @@ func TestServerCommand(t *testing.T) {
 	clip := clipDir + "vtest_h264.mp4"
 	rep, err := Run(context.Background(), Config{
 		Clip: clip, Duration: time.Second, Warmup: 500 * time.Millisecond, NoFloor: true, NoNaive: true,
-		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip},
+		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip}, Rounds: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.ServerInProcess || rep.ServerCPUS <= 0 || rep.DecodedFPS <= 0 || len(rep.Errors) != 0 {
 		t.Errorf("report %+v", rep)
+	}
+	// Two Pantau windows and two peer windows, summed.
+	if rep.Rounds != 2 || rep.DurationS < 1.9 || rep.PantauOverPeer <= 0 {
+		t.Errorf("rounds: %d, %.2f s measured, pantau/peer %.2f", rep.Rounds, rep.DurationS, rep.PantauOverPeer)
 	}
 	// A server command that exits at once is reported, not waited for.
 	_, err = Run(context.Background(), Config{Clip: clip, NoFloor: true, NoNaive: true,
