@@ -83,8 +83,10 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 			defer wg.Done()
 			defer close(c.done)
 			c.err = consumePeer(out, w, h, &c.frames)
-			if werr := c.cmd.Wait(); c.err == nil && werr != nil && runCtx.Err() == nil {
-				c.err = fmt.Errorf("ffmpeg: %v: %s", werr, strings.TrimSpace(stderr.String()))
+			werr := c.cmd.Wait()
+			if c.err == nil && runCtx.Err() == nil {
+				// ffmpeg stopped writing on its own.
+				c.err = fmt.Errorf("ffmpeg exited (%v): %s", werr, strings.TrimSpace(stderr.String()))
 			}
 		}()
 	}
@@ -121,7 +123,13 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 		for _, c := range cams {
 			d, err := procCPU(c.cmd.Process.Pid)
 			if err != nil {
-				return 0, fmt.Errorf("bench: peer ffmpeg CPU: %w", err)
+				// Most likely the child ended: say why.
+				select {
+				case <-c.done:
+					return 0, fmt.Errorf("bench: peer camera ended while measuring: %v", c.err)
+				case <-time.After(time.Second):
+					return 0, fmt.Errorf("bench: peer ffmpeg CPU: %w", err)
+				}
 			}
 			sum += d
 		}
