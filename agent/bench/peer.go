@@ -93,7 +93,7 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 	stop := func() { cancel(); wg.Wait() }
 	defer stop()
 
-	for deadline := time.Now().Add(30 * time.Second); ; {
+	for deadline := time.Now().Add(60 * time.Second); ; {
 		n := 0
 		for _, c := range cams {
 			select {
@@ -112,11 +112,30 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
-			return res, fmt.Errorf("bench: %d of %d peer cameras delivered no picture in 30 s", len(cams)-n, len(cams))
+			return res, fmt.Errorf("bench: %d of %d peer cameras delivered no picture in 60 s (more streams than the CPU can decode this way?)", len(cams)-n, len(cams))
 		}
 	}
 	if !sleep(ctx, cfg.Warmup) {
 		return res, ctx.Err()
+	}
+	// ffmpeg buffers while it probes the stream (5 s by default) and then
+	// works through the backlog faster than real time: wait (up to 30 s)
+	// until the cameras deliver no more than 10 % above the analysis rate.
+	total := func() uint64 {
+		var n uint64
+		for _, c := range cams {
+			n += c.frames.Load()
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		n0 := total()
+		if !sleep(ctx, 2*time.Second) {
+			return res, ctx.Err()
+		}
+		if float64(total()-n0) <= 1.1*2*cfg.FPS*float64(len(cams)) {
+			break
+		}
 	}
 	ffCPU := func() (time.Duration, error) {
 		var sum time.Duration
@@ -135,10 +154,7 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 		}
 		return sum, nil
 	}
-	var frames0 uint64
-	for _, c := range cams {
-		frames0 += c.frames.Load()
-	}
+	frames0 := total()
 	ff0, err := ffCPU()
 	if err != nil {
 		return res, err
@@ -154,15 +170,14 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 		return res, ctx.Err()
 	}
 	res.ffmpegCPU = ff1 - ff0
+	res.frames = total() - frames0
 	for _, c := range cams {
-		res.frames += c.frames.Load()
 		select {
 		case <-c.done:
 			return res, fmt.Errorf("bench: peer camera ended while measuring: %v", c.err)
 		default:
 		}
 	}
-	res.frames -= frames0
 	return res, nil
 }
 
@@ -241,7 +256,9 @@ func (p *peerResult) add(o peerResult) {
 }
 
 // addPeer fills the peer's figures and compares Pantau with it per
-// camera-second (both analyse the same streams at the same rate).
+// analysed frame: robust to Pantau dropping frames under load and to the
+// peer falling behind (each analysed frame still costs the decoding of
+// every stream frame before it).
 func (r *Report) addPeer(p peerResult, cfg Config) {
 	secs := p.wall.Seconds()
 	if secs <= 0 {
@@ -259,7 +276,7 @@ func (r *Report) addPeer(p peerResult, cfg Config) {
 	if r.ClipFPS > 0 {
 		r.PeerCPUPerDecodedFrame = r.PeerCPUS / (secs * r.ClipFPS * float64(cfg.Streams))
 	}
-	if r.PeerCPUCores > 0 {
-		r.PantauOverPeer = r.CPUCores / r.PeerCPUCores
+	if r.PeerCPUPerFrame > 0 {
+		r.PantauOverPeer = r.CPUPerFrame / r.PeerCPUPerFrame
 	}
 }

@@ -75,8 +75,8 @@ type Report struct {
 	// cpu_per_frame_s); PeerCPUPerDecodedFrame per picture of the stream.
 	PeerCPUPerFrame        float64 `json:"peer_cpu_per_frame_s"`
 	PeerCPUPerDecodedFrame float64 `json:"peer_cpu_per_decoded_frame_s,omitempty"`
-	// PantauOverPeer is Pantau's CPU over the peer's for the same
-	// cameras and time (cores over cores).
+	// PantauOverPeer is Pantau's CPU per analysed frame over the peer's
+	// (cpu_per_frame_s / peer_cpu_per_frame_s), same cameras, same rate.
 	PantauOverPeer float64 `json:"pantau_over_peer"`
 
 	// Naive: VideoCapture, BGR, motion on every full-size frame.
@@ -152,7 +152,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		p("peer      %.2f cores (ffmpeg %.1f s, consumer %.1f s CPU), analysed %.1f fps; %.2f ms per analysed frame, %.2f ms per stream frame",
 			r.PeerCPUCores, r.PeerFFmpegCPUS, r.PeerConsumerCPUS, r.PeerAnalysedFPS, 1000*r.PeerCPUPerFrame, 1000*r.PeerCPUPerDecodedFrame)
 		p("          (%s, then MOG2 + opening + contours)", strings.Join(r.PeerCommand, " "))
-		p("          pantau/peer %.2f× (CPU for the same cameras, %d round(s) alternating)", r.PantauOverPeer, r.Rounds)
+		p("          pantau/peer %.2f× per analysed frame (%.2f× in cores; %d round(s) alternating)", r.PantauOverPeer, r.CPUCores/r.PeerCPUCores, r.Rounds)
 	}
 	if r.NaiveCPUPerFrame > 0 {
 		p("naive     %.2f ms per frame (%d frames), %.2f s per stream-minute", 1000*r.NaiveCPUPerFrame, r.NaiveFrames, r.NaiveCPUPerStreamMinute)

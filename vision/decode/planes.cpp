@@ -14,9 +14,13 @@
 // first shrinks by its integer part k with the fast path (the last
 // w mod k columns and h mod k rows, fewer than k pixels, are left out), and
 // the general path only does the rest, on 1/k² of the pixels.
+static int prereduce = 1;
+
+extern "C" void area_prereduce(int on) { prereduce = on; }
+
 static void area_resize(const cv::Mat &src, cv::Mat &out, int dw, int dh) {
 	int k = std::min(src.cols / dw, src.rows / dh);
-	if (k < 2 || (src.cols % dw == 0 && src.rows % dh == 0 && src.cols / dw == src.rows / dh)) {
+	if (!prereduce || k < 2 || (src.cols % dw == 0 && src.rows % dh == 0 && src.cols / dw == src.rows / dh)) {
 		cv::resize(src, out, cv::Size(dw, dh), 0, 0, cv::INTER_AREA);
 		return;
 	}
