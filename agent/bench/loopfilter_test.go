@@ -37,9 +37,11 @@ func (m *motionArea) Analyze(_ *frame.Frame, r *vision.Result) error {
 	return nil
 }
 
-// stillScore is what the motion analyzer saw on a still scene.
+// stillScore is what the motion analyzer saw on a still scene, and what
+// the decoder's thread spent per decoded picture.
 type stillScore struct {
 	frames, moving, starts int
+	decodeMs               float64
 }
 
 // runClip plays clip (up to limit of it, 0 for all) through cam's chain
@@ -64,7 +66,7 @@ func runClip(t *testing.T, clip string, cam config.Camera, lf string, limit time
 	var counted []eval.Counted
 	pc := eval.CameraPipeline(cam)
 	pc.LoopFilter = lf
-	_, err = pipeline.RunFile(ctx, clip, pc, as, func(r *vision.Result) {
+	st, err := pipeline.RunFile(ctx, clip, pc, as, func(r *vision.Result) {
 		for _, e := range r.Events {
 			if e.Type == vision.EventMotion && e.State == "start" {
 				s.starts++
@@ -81,6 +83,9 @@ func runClip(t *testing.T, clip string, cam config.Camera, lf string, limit time
 		t.Fatalf("%s, loop filter %s: %v", clip, lf, err)
 	}
 	s.frames, s.moving = area.frames, area.moving
+	if st.Decoded > 0 {
+		s.decodeMs = float64(st.DecodeCPU.Microseconds()) / 1000 / float64(st.Decoded)
+	}
 	return s, counted
 }
 
@@ -134,7 +139,7 @@ func TestLoopFilterStillScene(t *testing.T) {
 		for _, lf := range settings {
 			s, _ := runClip(t, clipDir+name, cam, lf, limit)
 			got[lf] = s
-			t.Logf("%-24s loop filter skipped on %-6s: %d frames analysed, %d with motion, %d motion events", name, lf, s.frames, s.moving, s.starts)
+			t.Logf("%-24s loop filter skipped on %-6s: %d frames analysed, %d with motion, %d motion events; decoder %.2f ms per picture", name, lf, s.frames, s.moving, s.starts, s.decodeMs)
 		}
 		d := got[def]
 		if d.frames < 100 {
@@ -168,12 +173,12 @@ func TestLoopFilterCounting(t *testing.T) {
 	for _, name := range clips {
 		f1 := map[string]float64{}
 		for _, lf := range settings {
-			_, counted := runClip(t, clipDir+name, cam, lf, limit)
+			s, counted := runClip(t, clipDir+name, cam, lf, limit)
 			ts, cs := eval.Window(truth, counted, 1, limit.Seconds())
 			rep := eval.Score(ts, cs, eval.DefaultTolerance)
 			f1[lf] = rep.Overall.F1
-			t.Logf("%-24s loop filter skipped on %-6s: F1 %.3f, count error %.3f (%d counted, %d true)", name, lf,
-				rep.Overall.F1, rep.Overall.CountError, rep.Overall.Counted, rep.Overall.Truth)
+			t.Logf("%-24s loop filter skipped on %-6s: F1 %.3f, count error %.3f (%d counted, %d true); decoder %.2f ms per picture", name, lf,
+				rep.Overall.F1, rep.Overall.CountError, rep.Overall.Counted, rep.Overall.Truth, s.decodeMs)
 		}
 		if f1[def] < f1[config.LoopFilterNever]-0.03 {
 			t.Errorf("%s: default (%s) F1 %.3f, filter always on %.3f", name, def, f1[def], f1[config.LoopFilterNever])
