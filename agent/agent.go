@@ -20,10 +20,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pantau/pantau/agent/aggregate"
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
-	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
@@ -31,7 +30,6 @@ import (
 	"github.com/pantau/pantau/agent/telemetry"
 	"github.com/pantau/pantau/agent/web"
 	"github.com/pantau/pantau/vision/detect"
-	"github.com/pantau/pantau/vision/snapshot"
 )
 
 // Options configures an Agent. Config is required.
@@ -57,6 +55,8 @@ type Agent struct {
 	reg     *prometheus.Registry
 	metrics *telemetry.Metrics
 	mq      *mqtt.Client
+	// pub is where cameras publish: mq (a test may wrap it).
+	pub     publisher
 	auth    *httpauth.Auth
 	live    *live.Hub
 	sum     *logging.Summariser
@@ -106,19 +106,23 @@ func New(opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
-	mq, err := mqtt.New(mqttConfig(cfg), m.MQTT(), opts.Log.With("component", "mqtt"))
+	// One summariser for every repeated warning, the publisher's too.
+	sum := logging.NewSummariser(opts.Log, 10*time.Second)
+	mc := mqttConfig(cfg)
+	mc.Summary = sum
+	mq, err := mqtt.New(mc, m.MQTT(), opts.Log.With("component", "mqtt"))
 	if err != nil {
 		return nil, fmt.Errorf("mqtt: %w", err)
 	}
 	a := &Agent{
-		auth: auth, live: live.NewHub(), opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq,
-		sum: logging.NewSummariser(opts.Log, 10*time.Second), started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
+		auth: auth, live: live.NewHub(), opts: opts, log: opts.Log, reg: reg, metrics: m, mq: mq, pub: mq,
+		sum: sum, started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
 	// One OpenCV thread per camera: each camera's analysis already runs on
 	// its own goroutine, and OpenCV's shared worker threads only add
-	// hand-offs and spinning around small 640 px frames (−8 % CPU per
-	// camera in `pantau bench`, see docs/performance.md). Process-wide.
+	// hand-offs and spinning around small 640 px frames (about −3 % CPU
+	// per camera in `pantau bench`, see docs/performance.md). Process-wide.
 	detect.SetOpenCVThreads(1)
 	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
 		return nil, fmt.Errorf("detector pool: %w", err)
@@ -192,15 +196,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}()
 	stopReload := a.watchReloads(ctx)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
-		case now := <-tick.C:
-			a.tick(now)
 		case reply := <-a.reloads:
 			reply <- a.reload(ctx)
 		}
@@ -215,10 +215,11 @@ loop:
 	if a.pool != nil {
 		a.pool.Close()
 	}
-	sumCancel()
-	<-sumDone
 	mqCancel()
 	err := <-mqDone
+	// Last: the publisher's shutdown may still have had something to say.
+	sumCancel()
+	<-sumDone
 	httpCancel()
 	<-httpDone
 	a.log.Info("agent stopped")
@@ -231,30 +232,14 @@ func (a *Agent) config() *config.Config {
 	return a.cfg
 }
 
-func (a *Agent) tick(now time.Time) {
-	a.mu.Lock()
-	cams := make([]*camera, 0, len(a.cams))
-	for _, r := range a.cams {
-		cams = append(cams, r.cam)
-	}
-	a.mu.Unlock()
-	for _, c := range cams {
-		c.tick(now)
-	}
-}
-
 // startCamera starts one camera under ctx. a.mu must be held.
 func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.Camera, source string, dev deviceInfo) {
-	log := a.log.With("camera", cc.Name)
-	drops := a.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name)
-	c := &camera{
-		cfg: cc, current: cc, loopFilter: cfg.Decode.LoopFilter, source: source, device: dev, site: cfg.Site, agent: cfg.Agent,
-		pub: a.mq, log: log, snaps: &snapshot.Snapshotter{}, pool: a.pool, tap: a.live.Tap(cc.Name), occ: occupancyGauges{},
-		metrics:      summarisedMetrics{cameraMetrics: a.metrics.Camera(cc.Name), drops: drops},
-		dropsCounter: drops,
-		pubFailed:    a.sum.Counter("could not publish %d messages in the last %s (see pantau_spool_dropped_total)", "camera", cc.Name),
+	d := cameraDeps{
+		site: cfg.Site, agent: cfg.Agent, loopFilter: cfg.Decode.LoopFilter, aggregate: aggregateConfig(cfg, cc),
+		metrics: a.metrics.Camera(cc.Name), pub: a.pub, log: a.log.With("camera", cc.Name), sum: a.sum,
+		analysis: analysis.Options{Pool: a.pool, Last: a.live.Tap(cc.Name)},
 	}
-	c.agg = aggregate.New(aggregateConfig(cfg, cc), c.emit)
+	c := newCamera(cc, source, dev, d)
 	cctx, cancel := context.WithCancel(ctx)
 	r := &running{cam: c, cancel: cancel, done: make(chan struct{})}
 	a.cams[cc.Name] = r
@@ -268,9 +253,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 func (r *running) stop() {
 	r.cancel()
 	<-r.done
-	r.cam.aggregator().Flush(time.Now())
-	r.cam.pubFailed.Remove()
-	r.cam.dropsCounter.Remove()
+	r.cam.stop()
 }
 
 func (a *Agent) stopAll() {
@@ -287,104 +270,4 @@ func (a *Agent) stopAll() {
 		}()
 	}
 	wg.Wait()
-}
-
-// emit hands an aggregator's message to the publisher. Durable messages
-// are on disk when Publish returns; a failure here means the spool itself
-// failed (disk full, policy drop), which the publisher counts.
-func (c *camera) emit(m event.Message) {
-	if lc, ok := m.Body.(*event.LineCross); ok && !c.wantsCrossing(lc.Rule, lc.Direction) {
-		return // lines[].direction: counted, not raised as an event
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.pub.Publish(ctx, m); err != nil {
-		c.pubFailed.Inc()
-		c.log.Debug("publishing", "topic", m.Subtopic, "err", err)
-	}
-}
-
-// wantsCrossing applies lines[].direction: which crossings of a line are
-// raised as events (counts always hold both directions).
-func (c *camera) wantsCrossing(rule, direction string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, l := range c.current.Lines {
-		if l.Name == rule {
-			return l.Direction == "" || l.Direction == config.DirectionBoth || l.Direction == direction
-		}
-	}
-	return true
-}
-
-// summarisedMetrics counts dropped frames for the log summary as well as
-// for Prometheus: a camera that drops frames says so once per interval,
-// not once per frame.
-type summarisedMetrics struct {
-	cameraMetrics
-	drops *logging.Counter
-}
-
-func (m summarisedMetrics) FrameDropped(reason string) {
-	m.cameraMetrics.FrameDropped(reason)
-	m.drops.Inc()
-}
-
-// agentStatus is the retained agent status body the publisher sends.
-func (a *Agent) agentStatus() event.Payload {
-	a.mu.Lock()
-	cfg := a.cfg
-	// Configured cameras count from the start, before their goroutines
-	// run (the first status goes out as soon as the broker answers).
-	n, online := 0, 0
-	for _, c := range cfg.Cameras {
-		if c.IsEnabled() {
-			n++
-		}
-	}
-	for _, r := range a.cams {
-		if r.cam.source == event.SourceDiscovery {
-			n++
-		}
-		if r.cam.Online() {
-			online++
-		}
-	}
-	a.mu.Unlock()
-	spool := a.mq.SpoolStatus()
-	now := time.Now()
-	st := event.NewAgentStatus(cfg.Site, cfg.Agent, now, event.AgentStatus{
-		State:         event.StateOnline,
-		Version:       a.opts.Version,
-		Started:       event.Timestamp(a.started),
-		UptimeS:       now.Sub(a.started).Seconds(),
-		Cameras:       n,
-		CamerasOnline: online,
-		Spool:         spool,
-	})
-	return st.Body
-}
-
-// aggregateConfig is the aggregation of camera cc under cfg.
-func aggregateConfig(cfg *config.Config, cc config.Camera) aggregate.Config {
-	return aggregate.Config{
-		Site: cfg.Site, Agent: cfg.Agent, Camera: cc.Name, Interval: cfg.Counts.Interval,
-		Lines: ruleNames(cc.Lines), Zones: zoneNames(cc.Zones),
-	}
-}
-
-func ruleNames(ls []config.Line) []string {
-	out := make([]string, len(ls))
-	for i, l := range ls {
-		out[i] = l.Name
-	}
-	return out
-}
-
-func zoneNames(zs []config.Zone) []string {
-	out := make([]string, len(zs))
-	for i, z := range zs {
-		out[i] = z.Name
-	}
-	return out
 }

@@ -2,20 +2,17 @@ package agent
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
-	"github.com/pantau/pantau/agent/detpool"
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/live"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
-	"github.com/pantau/pantau/devices/rtsp"
+	"github.com/pantau/pantau/devices/urlcred"
 	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/snapshot"
 )
@@ -41,232 +38,114 @@ type deviceInfo struct {
 	Manufacturer, Model, Serial, Profile string
 }
 
-// camera runs one camera: a supervised stream session (RTSP → pipeline →
-// analyzers), its aggregator, and its retained status. Methods are safe for
-// concurrent use.
+// camera is one camera as three parts, each on its own goroutine: the
+// stream runner (supervised RTSP session, pipeline, analyzers), the status
+// reporter (retained status on its own clock) and the interval clock
+// (aggregation; closes count intervals on its own clock). None waits for
+// another: a stuck publish in one part, or in another camera, does not
+// stop the others. The fields are set once by newCamera.
 type camera struct {
-	cfg config.Camera
-	// loopFilter is the agent-wide decode.loop_filter.
-	loopFilter string
-	source     string // event.SourceConfig or event.SourceDiscovery
-	device     deviceInfo
-	site       string
-	agent      string
-	metrics    cameraMetrics
-	pub        publisher
-	log        *slog.Logger
-	snaps      *snapshot.Snapshotter
-	pool       *detpool.Pool // shared detector; nil runs a dnn camera's inline
-	// tap feeds the web UI's live view; it runs after every analyzer.
-	tap *live.Tap
-	// pubFailed and dropsCounter feed the agent's log summary.
-	pubFailed, dropsCounter *logging.Counter
-	// occ is only touched by the analyzer goroutine (onResult).
-	occ occupancyGauges
-
-	mu        sync.Mutex
-	agg       aggregator    // replaced by updateAnalytics
-	current   config.Camera // cfg with analytics updates applied
-	state     string
-	lastErr   string
-	info      rtsp.StreamInfo
-	lastFrame time.Time
-	fps       rateMeter
-	published time.Time // last retained status sent
-	pipe      *pipeline.Pipeline
-	analyzers []analysis.Analyzer
-	tickers   []ticker
+	cfg    config.Camera // as started; the stream settings never change
+	source string        // event.SourceConfig or event.SourceDiscovery
+	device deviceInfo
+	snaps  *snapshot.Snapshotter
+	stream *streamRunner
+	report *statusReporter
+	counts *intervalClock
+	// drops and analyzerErrs feed the agent's log summary.
+	drops        *logging.Counter
+	analyzerErrs *logging.Repeated
 }
 
-// ticker is an analyzer that also notices things when no frame comes
-// (tamper's video loss); the camera calls it every second.
-type ticker interface {
-	Tick(now time.Time) []vision.Event
+// cameraDeps is what a camera takes from the agent.
+type cameraDeps struct {
+	site, agent string
+	loopFilter  string
+	aggregate   aggregate.Config
+	metrics     cameraMetrics
+	pub         publisher
+	log         *slog.Logger
+	sum         *logging.Summariser
+	analysis    analysis.Options // without Last: the camera adds its snapshotter
 }
 
-// aggregator turns per-frame results into events and counts
-// (agent/aggregate).
-type aggregator interface {
-	Add(r *vision.Result)
-	AddEvent(ev vision.Event)
-	Tick(now time.Time)
-	Flush(now time.Time)
+// newCamera wires a camera's parts; run starts them.
+func newCamera(cc config.Camera, source string, dev deviceInfo, d cameraDeps) *camera {
+	c := &camera{cfg: cc, source: source, device: dev, snaps: &snapshot.Snapshotter{},
+		drops:        d.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name),
+		analyzerErrs: d.sum.Repeated(0, "analyzer failed", "camera", cc.Name),
+	}
+	metrics := summarisedMetrics{cameraMetrics: d.metrics, drops: c.drops}
+	c.report = &statusReporter{
+		site: d.site, agent: d.agent, name: cc.Name, url: urlcred.RedactText(cc.URL),
+		source: source, device: dev, fps: cc.FPS, pub: d.pub, streamUp: metrics.StreamUp, log: d.log,
+	}
+	opts := d.analysis
+	opts.Last = c.snaps
+	if d.analysis.Last != nil {
+		opts.Last = lastStages{c.snaps, d.analysis.Last}
+	}
+	c.stream = &streamRunner{
+		cfg: cc, loopFilter: d.loopFilter, metrics: metrics, log: d.log, opts: opts, status: c.report,
+		analyzerFailed: func(analyzer string, err error) { c.analyzerErrs.Log("analyzer", analyzer, "err", err) },
+	}
+	c.report.decodeMode = c.stream.decodeMode
+	c.counts = &intervalClock{
+		metrics: metrics, pub: d.pub, log: d.log, tickers: c.stream.tickerSet, occ: occupancyGauges{},
+		pubFailed: d.sum.Counter("could not publish %d messages in the last %s", "camera", cc.Name),
+		current:   cc,
+	}
+	c.counts.agg = aggregate.New(d.aggregate, c.counts.emit)
+	c.stream.onResult = c.onResult
+	return c
 }
 
-// url returns the stream URL with the configured credentials in it.
-func (c *camera) url() string {
-	return withCredentials(c.cfg.URL, c.cfg.Username, c.cfg.Password)
-}
-
-// run supervises the camera's stream until ctx ends. The analyzers live as
-// long as the camera, so a reconnect keeps the learnt background, the
-// tracks and the tamper baseline, and video loss is noticed while the
-// stream is down.
+// run runs the camera until ctx ends and waits for its parts.
 func (c *camera) run(ctx context.Context) {
-	c.setState(event.StateOffline, nil)
-	analyzers, err := analysis.Build(c.cfg, c.analysisOptions())
-	if err != nil {
-		// A config the validator let through but the analyzers refuse (a
-		// model file that does not load): retrying cannot help.
-		c.setState(event.StateError, fmt.Errorf("analyzers: %w", err))
-		c.log.Error("camera cannot start", "err", err)
-		<-ctx.Done()
-		return
-	}
-	defer func() {
-		// The set in use now: an analytics update may have replaced it.
-		c.mu.Lock()
-		as := c.analyzers
-		c.analyzers, c.tickers = nil, nil
-		c.mu.Unlock()
-		analysis.Close(as)
-	}()
-	c.mu.Lock()
-	c.analyzers = analyzers
-	for _, a := range analyzers {
-		if t, ok := a.(ticker); ok {
-			c.tickers = append(c.tickers, t)
-		}
-	}
-	c.mu.Unlock()
-	s := supervisor{
-		run:   c.session,
-		pause: retryPause(c.cfg.AuthRetry),
-		failed: func(err error, pause time.Duration) {
-			c.metrics.Reconnect()
-			c.setState(stateFor(err), err)
-			c.log.Warn("camera stream failed; retrying", "err", err, "retry_in", pause.Round(time.Millisecond))
-		},
-	}
-	_ = s.Run(ctx)
-	c.setState(event.StateOffline, nil)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.report.run(ctx) }()
+	go func() { defer wg.Done(); c.counts.run(ctx) }()
+	c.stream.run(ctx)
+	wg.Wait()
 }
 
-// stateFor maps a session error to the state the command centre sees.
-func stateFor(err error) string {
-	if errors.Is(err, rtsp.ErrAuth) {
-		return event.StateAuthFailed
-	}
-	return event.StateOffline
-}
-
-// session is one connection to the camera: it returns when the stream
-// fails or ctx ends.
-func (c *camera) session(ctx context.Context) error {
-	// Under c.mu so an analytics update cannot slip in between reading the
-	// analyzers and publishing the pipeline that runs them.
-	c.mu.Lock()
-	p, err := pipeline.New(c.pipelineConfig(), analysis.Pipeline(c.analyzers), c.onResult, c.metrics, c.log)
-	if err == nil {
-		c.pipe = p
-	}
-	c.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	defer func() {
-		c.mu.Lock()
-		c.pipe = nil
-		c.mu.Unlock()
-	}()
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	pipeDone := make(chan error, 1)
-	go func() {
-		err := p.Run(ctx)
-		cancel() // a failed pipeline ends the session
-		pipeDone <- err
-	}()
-	client := rtsp.New(rtsp.Config{
-		URL:         c.url(),
-		Transport:   c.cfg.Transport,
-		ReadTimeout: c.cfg.ReadTimeout,
-		DialTimeout: c.cfg.DialTimeout,
-		OnInfo: func(info rtsp.StreamInfo) {
-			c.mu.Lock()
-			c.info = info
-			c.mu.Unlock()
-		},
-	}, func(au rtsp.AccessUnit) {
-		p.Push(pipeline.AccessUnit{
-			NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
-			Received: au.Received, Codec: au.Codec,
-		})
-	})
-	err = client.Run(ctx)
-	if err == nil && ctx.Err() == nil {
-		err = errors.New("stream ended")
-	}
-	cancel()
-	if perr := <-pipeDone; perr != nil {
-		return fmt.Errorf("pipeline: %w", perr)
-	}
-	return err
-}
-
-func (c *camera) pipelineConfig() pipeline.Config {
-	return pipeline.Config{
-		AnalysisWidth: c.cfg.AnalysisWidth,
-		FPS:           c.cfg.FPS,
-		Decode:        c.cfg.Decode,
-		Threads:       c.cfg.DecodeThreads,
-		StallTimeout:  c.cfg.StallTimeout,
-		LoopFilter:    c.loopFilter,
-		NeedColour:    c.cfg.Detector.Type == config.DetectorDNN,
-	}
+// stop ends what run left behind: the partial count interval is
+// published and the log counters are removed (they say what they held).
+func (c *camera) stop() {
+	c.counts.aggregator().Flush(time.Now())
+	c.counts.pubFailed.Remove()
+	c.drops.Remove()
+	c.analyzerErrs.Remove()
 }
 
 // onResult runs on the pipeline's analyzer goroutine after every analysed
 // frame.
 func (c *camera) onResult(r *vision.Result) {
-	c.mu.Lock()
-	c.lastFrame = r.Time
-	c.fps.Add(r.Time)
-	agg := c.agg
-	c.mu.Unlock()
-	for i := range r.Events {
-		ev := &r.Events[i]
-		if ev.Type == vision.EventLineCross {
-			c.metrics.LineCrossing(ev.Rule, ev.Direction, ev.Class)
-		}
-	}
-	c.occ.update(r.Occupancy, c.metrics.ZoneOccupancy)
-	agg.Add(r)
+	c.report.frame(r.Time)
+	c.counts.add(r)
 }
 
-// occupancyGauges remembers the zone occupancy last set on the metrics, so
-// a gauge is set only when its value changes, and a class whose last
-// object left the zone (and so is missing from the zone's counts) goes
-// back to 0 instead of keeping its last value. Used from the analyzer
-// goroutine only.
-type occupancyGauges map[string]map[string]int
+// status builds the camera's retained status payload.
+func (c *camera) status(now time.Time) event.CameraStatus { return c.report.status(now) }
 
-func (g occupancyGauges) update(zones []vision.ZoneOccupancy, set func(zone, class string, n int)) {
-	for _, z := range zones {
-		last, ok := g[z.Zone]
-		if !ok {
-			last = map[string]int{}
-			g[z.Zone] = last
-		}
-		for class, n := range z.ByClass {
-			if v, seen := last[class]; !seen || v != n {
-				last[class] = n
-				set(z.Zone, class, n)
-			}
-		}
-		for class, v := range last {
-			if _, still := z.ByClass[class]; !still && v != 0 {
-				last[class] = 0
-				set(z.Zone, class, 0)
-			}
-		}
-	}
+// Online reports whether frames are flowing.
+func (c *camera) Online() bool { return c.report.online() }
+
+// config is the camera's config as now applied, analytics updates
+// included. (c.cfg keeps the stream settings, which never change while a
+// camera runs.)
+func (c *camera) config() config.Camera { return c.counts.config() }
+
+// summarisedMetrics counts dropped frames for the log summary as well as
+// for Prometheus: a camera that drops frames says so once per interval,
+// not once per frame.
+type summarisedMetrics struct {
+	cameraMetrics
+	drops *logging.Counter
 }
 
-// aggregator returns the camera's current aggregator.
-func (c *camera) aggregator() aggregator {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.agg
+func (m summarisedMetrics) FrameDropped(reason string) {
+	m.cameraMetrics.FrameDropped(reason)
+	m.drops.Inc()
 }

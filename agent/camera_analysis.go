@@ -1,6 +1,10 @@
 package agent
 
 import (
+	"fmt"
+	"reflect"
+
+	"github.com/pantau/pantau/agent/aggregate"
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/detpool"
@@ -8,17 +12,6 @@ import (
 	"github.com/pantau/pantau/vision/detect"
 	"github.com/pantau/pantau/vision/frame"
 )
-
-// analysisOptions is what the camera's chain needs from the agent besides
-// its config: the shared detector, and the snapshotter and the web UI's
-// live tap, run last so both see the analysed frame and everything found
-// in it.
-func (c *camera) analysisOptions() analysis.Options {
-	if c.tap == nil {
-		return analysis.Options{Last: c.snaps, Pool: c.pool}
-	}
-	return analysis.Options{Last: lastStages{c.snaps, c.tap}, Pool: c.pool}
-}
 
 // lastStages runs the snapshotter, then the live tap. Both outlive any
 // one chain (Close on them is harmless), so an analytics update may close
@@ -61,4 +54,35 @@ func newPool(cfg *config.Config, m detpool.Metrics) (*detpool.Pool, error) {
 		New:     func() (detpool.Inferer, error) { return analysis.NewPoolModel(model) },
 		Metrics: m,
 	})
+}
+
+// onlyAnalyticsChanged reports whether two configs of one camera differ
+// only in what the analyzers do (motion, detector, tracker, lines, zones,
+// tamper), so the stream can keep running while the analyzers change.
+func onlyAnalyticsChanged(a, b config.Camera) bool {
+	strip := func(c config.Camera) config.Camera {
+		c.Motion, c.Detector, c.Tracker = config.MotionConfig{}, config.DetectorConfig{}, config.TrackerConfig{}
+		c.Lines, c.Zones, c.Tamper = nil, nil, config.TamperConfig{}
+		return c
+	}
+	dnn := func(c config.Camera) bool { return c.Detector.Type == config.DetectorDNN }
+	// The decoder keeps colour only for a DNN: switching needs a restart.
+	return dnn(a) == dnn(b) && reflect.DeepEqual(strip(a), strip(b))
+}
+
+// updateAnalytics swaps the camera's analyzers for ones built from cc
+// without touching the stream: no reconnect, no gap in frames. The
+// aggregator is flushed (the partial interval is published) and renewed,
+// so counts name the new rules. On error the running analyzers stay.
+func (c *camera) updateAnalytics(cc config.Camera, aggCfg aggregate.Config) error {
+	fresh, err := analysis.Build(cc, c.stream.opts)
+	if err != nil {
+		return fmt.Errorf("camera %s: %w", cc.Name, err)
+	}
+	if err := c.stream.swapAnalyzers(fresh); err != nil {
+		return err
+	}
+	c.counts.renew(cc, aggCfg)
+	c.stream.log.Info("camera analytics updated without restarting the stream")
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestLineDirectionFiltersEventsNotCounts(t *testing.T) {
-	c := &camera{current: config.Camera{Lines: []config.Line{
+	c := &intervalClock{current: config.Camera{Lines: []config.Line{
 		{Name: "gate", Direction: config.DirectionIn},
 		{Name: "road"},
 	}}}

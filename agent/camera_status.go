@@ -2,99 +2,158 @@ package agent
 
 import (
 	"context"
-	"github.com/pantau/pantau/devices/urlcred"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/devices/rtsp"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // statusEvery is how often a camera re-sends its retained status while
 // nothing changes, so fps and last_frame stay fresh.
 const statusEvery = 10 * time.Second
 
-// setState records the camera's state and publishes it when it changed.
-func (c *camera) setState(state string, err error) {
-	c.mu.Lock()
-	changed := c.state != state
-	c.state = state
-	if err != nil {
-		c.lastErr = urlcred.RedactText(err.Error())
-	} else if state == event.StateOnline {
-		c.lastErr = ""
-	}
-	c.mu.Unlock()
-	c.metrics.StreamUp(state == event.StateOnline)
-	if changed {
-		c.log.Info("camera state", "state", state)
-		c.publishStatus(time.Now())
+// statusReporter keeps one camera's retained status: the state the stream
+// runner reports, the frame flow the analyzer goroutine reports, and the
+// stream details; on its own clock it derives online/degraded from the
+// frame flow and publishes the status when it changed or went stale. A
+// slow publish here delays neither the stream nor the count intervals.
+// Methods are safe for concurrent use.
+type statusReporter struct {
+	site, agent, name string
+	url               string // redacted
+	source            string // event.SourceConfig or event.SourceDiscovery
+	device            deviceInfo
+	fps               float64 // configured analysis rate; 0 = every frame
+	pub               publisher
+	streamUp          func(up bool)
+	decodeMode        func() string
+	log               *slog.Logger
+
+	mu        sync.Mutex
+	state     string
+	lastErr   string
+	info      rtsp.StreamInfo
+	lastFrame time.Time
+	rate      rateMeter
+	published time.Time // last retained status sent
+}
+
+// run derives the state and refreshes the status every second until ctx
+// ends.
+func (s *statusReporter) run(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.tick(now)
+		}
 	}
 }
 
-// tick is called by the agent every second: it derives online/degraded
-// from the frame flow, closes count intervals and refreshes the status.
-func (c *camera) tick(now time.Time) {
-	c.mu.Lock()
-	state, last, pub, tickers, agg := c.state, c.lastFrame, c.published, c.tickers, c.agg
-	c.mu.Unlock()
-	agg.Tick(now)
-	for _, t := range tickers {
-		for _, ev := range t.Tick(now) {
-			agg.AddEvent(ev)
-		}
+// setState records the camera's state and publishes it when it changed.
+func (s *statusReporter) setState(state string, err error) {
+	s.mu.Lock()
+	changed := s.state != state
+	s.state = state
+	if err != nil {
+		s.lastErr = urlcred.RedactText(err.Error())
+	} else if state == event.StateOnline {
+		s.lastErr = ""
 	}
-	fresh := !last.IsZero() && now.Sub(last) < c.staleAfter()
+	s.mu.Unlock()
+	s.streamUp(state == event.StateOnline)
+	if changed {
+		s.log.Info("camera state", "state", state)
+		s.publish(time.Now())
+	}
+}
+
+// setInfo records what the stream's SDP said (codec, size).
+func (s *statusReporter) setInfo(info rtsp.StreamInfo) {
+	s.mu.Lock()
+	s.info = info
+	s.mu.Unlock()
+}
+
+// frame records an analysed frame taken at t.
+func (s *statusReporter) frame(t time.Time) {
+	s.mu.Lock()
+	s.lastFrame = t
+	s.rate.Add(t)
+	s.mu.Unlock()
+}
+
+// lastFrameAt is when the last analysed frame was taken; zero if none.
+func (s *statusReporter) lastFrameAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastFrame
+}
+
+// tick derives online/degraded from the frame flow and refreshes the
+// status when it is due.
+func (s *statusReporter) tick(now time.Time) {
+	s.mu.Lock()
+	state, last, pub := s.state, s.lastFrame, s.published
+	s.mu.Unlock()
+	fresh := !last.IsZero() && now.Sub(last) < s.staleAfter()
 	switch {
 	case fresh && state != event.StateOnline:
-		c.setState(event.StateOnline, nil)
+		s.setState(event.StateOnline, nil)
 	case !fresh && state == event.StateOnline:
-		c.setState(event.StateDegraded, nil)
+		s.setState(event.StateDegraded, nil)
 	case now.Sub(pub) >= statusEvery:
-		c.publishStatus(now)
+		s.publish(now)
 	}
 }
 
 // staleAfter is how long without an analysed frame before a camera counts
 // as degraded: five analysis intervals, at least 5 s.
-func (c *camera) staleAfter() time.Duration {
+func (s *statusReporter) staleAfter() time.Duration {
 	d := 5 * time.Second
-	if c.cfg.FPS > 0 {
-		if f := time.Duration(5 / c.cfg.FPS * float64(time.Second)); f > d {
+	if s.fps > 0 {
+		if f := time.Duration(5 / s.fps * float64(time.Second)); f > d {
 			d = f
 		}
 	}
 	return d
 }
 
-// Online reports whether frames are flowing.
-func (c *camera) Online() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state == event.StateOnline
+// online reports whether frames are flowing.
+func (s *statusReporter) online() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == event.StateOnline
 }
 
 // status builds the camera's retained status payload.
-func (c *camera) status(now time.Time) event.CameraStatus {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (s *statusReporter) status(now time.Time) event.CameraStatus {
+	mode := s.decodeMode()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	st := event.CameraStatus{
-		State:        c.state,
-		FPS:          c.fps.Rate(now),
-		Codec:        c.info.Codec,
-		Width:        c.info.Width,
-		Height:       c.info.Height,
-		URL:          urlcred.RedactText(c.cfg.URL),
-		Error:        c.lastErr,
-		Manufacturer: c.device.Manufacturer,
-		Model:        c.device.Model,
-		Serial:       c.device.Serial,
-		Profile:      c.device.Profile,
-		Source:       c.source,
+		State:        s.state,
+		FPS:          s.rate.Rate(now),
+		Codec:        s.info.Codec,
+		Width:        s.info.Width,
+		Height:       s.info.Height,
+		URL:          s.url,
+		Error:        s.lastErr,
+		Manufacturer: s.device.Manufacturer,
+		Model:        s.device.Model,
+		Serial:       s.device.Serial,
+		Profile:      s.device.Profile,
+		Source:       s.source,
+		DecodeMode:   mode,
 	}
-	if !c.lastFrame.IsZero() {
-		st.LastFrame = event.Timestamp(c.lastFrame)
-	}
-	if c.pipe != nil {
-		st.DecodeMode = c.pipe.Mode()
+	if !s.lastFrame.IsZero() {
+		st.LastFrame = event.Timestamp(s.lastFrame)
 	}
 	if st.State == event.StateOnline {
 		st.Error = ""
@@ -102,63 +161,16 @@ func (c *camera) status(now time.Time) event.CameraStatus {
 	return st
 }
 
-func (c *camera) publishStatus(now time.Time) {
-	msg := event.NewCameraStatus(c.site, c.agent, c.cfg.Name, now, c.status(now))
-	c.mu.Lock()
-	c.published = now
-	c.mu.Unlock()
+// publish sends the retained status. A failure is left to the publisher's
+// own counting: the next change or refresh sends it again.
+func (s *statusReporter) publish(now time.Time) {
+	msg := event.NewCameraStatus(s.site, s.agent, s.name, now, s.status(now))
+	s.mu.Lock()
+	s.published = now
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.pub.Publish(ctx, msg); err != nil {
-		c.log.Warn("publishing camera status", "err", err)
+	if err := s.pub.Publish(ctx, msg); err != nil {
+		s.log.Warn("publishing camera status", "err", err)
 	}
-}
-
-// withCredentials returns the stream URL to dial: credentials escaped
-// (a password typed raw in the URL, p@ss/1, is taken as it is), user and
-// pass used when the URL has none.
-func withCredentials(raw, user, pass string) string {
-	u, uu, pp, err := urlcred.Split(raw)
-	if err != nil {
-		return raw // refused by config validation already
-	}
-	if user == "" {
-		user, pass = uu, pp
-	}
-	return urlcred.With(u.String(), user, pass)
-}
-
-// rateMeter measures an event rate over the last few seconds without
-// allocating: a ring of the most recent timestamps.
-type rateMeter struct {
-	ts   [64]time.Time
-	next int
-	n    int
-}
-
-// Add records one event at t.
-func (m *rateMeter) Add(t time.Time) {
-	m.ts[m.next] = t
-	m.next = (m.next + 1) % len(m.ts)
-	if m.n < len(m.ts) {
-		m.n++
-	}
-}
-
-// Rate is events per second over the recorded window, 0 when the last
-// event is older than 5 s.
-func (m *rateMeter) Rate(now time.Time) float64 {
-	if m.n < 2 {
-		return 0
-	}
-	newest := m.ts[(m.next-1+len(m.ts))%len(m.ts)]
-	oldest := m.ts[(m.next-m.n+len(m.ts))%len(m.ts)]
-	if now.Sub(newest) > 5*time.Second {
-		return 0
-	}
-	span := newest.Sub(oldest).Seconds()
-	if span <= 0 {
-		return 0
-	}
-	return float64(m.n-1) / span
 }

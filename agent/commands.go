@@ -26,7 +26,7 @@ func (h *commands) HandleCommand(ctx context.Context, name string, body []byte) 
 		return nil, err
 	}
 	a := h.a
-	if !a.config().MQTT.Commands.Allowed(name) {
+	if !a.config().Commands.Allowed(name) {
 		return nil, fmt.Errorf("command %q is disabled in this agent's config", name)
 	}
 	switch name {

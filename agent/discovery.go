@@ -13,6 +13,7 @@ import (
 
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/devices/onvif"
 )
 
@@ -29,7 +30,7 @@ func (a *Agent) runDiscovery(ctx context.Context) {
 		if _, err := a.discoverRound(ctx, cfg.Discovery.Timeout); err != nil && ctx.Err() == nil {
 			a.log.Warn("discovery round failed", "err", err)
 		}
-		if !sleepCtx(ctx, cfg.Discovery.Interval) {
+		if !retry.Sleep(ctx, cfg.Discovery.Interval) {
 			return
 		}
 	}

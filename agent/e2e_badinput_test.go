@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // TestBadCamerasDoNotStopGoodOnes runs one good camera beside a camera that

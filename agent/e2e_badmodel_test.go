@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // TestBadModelAtStart: a camera whose default COCO model has been altered

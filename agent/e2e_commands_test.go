@@ -12,7 +12,7 @@ import (
 
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // TestCommandsEndToEnd sends the command centre's commands through a real
@@ -26,7 +26,8 @@ func TestCommandsEndToEnd(t *testing.T) {
 	startAgent(t, fmt.Sprintf(`
 site: s
 agent: a
-mqtt: {url: %q, commands: {disabled: [discover]}}
+mqtt: {url: %q}
+commands: {disabled: [discover], max_age: 30s}
 http: {listen: %q}
 spool: {dir: %q}
 cameras:
@@ -93,6 +94,15 @@ cameras:
 		if c.why != "" && !bytes.Contains([]byte(fmt.Sprint(r["error"])), []byte(c.why)) {
 			t.Errorf("%s: error %q does not say %q", c.name, r["error"], c.why)
 		}
+	}
+
+	// commands.max_age is 30 s here (the default is 60 s): a status sent
+	// 45 s ago was queued too long.
+	old := time.Now().Add(-45 * time.Second).UTC().Format(time.RFC3339Nano)
+	sub.Publish(t, prefix+"cmd/status", []byte(`{"ts":"`+old+`","request_id":"r7"}`), false)
+	r := payload(t, sub.WaitTopic(t, 15*time.Second, prefix+"cmd/status/result", ""))
+	if r["ok"] != false || !strings.Contains(fmt.Sprint(r["error"]), "commands.max_age 30s") {
+		t.Errorf("status sent 45 s ago with commands.max_age 30s: %v, want refused naming commands.max_age", r)
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 const clipDir = "../testdata/clips/"
@@ -71,6 +71,13 @@ type runningAgent struct {
 // startAgent runs an agent on the YAML config text until the test ends.
 func startAgent(t *testing.T, yaml, path string) *runningAgent {
 	t.Helper()
+	return startAgentWith(t, yaml, path, nil)
+}
+
+// startAgentWith is startAgent with prepare called on the agent before it
+// runs (nil: nothing).
+func startAgentWith(t *testing.T, yaml, path string, prepare func(*Agent)) *runningAgent {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("test config: %v", err)
@@ -79,6 +86,9 @@ func startAgent(t *testing.T, yaml, path string) *runningAgent {
 	a, err := New(Options{Config: cfg, ConfigPath: path, Version: "test", Log: testLogger(t, logs)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(a)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ra := &runningAgent{Agent: a, cfg: cfg, cancel: cancel, done: make(chan error, 1), logs: logs}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // brokerOutage is how long the broker is away here. The 30 s

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // TestReloadAppliesPerCamera: two cameras over RTSP; the config file then

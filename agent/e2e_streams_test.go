@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/devices/rtsp"
 )
 

@@ -19,7 +19,7 @@ import (
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/httpauth"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/devices/onvif/onvifsim"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/httpauth"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // apiClient calls the agent's /api/v1 with Basic auth or a session.

@@ -55,9 +55,7 @@ func (b webBackend) Cameras() []web.Camera {
 			Name: c.cfg.Name, State: st.State, Source: st.Source, Width: st.Width, Height: st.Height,
 			Codec: st.Codec, Decode: st.DecodeMode, FPS: st.FPS, Error: st.Error, LastFrameAgeS: -1,
 		}
-		c.mu.Lock()
-		last := c.lastFrame
-		c.mu.Unlock()
+		last := c.report.lastFrameAt()
 		if !last.IsZero() {
 			wc.LastFrame, wc.LastFrameAgeS = last, now.Sub(last).Seconds()
 		}

@@ -19,16 +19,16 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/hub"
 	"github.com/pantau/pantau/hub/config"
 	"github.com/pantau/pantau/hub/internal/fixture"
-	"github.com/pantau/pantau/hub/internal/mosq"
 )
 
 // fleet is a central mosquitto, a site mosquitto bridged to it, and a
 // running hub subscribed to the central one.
 type fleet struct {
-	central, site *mosq.Broker
+	central, site *testbroker.Broker
 	pub           paho.Client
 	base          string // the hub's http://host:port
 	cancel        context.CancelFunc
@@ -38,11 +38,7 @@ type fleet struct {
 func startFleet(t *testing.T, hubYAML string) *fleet {
 	t.Helper()
 	f := &fleet{}
-	var err error
-	if f.central, err = mosq.New(mosq.Options{Dir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.central.Stop)
+	f.central = testbroker.Start(t, testbroker.WithPersistence())
 	f.startSite(t)
 	f.startHub(t, fmt.Sprintf("mqtt:\n  url: %s\n  client_id: hub-test\nstore:\n  url: sqlite:%s\n%s",
 		f.central.URL(), filepath.Join(t.TempDir(), "hub.db"), hubYAML))
@@ -53,12 +49,8 @@ func startFleet(t *testing.T, hubYAML string) *fleet {
 // the test's publisher (the agent) to it.
 func (f *fleet) startSite(t *testing.T) {
 	t.Helper()
-	var err error
-	if f.site, err = mosq.New(mosq.Options{Dir: t.TempDir(), Bridges: []mosq.Bridge{{Name: "central", ClientID: "bridge-site",
-		Address: f.central.Addr(), Topics: []string{"pantau/v1/# out 1"}}}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.site.Stop)
+	f.site = testbroker.Start(t, testbroker.WithPersistence(), testbroker.WithBridge(testbroker.Bridge{Name: "central", ClientID: "bridge-site",
+		Address: f.central.Addr(), Topics: []string{"pantau/v1/# out 1"}}))
 	opts := paho.NewClientOptions().AddBroker(f.site.URL()).SetClientID("test-agent")
 	f.pub = paho.NewClient(opts)
 	if tok := f.pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {

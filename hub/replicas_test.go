@@ -10,8 +10,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/hub/internal/fixture"
-	"github.com/pantau/pantau/hub/internal/mosq"
 	"github.com/pantau/pantau/hub/internal/pgtest"
 )
 
@@ -22,11 +22,7 @@ var countsRE = regexp.MustCompile(`pantau_hub_messages_total\{schema="pantau.cou
 // handled by one of them, and together they store all, each once.
 func TestReplicasShareOnPostgres(t *testing.T) {
 	pg := pgtest.Start(t)
-	central, err := mosq.New(mosq.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(central.Stop)
+	central := testbroker.Start(t, testbroker.WithPersistence())
 	hubs := []*fleet{{central: central}, {central: central}}
 	for i, f := range hubs {
 		f.startHub(t, fmt.Sprintf("mqtt:\n  url: %s\n  client_id: hub-%d\nsubscribe:\n  share: hubs\nstore:\n  url: %s\n", central.URL(), i, pg))

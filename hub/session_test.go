@@ -1,17 +1,8 @@
 package hub_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,40 +11,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/hub/internal/fixture"
-	"github.com/pantau/pantau/hub/internal/mosq"
 )
-
-// writeCerts makes a CA and a server certificate for 127.0.0.1 in dir.
-func writeCerts(t *testing.T, dir string) (ca, cert, key string) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "central"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(srvKey)
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", srvDER), write("server.key", "EC PRIVATE KEY", keyDER)
-}
 
 // TestSessionSurvivesHubRestart: the hub logs in over TLS with a password;
 // messages sent while it is down wait in its persistent session on the
@@ -61,34 +21,14 @@ func writeCerts(t *testing.T, dir string) (ca, cert, key string) {
 // restart mid-way loses nothing either.
 func TestSessionSurvivesHubRestart(t *testing.T) {
 	dir := t.TempDir()
-	ca, cert, key := writeCerts(t, dir)
-	passwd := filepath.Join(dir, "passwd")
-	for _, u := range [][2]string{{"hub", "hub-secret"}, {"agent", "agent-secret"}} {
-		args := []string{"-b", passwd, u[0], u[1]}
-		if _, err := os.Stat(passwd); err != nil {
-			args = append([]string{"-c"}, args...)
-		}
-		if out, err := exec.Command("mosquitto_passwd", args...).CombinedOutput(); err != nil {
-			t.Fatalf("mosquitto_passwd (apt-get install mosquitto): %v %s", err, out)
-		}
-	}
-	tlsPort, err := mosq.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	central, err := mosq.New(mosq.Options{Dir: dir, Extra: []string{
-		"allow_anonymous false", "password_file " + passwd,
-		fmt.Sprintf("listener %d 127.0.0.1", tlsPort), "cafile " + ca, "certfile " + cert, "keyfile " + key,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(central.Stop)
+	certs := testbroker.NewCerts(t)
+	central := testbroker.Start(t, testbroker.WithPersistence(), certs.BrokerTLS(false),
+		testbroker.WithPasswords(map[string]string{"hub": "hub-secret", "agent": "agent-secret"}))
 	pwFile := filepath.Join(dir, "hub-password")
 	os.WriteFile(pwFile, []byte("hub-secret\n"), 0o600)
 	f := &fleet{central: central}
-	hubYAML := fmt.Sprintf("mqtt:\n  url: ssl://127.0.0.1:%d\n  client_id: hub-tls\n  username: hub\n  password_file: %s\n  tls:\n    ca_file: %s\nstore:\n  url: sqlite:%s\n",
-		tlsPort, pwFile, ca, filepath.Join(dir, "hub.db"))
+	hubYAML := fmt.Sprintf("mqtt:\n  url: %s\n  client_id: hub-tls\n  username: hub\n  password_file: %s\n  tls:\n    ca_file: %s\nstore:\n  url: sqlite:%s\n",
+		central.TLSURL(), pwFile, certs.CAFile, filepath.Join(dir, "hub.db"))
 	f.startHub(t, hubYAML)
 	agent := paho.NewClient(paho.NewClientOptions().AddBroker(central.URL()).SetClientID("agent").
 		SetUsername("agent").SetPassword("agent-secret").SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond))
@@ -121,9 +61,7 @@ func TestSessionSurvivesHubRestart(t *testing.T) {
 	f.stop()
 	send(6, 10) // queued in the hub's session
 	central.Stop()
-	if err := central.Start(); err != nil {
-		t.Fatal(err)
-	}
+	central.Start()
 	waitFor(t, 10*time.Second, "the agent to reconnect", agent.IsConnected)
 	send(11, 15)
 	f.startHub(t, hubYAML)

@@ -120,8 +120,9 @@ grep -q '^ExecStart=/usr/bin/pantau run ' "$stage/lib/systemd/system/pantau.serv
 	die "configs/systemd/pantau.service: ExecStart does not run /usr/bin/pantau (nor /usr/local/bin/pantau) run"
 
 # The example config is the site's config: a conffile. Once edited it may
-# hold passwords, so the postinst makes it root:pantau 0640 (and the folder
-# 0750) with dpkg-statoverride, which dpkg also applies on upgrades.
+# hold passwords, so the postinst makes it pantau:pantau 0640 (the web UI
+# replaces it) in a folder root:pantau 1770 with dpkg-statoverride, which
+# dpkg also applies on upgrades.
 install -m 0644 configs/pantau.yaml "$stage/etc/pantau/pantau.yaml"
 for f in configs/*.yaml; do install -m 0644 "$f" "$doc/examples/"; done
 for f in configs/mosquitto/*; do install -m 0644 "$f" "$doc/examples/mosquitto/"; done

@@ -45,9 +45,14 @@ type Config struct {
 	Counts CountsConfig `yaml:"counts"`
 	// MQTT configures the broker connection.
 	MQTT MQTTConfig `yaml:"mqtt"`
+	// Commands configures the remote commands (…/cmd/{name}).
+	Commands CommandsConfig `yaml:"commands"`
 	// InlinePasswords names the keys whose password is written in the
 	// config file itself (set by Load, for the start-up warning).
 	InlinePasswords []string `yaml:"-"`
+	// OldKeys names the keys of earlier releases used in the config file
+	// (set by Load, for the start-up warning).
+	OldKeys []string `yaml:"-"`
 	// Spool configures the on-disk outgoing queue.
 	Spool SpoolConfig `yaml:"spool"`
 	// Decode configures decoding for every camera.
@@ -186,8 +191,11 @@ type MQTTConfig struct {
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	// PublishTimeout bounds the wait for one PUBACK. It defaults to 10 s.
 	PublishTimeout time.Duration `yaml:"publish_timeout"`
-	// Commands configures …/cmd/{name} handling.
-	Commands CommandsConfig `yaml:"commands"`
+	// Commands is the old name of the top-level commands section, still
+	// read: a key set only here counts as set there, the same key set to
+	// different values in both places is an error. After Load it holds
+	// the same values as Config.Commands; read that one.
+	Commands CommandsConfig `yaml:"commands,omitempty"`
 }
 
 // TLSConfig configures TLS to the broker. Relative paths are relative to
@@ -213,8 +221,9 @@ type CommandsConfig struct {
 	// Disabled lists commands to refuse (reload, snapshot, discover,
 	// status).
 	Disabled []string `yaml:"disabled"`
-	// MaxAge refuses a command whose ts is older than this (queued by the
-	// broker while the agent was away). It defaults to 60 s.
+	// MaxAge refuses a command whose ts is older than this, or as far in
+	// the future (queued by the broker while the agent was away, or a
+	// wrong clock). It defaults to 60 s.
 	MaxAge time.Duration `yaml:"max_age"`
 }
 

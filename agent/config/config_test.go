@@ -242,7 +242,11 @@ func TestBadInputs(t *testing.T) {
 		{"spool size", minimal + "spool: {max_bytes: 12 parsecs}\n", `spool.max_bytes: want a size such as 268435456 or "256MiB", got "12 parsecs"`},
 		{"defaults url", minimal + "defaults: {url: rtsp://x/y}\n", "defaults.url: not allowed in defaults (url and onvif are per camera)"},
 		{"big cidr", minimal + "discovery: {probe: [10.0.0.0/8]}\n", "discovery.probe[0]: CIDR 10.0.0.0/8 has more than 4096 addresses; split it"},
-		{"unknown command", "site: s\nmqtt: {commands: {disabled: [status, reboot]}}\n", `mqtt.commands.disabled[1]: unknown command "reboot" (known: discover, reload, snapshot, status)`},
+		{"unknown command", "site: s\ncommands: {disabled: [status, reboot]}\n", `commands.disabled[1]: unknown command "reboot" (known: discover, reload, snapshot, status)`},
+		{"unknown command, old key", "site: s\nmqtt: {commands: {disabled: [status, reboot]}}\n", `mqtt.commands.disabled[1]: unknown command "reboot" (known: discover, reload, snapshot, status)`},
+		{"max_age both names", "site: s\ncommands: {max_age: 30s}\nmqtt: {commands: {max_age: 90s}}\n", "commands.max_age: set to 30s, and mqtt.commands.max_age (its old name) to 1m30s: keep only commands.max_age"},
+		{"enabled both names", "site: s\ncommands: {enabled: false}\nmqtt: {commands: {enabled: true}}\n", "commands.enabled: set to false, and mqtt.commands.enabled (its old name) to true: keep only commands.enabled"},
+		{"max_age tiny", "site: s\ncommands: {max_age: 100ms}\n", "commands.max_age: must be at least 1s, got 100ms"},
 		{"negative", "site: s\ncounts: {interval: -5s}\n", "counts.interval: must not be negative, got -5s"},
 		{"no password file", "site: s\nmqtt: {password_file: /nonexistent/pw}\n", "mqtt.password_file: cannot read /nonexistent/pw: no such file or directory"},
 	}
@@ -284,4 +288,35 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse returned config %v and error %v", c != nil, err)
 		}
 	})
+}
+
+// TestCommandsMaxAgeKey: commands.max_age (issue 12's name) is the key,
+// 60 s when unset; mqtt.commands.max_age, its old name, still works alone
+// (with a start-up warning), agrees silently, and both names hold the
+// value after Load.
+func TestCommandsMaxAgeKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       time.Duration
+		warn       bool
+	}{
+		{"default", "site: s\n", 60 * time.Second, false},
+		{"new key", "site: s\ncommands: {max_age: 30s}\n", 30 * time.Second, false},
+		{"old key", "site: s\nmqtt: {commands: {max_age: 2m}}\n", 2 * time.Minute, true},
+		{"both, same", "site: s\ncommands: {max_age: 45s}\nmqtt: {commands: {max_age: 45s}}\n", 45 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Commands.MaxAge != tc.want || c.MQTT.Commands.MaxAge != tc.want {
+				t.Fatalf("commands.max_age %v, mqtt.commands.max_age %v; want both %v", c.Commands.MaxAge, c.MQTT.Commands.MaxAge, tc.want)
+			}
+			warned := strings.Contains(strings.Join(Warnings(c, ""), "\n"), "mqtt.commands is the old name")
+			if warned != tc.warn {
+				t.Fatalf("old-name warning %v, want %v: %q", warned, tc.warn, Warnings(c, ""))
+			}
+		})
+	}
 }

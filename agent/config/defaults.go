@@ -16,8 +16,10 @@ const (
 	DefaultSpoolDir       = "/var/lib/pantau/spool"
 	DefaultSpoolMaxBytes  = Bytes(256 << 20)
 	DefaultSpoolMaxAge    = 7 * 24 * time.Hour
-	DefaultFPS            = 5
-	DefaultAnalysisWidth  = 640
+	// DefaultCommandMaxAge is commands.max_age when unset.
+	DefaultCommandMaxAge = 60 * time.Second
+	DefaultFPS           = 5
+	DefaultAnalysisWidth = 640
 )
 
 func setStr(p *string, v string) {
@@ -68,7 +70,9 @@ func fillDefaults(c *Config) {
 	setDur(&m.Keepalive, 30*time.Second)
 	setDur(&m.ConnectTimeout, 10*time.Second)
 	setDur(&m.PublishTimeout, 10*time.Second)
-	setBool(&m.Commands.Enabled, true)
+	setBool(&c.Commands.Enabled, true)
+	setDur(&c.Commands.MaxAge, DefaultCommandMaxAge)
+	m.Commands = c.Commands // the old name reads the same
 
 	s := &c.Spool
 	setStr(&s.Dir, DefaultSpoolDir)

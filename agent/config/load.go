@@ -77,6 +77,7 @@ func load(data []byte, dir string, lookup func(string) (string, bool)) (*Config,
 	if len(root.Content) > 0 {
 		d.top(root.Content[0], c)
 	}
+	d.commandsAlias(c)
 	c.InlinePasswords = inlinePasswords(c)
 	d.env(c, lookup)
 	fillDefaults(c)

@@ -41,5 +41,7 @@ func (c *Config) Redacted() *Config {
 // applied) as YAML, with secrets redacted. It parses back to the same
 // configuration, secrets aside.
 func (c *Config) YAML() ([]byte, error) {
-	return yaml.Marshal(c.Redacted())
+	r := c.Redacted()
+	r.MQTT.Commands = CommandsConfig{} // printed once, under its own name (commands)
+	return yaml.Marshal(r)
 }

@@ -118,8 +118,13 @@ func Warnings(c *Config, path string) []string {
 	var out []string
 	if len(c.InlinePasswords) > 0 && path != "" {
 		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
-			out = append(out, fmt.Sprintf("%s holds passwords (%s) and is readable by every user (mode %04o): chmod o-r it (root:pantau 0640), or move them to password_file, password_env or password_credential",
+			out = append(out, fmt.Sprintf("%s holds passwords (%s) and is readable by every user (mode %04o): chmod o-r it (pantau:pantau 0640, as the package installs it), or move them to password_file, password_env or password_credential",
 				path, strings.Join(c.InlinePasswords, ", "), fi.Mode().Perm()))
+		}
+	}
+	for _, k := range c.OldKeys {
+		if k == "mqtt.commands" {
+			out = append(out, "mqtt.commands is the old name of the top-level commands section: it is still read, but move its keys there (commands.enabled, commands.disabled, commands.max_age)")
 		}
 	}
 	if c.MQTT.TLS.InsecureSkipVerify {

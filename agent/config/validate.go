@@ -3,13 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/pantau/pantau/devices/urlcred"
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/pantau/pantau/agent/httpauth"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 var (
@@ -79,6 +81,7 @@ func validate(c *Config) Errors {
 	}
 	v.oneOf("decode.loop_filter", c.Decode.LoopFilter, LoopFilterSkipAll, LoopFilterSkipNonRef, LoopFilterNever)
 	validateMQTT(v, c)
+	v.commands(c)
 	validatePool(v, c)
 	validateSpool(v, &c.Spool)
 	validateDiscovery(v, &c.Discovery)
@@ -128,12 +131,22 @@ func validateMQTT(v *collector, c *Config) {
 	if m.Keepalive < 1e9 {
 		v.add("mqtt.keepalive", "must be at least 1s, got %s", m.Keepalive)
 	}
-	if m.Commands.MaxAge < 0 {
-		v.add("mqtt.commands.max_age", "must not be negative, got %s", m.Commands.MaxAge)
+}
+
+// commands checks the commands section under the name the file used:
+// mqtt.commands when its old name holds the values (both names agree by
+// now, see commandsAlias).
+func (v *collector) commands(c *Config) {
+	key := "commands"
+	if slices.Contains(c.OldKeys, "mqtt.commands") {
+		key = "mqtt.commands"
 	}
-	for i, name := range m.Commands.Disabled {
+	if c.Commands.MaxAge < time.Second {
+		v.add(key+".max_age", "must be at least 1s, got %s", c.Commands.MaxAge)
+	}
+	for i, name := range c.Commands.Disabled {
 		if !commandRE[name] {
-			v.add(fmt.Sprintf("mqtt.commands.disabled[%d]", i), "unknown command %q (known: discover, reload, snapshot, status)", name)
+			v.add(fmt.Sprintf("%s.disabled[%d]", key, i), "unknown command %q (known: discover, reload, snapshot, status)", name)
 		}
 	}
 }

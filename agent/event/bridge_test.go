@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // docConf returns the ```conf block of docs/mqtt.md (the site bridge).

@@ -10,17 +10,29 @@ import (
 	"time"
 )
 
-// Summariser turns repeated warnings into one line per interval: code on
-// the hot path calls Counter.Add, and Run logs every counter that moved,
-// e.g. "dropped 312 frames in the last 10s camera=cam1 count=312". Safe
-// for concurrent use.
+// Summariser is the agent's one place for warnings that repeat: each
+// kind is logged at most once per interval, however often it happens.
+// Three shapes share it: a Counter (code on the hot path calls Add; Run
+// logs "dropped 312 frames in the last 10s camera=cam1 count=312"), a
+// Repeated warning (the first occurrence is logged at once with its
+// details, later ones fold into one line per interval with the latest
+// details and a count) and a Tally (counts by reason, one line per
+// interval naming each). Safe for concurrent use.
 type Summariser struct {
 	log      *slog.Logger
 	interval time.Duration
 	level    slog.Level
+	// now is the clock; tests replace it.
+	now func() time.Time
 
-	mu       sync.Mutex
-	counters []*Counter
+	mu    sync.Mutex
+	items []item
+}
+
+// item is one registered kind of warning.
+type item interface {
+	// flush logs what is due at now; final logs whatever is pending.
+	flush(now time.Time, final bool)
 }
 
 // Counter counts one kind of repeated event (say, dropped frames of one
@@ -39,7 +51,24 @@ func NewSummariser(log *slog.Logger, interval time.Duration) *Summariser {
 	if interval <= 0 {
 		interval = 10 * time.Second
 	}
-	return &Summariser{log: log, interval: interval, level: slog.LevelWarn}
+	return &Summariser{log: log, interval: interval, level: slog.LevelWarn, now: time.Now}
+}
+
+func (s *Summariser) add(it item) {
+	s.mu.Lock()
+	s.items = append(s.items, it)
+	s.mu.Unlock()
+}
+
+func (s *Summariser) remove(it item) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.items {
+		if x == it {
+			s.items = append(s.items[:i], s.items[i+1:]...)
+			return
+		}
+	}
 }
 
 // Counter registers a counter. format is the message, with %d for the
@@ -47,9 +76,7 @@ func NewSummariser(log *slog.Logger, interval time.Duration) *Summariser {
 // %s". args are slog key-value pairs added to each line.
 func (s *Summariser) Counter(format string, args ...any) *Counter {
 	c := &Counter{s: s, format: format, args: args}
-	s.mu.Lock()
-	s.counters = append(s.counters, c)
-	s.mu.Unlock()
+	s.add(c)
 	return c
 }
 
@@ -65,18 +92,11 @@ func (c *Counter) Remove() {
 	if c.removed.Swap(true) {
 		return
 	}
-	c.flush(context.Background())
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
-	for i, x := range c.s.counters {
-		if x == c {
-			c.s.counters = append(c.s.counters[:i], c.s.counters[i+1:]...)
-			break
-		}
-	}
+	c.flush(time.Time{}, true)
+	c.s.remove(c)
 }
 
-func (c *Counter) flush(ctx context.Context) {
+func (c *Counter) flush(time.Time, bool) {
 	n := c.n.Swap(0)
 	if n == 0 {
 		return
@@ -88,28 +108,32 @@ func (c *Counter) flush(ctx context.Context) {
 		msg = fmt.Sprintf(c.format, n)
 	}
 	args := append(append([]any{}, c.args...), "count", n)
-	c.s.log.Log(ctx, c.s.level, msg, args...)
+	c.s.log.Log(context.Background(), c.s.level, msg, args...)
 }
 
-// Flush logs every counter that moved since the last flush and resets it.
-func (s *Summariser) Flush() {
+// Flush logs every counter that moved since the last flush and resets
+// it, and every repeated warning whose interval passed.
+func (s *Summariser) Flush() { s.flushAll(false) }
+
+func (s *Summariser) flushAll(final bool) {
 	s.mu.Lock()
-	cs := append([]*Counter(nil), s.counters...)
+	items := append([]item(nil), s.items...)
 	s.mu.Unlock()
-	for _, c := range cs {
-		c.flush(context.Background())
+	now := s.now()
+	for _, it := range items {
+		it.flush(now, final)
 	}
 }
 
-// Run flushes every interval until ctx is cancelled, then flushes once
-// more and returns nil.
+// Run flushes every interval until ctx is cancelled, then logs whatever
+// is pending and returns nil.
 func (s *Summariser) Run(ctx context.Context) error {
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			s.Flush()
+			s.flushAll(true)
 			return nil
 		case <-t.C:
 			s.Flush()

@@ -37,10 +37,12 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 		return Stats{}, err
 	}
 	defer s.close()
+	if p.ownFailed != nil {
+		defer p.ownFailed.Remove()
+	}
 	runtime.LockOSThread() // for DecodeCPU, see decodeLoop
 	defer runtime.UnlockOSThread()
 	var res vision.Result
-	var el errLog
 	for {
 		if err := ctx.Err(); err != nil {
 			return p.Stats(), err
@@ -59,7 +61,7 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 			return p.Stats(), err
 		}
 		if f != nil {
-			p.analyse(f, &res, &el, false)
+			p.analyse(f, &res, false)
 			f.Release()
 		}
 		if p.cfg.Decode == ModeAuto && au.RandomAccess {

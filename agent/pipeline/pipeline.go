@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/frame"
 )
@@ -91,6 +92,10 @@ type Config struct {
 	// NeedColour keeps colour so analyzers can call Frame.BGR; set it when
 	// an analyzer needs colour (it costs two small resizes per frame).
 	NeedColour bool
+	// AnalyzerFailed is told about every analyzer error, on the analyzer
+	// goroutine: the agent's one log summariser. Nil logs them through a
+	// summariser of the pipeline's own (one line per 10 s with a count).
+	AnalyzerFailed func(analyzer string, err error)
 	// Queue is how many access units may wait for the decoder. It
 	// defaults to 32.
 	Queue int
@@ -191,6 +196,10 @@ type Pipeline struct {
 	onResult  func(*vision.Result)
 	m         Metrics
 	log       *slog.Logger
+	// failed reports analyzer errors; ownFailed is set when the pipeline
+	// summarises them itself (logged out when Run ends).
+	failed    func(analyzer string, err error)
+	ownFailed *logging.Repeated
 
 	queue   chan AccessUnit
 	resync  atomic.Bool // dropping until the next random-access unit
@@ -221,7 +230,11 @@ func New(cfg Config, analyzers []Analyzer, onResult func(*vision.Result), m Metr
 	}
 	p := &Pipeline{
 		cfg: cfg, analyzers: analyzers, onResult: onResult, m: m, log: log,
-		queue: make(chan AccessUnit, cfg.Queue),
+		queue: make(chan AccessUnit, cfg.Queue), failed: cfg.AnalyzerFailed,
+	}
+	if p.failed == nil {
+		p.ownFailed = logging.NewSummariser(log, 10*time.Second).Repeated(0, "analyzer failed")
+		p.failed = func(analyzer string, err error) { p.ownFailed.Log("analyzer", analyzer, "err", err) }
 	}
 	p.mode.Store(initialMode(cfg.Decode))
 	p.keyOnly.Store(cfg.Decode == ModeKeyframes)

@@ -28,9 +28,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		var r vision.Result
-		var el errLog
 		for f := mb.take(); f != nil; f = mb.take() {
-			p.analyse(f, &r, &el, true)
+			p.analyse(f, &r, true)
 			f.Release()
 		}
 	}()
@@ -38,6 +37,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	mb.close()
 	wg.Wait()
 	s.close()
+	if p.ownFailed != nil {
+		p.ownFailed.Remove()
+	}
 	for {
 		select {
 		case <-p.queue:

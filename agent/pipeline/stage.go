@@ -170,8 +170,8 @@ func (s *stage) stalled(now time.Time) error {
 }
 
 // analyse runs the analyzers on f and calls onResult. It is called from
-// one goroutine; errors are counted and logged at most every 10 s.
-func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency bool) {
+// one goroutine; errors are counted and reported to p.failed.
+func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, latency bool) {
 	p.anMu.Lock()
 	defer p.anMu.Unlock()
 	r.Reset(f.Time)
@@ -181,7 +181,7 @@ func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency
 		p.m.FrameAnalysed(a.Name(), time.Since(start))
 		if err != nil {
 			p.st.analyzerErrs.Add(1)
-			el.add(p, a.Name(), err)
+			p.failed(a.Name(), err)
 		}
 	}
 	if p.onResult != nil {
@@ -192,21 +192,4 @@ func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, el *errLog, latency
 	if latency && !f.Arrived.IsZero() {
 		p.st.addLatency(time.Since(f.Arrived))
 	}
-}
-
-// errLog summarises analyzer errors: the first is logged, then at most one
-// line per 10 s with how many there were.
-type errLog struct {
-	last       time.Time
-	suppressed int
-}
-
-func (e *errLog) add(p *Pipeline, analyzer string, err error) {
-	now := time.Now()
-	if now.Sub(e.last) < 10*time.Second {
-		e.suppressed++
-		return
-	}
-	p.log.Warn("analyzer failed", "analyzer", analyzer, "err", err, "more_since_last_report", e.suppressed)
-	e.last, e.suppressed = now, 0
 }

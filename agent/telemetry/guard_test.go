@@ -2,14 +2,7 @@ package telemetry
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pantau/pantau/agent/httpauth"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 const guardToken = "0123456789abcdef0123456789abcdef"
@@ -85,8 +79,8 @@ func TestGuard(t *testing.T) {
 
 // TestGuardTLS serves over HTTPS with a certificate made here.
 func TestGuardTLS(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile := selfSigned(t, dir)
+	certs := testbroker.NewCerts(t) // the project's one throw-away CA and server certificate
+	certFile, keyFile := certs.ServerCert, certs.ServerKey
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -98,10 +92,7 @@ func TestGuardTLS(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	pool := x509.NewCertPool()
-	pem, _ := os.ReadFile(certFile)
-	pool.AppendCertsFromPEM(pem)
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certs.Pool}}}
 	var code int
 	for i := 0; i < 50; i++ { // the listener opens in Run's goroutine
 		req, _ := http.NewRequest("GET", "https://"+addr+"/metrics", nil)
@@ -123,34 +114,4 @@ func TestGuardTLS(t *testing.T) {
 			t.Fatal("plain HTTP served on a TLS listener")
 		}
 	}
-}
-
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pantau-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }

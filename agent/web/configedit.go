@@ -367,11 +367,21 @@ func commit(path, staged string, old []byte) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if st, err := os.Stat(path); err == nil {
+		// The backup is as readable as the file, and no more.
+		if err := os.Chmod(bak, st.Mode().Perm()); err != nil {
+			os.Remove(bak)
+			return fmt.Errorf("backup: %w", err)
+		}
+	}
 	if err := os.Rename(bak, path+".bak"); err != nil {
 		os.Remove(bak)
 		return fmt.Errorf("backup: %w", err)
 	}
 	if err := os.Rename(staged, path); err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("%w: the config's directory is sticky (the package makes /etc/pantau root:pantau 1770), so the file must belong to the service user: chown pantau:pantau %s", err, path)
+		}
 		return err
 	}
 	if dir, err := os.Open(filepath.Dir(path)); err == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // TestFullDiskThroughTheBinary runs the agent on a camera simulator and a
@@ -39,7 +39,7 @@ func TestFullDiskThroughTheBinary(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
 	bin := buildPantau(t, work)
-	brokerURL := startBroker(t)
+	brokerURL := testbroker.Start(t).URL()
 	cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"), Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -220,46 +220,6 @@ cameras:
 		drops = append(drops, r+"="+metric(`pantau_spool_dropped_total{reason="`+r+`"}`))
 	}
 	t.Logf("cam1 seqs across the full disk: %v; drops %v", seqs, drops)
-}
-
-// startBroker runs mosquitto on a free loopback port until the test ends.
-// (agent/internal/testbroker does the same but is internal to agent/.)
-func startBroker(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto" // Debian's place, not always on PATH
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatal("mosquitto not found: run scripts/setup.sh (apt-get install mosquitto)")
-		}
-	}
-	_, port, _ := net.SplitHostPort(freeLoopbackPort(t))
-	conf := "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
-	if os.Geteuid() == 0 {
-		conf += "user root\n"
-	}
-	path := filepath.Join(t.TempDir(), "mosquitto.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var log readmeOutput
-	cmd := exec.Command(bin, "-c", path)
-	cmd.Stdout, cmd.Stderr = &log, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := "tcp://127.0.0.1:" + port
-	waitFor(t, 5*time.Second, "mosquitto on "+url, func() string {
-		cl := paho.NewClient(paho.NewClientOptions().AddBroker(url))
-		if tok := cl.Connect(); !tok.WaitTimeout(time.Second) || tok.Error() != nil {
-			return "not accepting connections"
-		}
-		cl.Disconnect(0)
-		return ""
-	}, log.String)
-	return url
 }
 
 // collector keeps the payloads received on one subscription.

@@ -136,7 +136,7 @@ func (r *readmeRun) watch(sub *readmeProc) {
 		}
 	}
 	dump := func() string {
-		return "mosquitto_sub:\n" + sub.out.String() + sub.errb.String() + "\npantau run:\n" + agent.errb.String() + "\nmosquitto:\n" + r.broker.String()
+		return "mosquitto_sub:\n" + sub.out.String() + sub.errb.String() + "\npantau run:\n" + agent.errb.String() + "\nmosquitto:\n" + r.broker.Log()
 	}
 	running := []want{{"agent status online", regexp.MustCompile("^" + prefix + "status$"), `"online"`, false}}
 	stopped := []want{{"agent status offline", regexp.MustCompile("^" + prefix + "status$"), `"offline"`, false}}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/devices/onvif/onvifsim"
 )
 
@@ -46,7 +46,7 @@ type readmeRun struct {
 	exports    []string // the README's export lines so far
 	cams       []readmeCamera
 	agent      *readmeProc // pantau run, once started
-	broker     *readmeOutput
+	broker     *testbroker.Broker
 }
 
 func newReadmeRun(t *testing.T) *readmeRun {
@@ -88,56 +88,10 @@ func newReadmeRun(t *testing.T) *readmeRun {
 }
 
 // startReadmeBroker runs mosquitto on 127.0.0.1:1883 (the namespace's own
-// loopback) until the test ends and returns its log.
-func startReadmeBroker(t *testing.T) *readmeOutput {
+// loopback) until the test ends.
+func startReadmeBroker(t *testing.T) *testbroker.Broker {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto" // Debian's place, not always on PATH
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatal("mosquitto not found: run scripts/setup.sh (apt-get install mosquitto)")
-		}
-	}
-	conf := "listener 1883 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n"
-	if os.Geteuid() == 0 {
-		conf += "user root\n" // else it switches to a user that may not read the test's files
-	}
-	path := filepath.Join(t.TempDir(), "mosquitto.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	log := &readmeOutput{}
-	cmd := exec.Command(bin, "-c", path)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	waitFor(t, 5*time.Second, "mosquitto on 127.0.0.1:1883", func() string {
-		select {
-		case <-done:
-			t.Fatalf("mosquitto exited at start:\n%s", log.String())
-		default:
-		}
-		c, err := net.DialTimeout("tcp", "127.0.0.1:1883", 200*time.Millisecond)
-		if err != nil {
-			return "not accepting connections"
-		}
-		c.Close()
-		return ""
-	}, log.String)
-	return log
+	return testbroker.Start(t, testbroker.WithPort(1883))
 }
 
 // startReadmeCameras starts each of readmeCameras on its own loopback

@@ -134,7 +134,7 @@ func TestBareDebian12(t *testing.T) {
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("eval in the bare root gives %v, on the build machine %v", got, want)
 	}
-	if st := c.sh("stat -c '%U:%G %a' /etc/pantau /etc/pantau/pantau.yaml /var/lib/pantau"); st != "root:pantau 750\nroot:pantau 640\npantau:pantau 750\n" {
+	if st := c.sh("stat -c '%U:%G %a' /etc/pantau /etc/pantau/pantau.yaml /var/lib/pantau"); st != "root:pantau 1770\npantau:pantau 640\npantau:pantau 750\n" {
 		t.Errorf("owners and modes of /etc/pantau, its config, /var/lib/pantau:\n%s", st)
 	}
 

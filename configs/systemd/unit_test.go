@@ -43,6 +43,7 @@ func TestVerifyUnit(t *testing.T) {
 		t.Error("the unit uses DynamicUser=: the config with passwords would have to be world-readable; use the static user pantau")
 	}
 	for _, want := range []string{"User=pantau\n", "Group=pantau\n", "LoadCredential=cam:/etc/pantau/credentials\n", "ProtectSystem=strict", "StateDirectory=pantau",
+		"ReadWritePaths=/etc/pantau\n", // the web UI's Apply (agent/web TestApplyUnderPackagePermissions)
 		"NoNewPrivileges=yes", "CapabilityBoundingSet=\n", "ExecReload=/bin/kill -HUP $MAINPID",
 		"ExecStartPre=/usr/local/bin/pantau check -c /etc/pantau/pantau.yaml"} {
 		if !strings.Contains(string(unit), want) {

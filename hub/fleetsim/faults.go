@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/pantau/pantau/hub/internal/mosq"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // Fault is one restart done during the run.
@@ -15,7 +15,7 @@ type Fault struct {
 
 // inject restarts the central broker, a site broker (its bridge) and the
 // hub at 30, 50 and 70 % of the run, when cfg.Restarts is set.
-func inject(ctx context.Context, cfg Config, start time.Time, central, site *mosq.Broker, h *hubRun) []Fault {
+func inject(ctx context.Context, cfg Config, start time.Time, central, site *testbroker.Broker, h *hubRun) []Fault {
 	if !cfg.Restarts {
 		return nil
 	}
@@ -26,8 +26,8 @@ func inject(ctx context.Context, cfg Config, start time.Time, central, site *mos
 		down func()
 		up   func() error
 	}{
-		{0.3, "central broker", central.Stop, central.Start},
-		{0.5, "site-00 broker and its bridge", site.Stop, site.Start},
+		{0.3, "central broker", central.Stop, central.Restart},
+		{0.5, "site-00 broker and its bridge", site.Stop, site.Restart},
 		{0.7, "hub", h.stop, func() error { return h.start(context.Background()) }},
 	}
 	for _, s := range steps {

@@ -20,8 +20,8 @@ import (
 
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/publish/mqtt"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/hub/internal/fixture"
-	"github.com/pantau/pantau/hub/internal/mosq"
 )
 
 // Config describes one simulation. Zero fields take the defaults in their
@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("fleetsim: Dir is required")
 	}
-	central, err := mosq.New(mosq.Options{Dir: mkdir(cfg.Dir, "central")})
+	central, err := testbroker.Run(testbroker.Config{Persistence: true, Dir: mkdir(cfg.Dir, "central")})
 	if err != nil {
 		return nil, err
 	}
@@ -118,10 +118,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer h.stop()
-	sites := make([]*mosq.Broker, cfg.Sites)
+	sites := make([]*testbroker.Broker, cfg.Sites)
 	for i := range sites {
 		name := siteName(i)
-		sites[i], err = mosq.New(mosq.Options{Dir: mkdir(cfg.Dir, "site-"+name), Bridges: []mosq.Bridge{{
+		sites[i], err = testbroker.Run(testbroker.Config{Persistence: true, Dir: mkdir(cfg.Dir, "site-"+name), Bridges: []testbroker.Bridge{{
 			Name: "central", ClientID: "bridge-" + name, Address: central.Addr(),
 			Topics: []string{"pantau/v1/" + name + "/# out 1"}}}})
 		if err != nil {

@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/hub"
 	"github.com/pantau/pantau/hub/config"
-	"github.com/pantau/pantau/hub/internal/mosq"
 )
 
 // hubRun is the hub under test, in this process or as a child.
@@ -34,7 +34,7 @@ type hubRun struct {
 }
 
 func startHub(ctx context.Context, cfg Config, brokerURL string) (*hubRun, error) {
-	port, err := mosq.FreePort()
+	port, err := testbroker.FreePort()
 	if err != nil {
 		return nil, err
 	}

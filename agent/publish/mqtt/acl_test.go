@@ -2,36 +2,24 @@ package mqtt
 
 import (
 	"context"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // passwdFile makes a mosquitto password file for users (user → password).
 func passwdFile(t *testing.T, users map[string]string) string {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto_passwd")
-	if err != nil {
-		t.Fatal("mosquitto_passwd not found: run scripts/setup.sh (apt-get install mosquitto)")
-	}
 	p := filepath.Join(t.TempDir(), "passwd")
-	if err := os.WriteFile(p, nil, 0o600); err != nil {
+	if err := testbroker.WritePasswordFile(p, users); err != nil {
 		t.Fatal(err)
-	}
-	for u, pw := range users {
-		if out, err := exec.Command(bin, "-b", p, u, pw).CombinedOutput(); err != nil {
-			t.Fatalf("mosquitto_passwd: %v: %s", err, out)
-		}
 	}
 	return p
 }
@@ -47,56 +35,43 @@ func runShippedSiteConf(t *testing.T, users map[string]string) string {
 		t.Fatal(err)
 	}
 	acl, _ := filepath.Abs(filepath.Join(mosquittoConfigs, "site.acl"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	passwd := passwdFile(t, users)
+	shipped := func(port int) string {
+		conf := string(b)
+		for _, r := range [][2]string{
+			{"listener 1883 127.0.0.1", "listener " + strconv.Itoa(port) + " 127.0.0.1"},
+			{"password_file /etc/mosquitto/pantau-site.passwd", "password_file " + passwd},
+			{"acl_file /etc/mosquitto/pantau-site.acl", "acl_file " + acl},
+			{"allow_anonymous false", "allow_anonymous false"},
+		} {
+			if !strings.Contains(conf, r[0]) {
+				t.Errorf("configs/mosquitto/site.conf no longer has %q", r[0])
+			}
+			conf = strings.Replace(conf, r[0], r[1], 1)
+		}
+		return conf
+	}
+	return testbroker.Start(t, testbroker.WithRawConfig(shipped)).URL()
+}
+
+// centralACL is central.acl as shipped followed by one block per site
+// rendered from central-site.acl.in, as docs/fleet.md installs them. It
+// returns the file's path.
+func centralACL(t *testing.T, sites ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(mosquittoConfigs, "central.acl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	conf := string(b)
-	for old, repl := range map[string]string{
-		"listener 1883 127.0.0.1":                         "listener " + strconv.Itoa(port) + " 127.0.0.1",
-		"password_file /etc/mosquitto/pantau-site.passwd": "password_file " + passwdFile(t, users),
-		"acl_file /etc/mosquitto/pantau-site.acl":         "acl_file " + acl,
-		"allow_anonymous false":                           "allow_anonymous false",
-	} {
-		if !strings.Contains(conf, old) {
-			t.Fatalf("configs/mosquitto/site.conf no longer has %q", old)
-		}
-		conf = strings.Replace(conf, old, repl, 1)
+	acl := string(b)
+	for _, s := range sites {
+		acl += render(t, "central-site.acl.in", map[string]string{"PANTAU_SITE": s})
 	}
-	conf += "\npersistence_location " + dir + "/\nlog_dest stderr\n"
-	if os.Geteuid() == 0 {
-		conf += "user root\n"
-	}
-	path := filepath.Join(dir, "site.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+	p := filepath.Join(t.TempDir(), "pantau.acl")
+	if err := os.WriteFile(p, []byte(acl), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto"
-	}
-	var log strings.Builder
-	cmd := exec.Command(bin, "-c", path)
-	cmd.Stderr = &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("mosquitto: %v (run scripts/setup.sh: apt-get install mosquitto)", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := "tcp://127.0.0.1:" + strconv.Itoa(port)
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-			c.Close()
-			return url
-		}
-		if i > 100 {
-			t.Fatalf("the shipped site.conf did not start: %s", log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return p
 }
 
 // mqttUser connects as user; err is the CONNECT's result.
@@ -201,58 +176,74 @@ func TestShippedSiteBrokerACL(t *testing.T) {
 	}
 }
 
-// TestShippedCentralACL runs central.acl as it is and tries what it must
-// refuse: a site writing under another site, a site publishing commands,
-// a site reading another site's commands.
+// TestShippedCentralACL runs central.acl as it is, with the blocks of
+// plant-3 and plant-4 rendered from central-site.acl.in, and tries what
+// it must refuse: a site writing under another site, a site publishing
+// any command to its own agents (cmd/status, cmd/counts and
+// cmd/occupancy too, which a camera topic pattern would match), a site
+// reading another site's commands; and what it must allow: a site's
+// events, camera statuses and command results, and the centre's commands
+// (cmd/status included) reaching the site.
 func TestShippedCentralACL(t *testing.T) {
-	acl, _ := filepath.Abs(filepath.Join(mosquittoConfigs, "central.acl"))
 	b := testbroker.Start(t, testbroker.WithPasswords(map[string]string{
-		"plant-3": "p3", "plant-4": "p4", "command-centre": "cc"}), testbroker.WithConfig("acl_file "+acl))
-	p3, err := mqttUser(t, b.URL(), "plant-3", "p3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p4, err := mqttUser(t, b.URL(), "plant-4", "p4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := mqttUser(t, b.URL(), "command-centre", "cc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	asP3 := func(topic, payload string) { pubAs(t, b.URL(), "plant-3", "p3", topic, payload, false) }
-	asCC := func(topic, payload string) { pubAs(t, b.URL(), "command-centre", "cc", topic, payload, false) }
-	ccAll := gets(t, cc, "pantau/v1/#")
-	p3Cmds := gets(t, p3, "pantau/v1/plant-3/+/cmd/+")
-	p4SeesP3Cmds := gets(t, p4, "pantau/v1/plant-3/+/cmd/+")
-
-	asP3("pantau/v1/plant-3/box-1/cam1/event/motion", "event of plant-3")
-	if !ccAll("event of plant-3") {
-		t.Fatal("a site cannot publish its events")
-	}
-	asP3("pantau/v1/plant-4/box-1/cam1/event/motion", "forged by plant-3")
-	if ccAll("forged by plant-3") {
-		t.Fatal("a site published under another site")
-	}
+		"plant-3": "p3", "plant-4": "p4", "plant-5": "p5", "command-centre": "cc"}),
+		testbroker.WithConfig("acl_file "+centralACL(t, "plant-3", "plant-4")))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(b.Log())
 		}
 	})
-	asP3("pantau/v1/plant-3/box-1/cmd/reload", "command from a site")
-	if ccAll("command from a site") || p3Cmds("command from a site") {
-		t.Fatal("a site published a command")
+	login := func(user, pass string) paho.Client {
+		c, err := mqttUser(t, b.URL(), user, pass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	asCC("pantau/v1/plant-3/box-1/cmd/reload", "command from the centre")
-	if !p3Cmds("command from the centre") {
-		t.Fatal("a site cannot read its agents' commands")
+	p3, p4, p5, cc := login("plant-3", "p3"), login("plant-4", "p4"), login("plant-5", "p5"), login("command-centre", "cc")
+	asP3 := func(topic, payload string) { pubAs(t, b.URL(), "plant-3", "p3", topic, payload, false) }
+	asCC := func(topic, payload string) { pubAs(t, b.URL(), "command-centre", "cc", topic, payload, false) }
+	ccAll := gets(t, cc, "pantau/v1/#")
+	p3Cmds := gets(t, p3, "pantau/v1/plant-3/+/cmd/+")
+	p4SeesP3Cmds := gets(t, p4, "pantau/v1/plant-3/+/cmd/+")
+	p5Cmds := gets(t, p5, "pantau/v1/plant-5/+/cmd/+")
+
+	for _, topic := range []string{
+		"pantau/v1/plant-3/box-1/status",
+		"pantau/v1/plant-3/box-1/cam1/status",
+		"pantau/v1/plant-3/box-1/cam1/counts",
+		"pantau/v1/plant-3/box-1/cam1/event/motion",
+		"pantau/v1/plant-3/box-1/cmd/reload/result",
+	} {
+		asP3(topic, "plant-3 on "+topic)
+		if !ccAll("plant-3 on " + topic) {
+			t.Fatalf("a site cannot publish its own %s", topic)
+		}
 	}
-	if p4SeesP3Cmds("command from the centre") {
-		t.Fatal("a site read another site's commands")
+	asP3("pantau/v1/plant-4/box-1/cam1/event/motion", "forged by plant-3")
+	if ccAll("forged by plant-3") {
+		t.Fatal("a site published under another site")
 	}
-	asP3("pantau/v1/plant-3/box-1/cmd/reload/result", "result of plant-3")
-	if !ccAll("result of plant-3") {
-		t.Fatal("a site cannot publish command results")
+	for _, cmd := range []string{"reload", "status", "counts", "occupancy"} {
+		payload := "command " + cmd + " from a site"
+		asP3("pantau/v1/plant-3/box-1/cmd/"+cmd, payload)
+		if ccAll(payload) || p3Cmds(payload) {
+			t.Fatalf("a site published the command %s to its own agent", cmd)
+		}
+	}
+	for _, cmd := range []string{"reload", "status"} {
+		payload := "command " + cmd + " from the centre"
+		asCC("pantau/v1/plant-3/box-1/cmd/"+cmd, payload)
+		if !p3Cmds(payload) {
+			t.Fatalf("a site cannot read its agents' command %s", cmd)
+		}
+		if p4SeesP3Cmds(payload) {
+			t.Fatalf("a site read another site's command %s", cmd)
+		}
+	}
+	asCC("pantau/v1/plant-5/box-1/cmd/status", "command for a site without its block")
+	if p5Cmds("command for a site without its block") {
+		t.Fatal("a site without its central-site.acl block read commands")
 	}
 }
 

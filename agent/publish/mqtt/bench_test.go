@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // BenchmarkPublish is the publisher's throughput with the spool and a real

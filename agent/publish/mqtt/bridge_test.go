@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 const mosquittoConfigs = "../../../configs/mosquitto"
@@ -43,10 +43,7 @@ func render(t *testing.T, name string, vars map[string]string) string {
 // the bridge.
 func TestBridge(t *testing.T) {
 	certs := testbroker.NewCerts(t)
-	acl, err := filepath.Abs(filepath.Join(mosquittoConfigs, "central.acl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	acl := centralACL(t, testSite)
 	central := testbroker.Start(t,
 		certs.BrokerTLS(true),
 		testbroker.WithPersistence(),

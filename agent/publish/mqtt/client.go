@@ -18,8 +18,11 @@
 //   - Commands arrive on …/cmd/{name} and are answered on
 //     …/cmd/{name}/result.
 //
-// Run owns the connection: it connects, reconnects with backoff and jitter
-// and, on cancel, publishes offline and disconnects.
+// Run owns the connection: one connection is a session under the agent's
+// one retry supervisor (agent/internal/retry), which reconnects with the
+// same backoff and jitter as camera streams; on cancel Run publishes
+// offline and disconnects. Repeated warnings go through the agent's one
+// log summariser (agent/logging).
 package mqtt
 
 import (
@@ -27,16 +30,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/pantau/pantau/devices/urlcred"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/eclipse/paho.mqtt.golang/packets"
-
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/internal/retry"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
@@ -94,6 +94,16 @@ type Client struct {
 	start time.Time
 	wake  chan struct{}
 	gate  cmdGate
+	// sum logs the client's repeated warnings; ownSum when the client
+	// made it (and Run runs it).
+	sum    *logging.Summariser
+	ownSum bool
+	// drops tallies spool drops by reason for the log.
+	drops *logging.Tally
+	// unacked is the sender's "spooled message not acknowledged".
+	unacked *logging.Repeated
+	// notKept is readBack's "the broker does not keep our status".
+	notKept *logging.Repeated
 
 	// sendMu keeps direct sends in call order (a stale retained value
 	// never overtakes a fresh one).
@@ -108,7 +118,6 @@ type Client struct {
 	retained map[string][]byte
 	pending  map[string][]byte
 	lastErr  error
-	drops    map[string]int // since the last summary
 	// droppedTotal counts spool drops since start (agent status).
 	droppedTotal int64
 	// readBackFails counts sessions in a row whose status was not read
@@ -117,30 +126,6 @@ type Client struct {
 
 	closeOnce sync.Once
 	closeErr  error
-}
-
-// session is one MQTT connection.
-type session struct {
-	cl   paho.Client
-	lost chan struct{}
-	once sync.Once
-	err  error
-	// statusID is the id of the last status published over this session
-	// (Run's goroutine only).
-	statusID string
-}
-
-func (s *session) setLost(err error) {
-	s.once.Do(func() { s.err = err; close(s.lost) })
-}
-
-func (s *session) isLost() bool {
-	select {
-	case <-s.lost:
-		return true
-	default:
-		return false
-	}
 }
 
 // New checks cfg, fills its defaults and opens the spool. m may be nil.
@@ -167,8 +152,15 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 		wake:     make(chan struct{}, 1),
 		retained: map[string][]byte{},
 		pending:  map[string][]byte{},
-		drops:    map[string]int{},
+		sum:      cfg.Summary,
 	}
+	if c.sum == nil {
+		c.sum, c.ownSum = logging.NewSummariser(log, 0), true
+	}
+	c.drops = c.sum.Tally("mqtt: spool dropped messages", c.spoolDetail)
+	c.unacked = c.sum.Repeated(0, "mqtt: spooled message not acknowledged; resending from the oldest")
+	c.notKept = c.sum.Repeated(time.Minute,
+		"mqtt: the broker does not show this agent's retained status back; the spool is not sent").AtLevel(slog.LevelError)
 	opt := cfg.spoolOptions()
 	opt.OnDrop = c.onDrop
 	opt.OnDurable = c.kick
@@ -183,7 +175,16 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 // Close closes the spool. Run does it when it returns; Close is for a
 // client whose Run was never called. It is safe to call twice.
 func (c *Client) Close() error {
-	c.closeOnce.Do(func() { c.closeErr = c.spool.Close() })
+	c.closeOnce.Do(func() {
+		c.closeErr = c.spool.Close()
+		if !c.ownSum {
+			// The agent's summariser outlives the client: hand over what
+			// is pending now and stop counting.
+			c.unacked.Remove()
+			c.notKept.Remove()
+			c.drops.Remove()
+		}
+	})
 	return c.closeErr
 }
 
@@ -205,8 +206,8 @@ func (c *Client) LastError() error {
 // Run connects and keeps the connection, sending the spool and answering
 // commands, until ctx is cancelled; then it publishes the offline status,
 // disconnects, closes the spool and returns nil. Connection failures are
-// not returned: they are logged (summarised), counted and retried with
-// backoff while Publish keeps spooling. Run may be called once.
+// not returned: they are logged (summarised), counted and retried by the
+// supervisor while Publish keeps spooling. Run may be called once.
 func (c *Client) Run(ctx context.Context) error {
 	c.mu.Lock()
 	if c.running {
@@ -222,215 +223,28 @@ func (c *Client) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); c.housekeeping(ctx) }()
 	defer wg.Wait()
 
-	var (
-		backoff  = c.cfg.ReconnectMin
-		failures int // failed attempts since the last connection
-		flaps    int // connections in a row lost within stableAfter
-		lastWarn time.Time
-		lastHint time.Time
-	)
-	for ctx.Err() == nil {
-		s, err := c.connect(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			failures++
-			c.setErr(err)
-			c.m.Connected(false)
-			// The first failure of an outage, then one line a minute.
-			if (failures == 1 && flaps == 0) || time.Since(lastWarn) >= time.Minute {
-				c.log.Warn("mqtt: cannot connect; messages are spooled until the broker is back",
-					"url", urlcred.Redact(c.cfg.URL), "attempts", failures, "retry_in", backoff.Round(time.Millisecond), "err", err)
-				lastWarn = time.Now()
-			}
-			if !sleep(ctx, jitter(backoff)) {
-				break
-			}
-			backoff = min(2*backoff, c.cfg.ReconnectMax)
-			continue
+	r := newReconnects(c)
+	defer r.close()
+	sumCtx, sumCancel := context.WithCancel(context.Background())
+	sumDone := make(chan struct{})
+	go func() {
+		defer close(sumDone)
+		if c.ownSum {
+			_ = c.sum.Run(sumCtx)
 		}
-		if flaps == 0 {
-			c.log.Info("mqtt: connected", "url", urlcred.Redact(c.cfg.URL), "client_id", c.cfg.ClientID, "attempts", failures+1)
-		}
-		failures = 0
-		c.m.Connected(true)
-		up := time.Now()
-		rbErr := c.serve(ctx, s)
-		if ctx.Err() != nil {
-			c.shutdown(s)
-			break
-		}
-		if rbErr != nil {
-			c.setErr(rbErr) // logged by readBack
-		} else {
-			c.setErr(fmt.Errorf("connection lost: %w", s.err))
-		}
-		c.m.Connected(false)
-		pause := c.cfg.ReconnectMin
-		if time.Since(up) < stableAfter {
-			// Lost again right after connecting (typically another client
-			// with the same client id, which the broker kicks us for):
-			// back off and summarise instead of flapping every second.
-			flaps++
-			pause, backoff = backoff, min(2*backoff, c.cfg.ReconnectMax)
-		} else {
-			flaps, backoff = 0, c.cfg.ReconnectMin
-		}
-		switch {
-		case rbErr != nil:
-		case flaps <= 1:
-			c.log.Warn("mqtt: connection lost; messages are spooled until it is back", "url", urlcred.Redact(c.cfg.URL), "err", s.err)
-			lastWarn = time.Now()
-		case time.Since(lastHint) >= time.Minute:
-			c.log.Warn("mqtt: connection keeps dropping right after connecting; is another client using the same client id?",
-				"client_id", c.cfg.ClientID, "drops", flaps, "err", s.err)
-			lastHint = time.Now()
-		}
-		if !sleep(ctx, jitter(pause)) {
-			break
-		}
+	}()
+	defer func() { sumCancel(); <-sumDone }() // after the last session's lines
+	sv := retry.Supervisor{
+		Session:      r.session,
+		Failed:       r.failed,
+		HealthyAfter: stableAfter,
+		Backoff:      retry.Backoff{Min: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax},
 	}
-	return nil
-}
-
-// stableAfter is how long a connection must last for its loss to count as
-// an outage rather than a refusal in disguise.
-const stableAfter = 10 * time.Second
-
-// serve runs one connection until it is lost or ctx is cancelled. Its
-// error says why the spool was never sent over it (see readBack).
-func (c *Client) serve(ctx context.Context, s *session) error {
-	if err := c.readBack(ctx, s); err != nil {
-		c.mu.Lock()
-		if c.sess == s {
-			c.sess = nil
-		}
-		c.mu.Unlock()
-		return err
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); c.drain(sctx, s) }()
-	tick := time.NewTicker(c.cfg.StatusInterval)
-	defer tick.Stop()
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case <-s.lost:
-			break loop
-		case <-tick.C:
-			if err := c.publishStatus(ctx, s, event.StateOnline); err != nil {
-				c.log.Debug("mqtt: status refresh failed", "err", err)
-			}
-		}
-	}
-	cancel()
-	<-done
-	c.mu.Lock()
-	if c.sess == s {
-		c.sess = nil
-	}
-	c.mu.Unlock()
-	return nil
-}
-
-// connect makes one connection attempt and sets the session up: command
-// subscription, online status, remembered retained and pending messages.
-func (c *Client) connect(ctx context.Context) (*session, error) {
-	s := &session{lost: make(chan struct{})}
-	o := paho.NewClientOptions().
-		AddBroker(c.cfg.URL).
-		SetClientID(c.cfg.ClientID).
-		SetUsername(c.cfg.Username).
-		SetPassword(c.cfg.Password).
-		SetCleanSession(false).
-		SetKeepAlive(c.cfg.Keepalive).
-		SetConnectTimeout(c.cfg.ConnectTimeout).
-		SetWriteTimeout(c.cfg.PublishTimeout).
-		SetAutoReconnect(false). // Run reconnects, so it sees every error
-		SetConnectRetry(false).
-		SetOrderMatters(false).
-		SetTLSConfig(c.tls).
-		// A fresh will (own id) per connection, as the contract asks.
-		SetBinaryWill(c.base+"status", event.OfflineWill(c.cfg.Site, c.cfg.Agent), 1, true).
-		SetDefaultPublishHandler(c.onMessage).
-		SetConnectionLostHandler(func(_ paho.Client, err error) { s.setLost(err) })
-	s.cl = paho.NewClient(o)
-	tok := s.cl.Connect()
-	if err := wait(ctx, tok, c.cfg.ConnectTimeout+time.Second); err != nil {
-		s.cl.Disconnect(0)
-		return nil, c.explain(err)
-	}
-	sub := s.cl.Subscribe(c.base+"cmd/+", 1, nil)
-	if err := wait(ctx, sub, c.cfg.PublishTimeout); err != nil {
-		s.cl.Disconnect(0)
-		return nil, fmt.Errorf("subscribe %scmd/+: %w", c.base, err)
-	}
-	if err := c.publishStatus(ctx, s, event.StateOnline); err != nil {
-		s.cl.Disconnect(0)
-		return nil, fmt.Errorf("publish online status: %w", err)
-	}
-	c.activate(ctx, s)
-	return s, nil
-}
-
-// explain turns a connect error into one an operator can act on.
-func (c *Client) explain(err error) error {
-	if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) {
-		return fmt.Errorf("broker %s refused the login of user %q (%v): check mqtt username and password",
-			urlcred.Redact(c.cfg.URL), c.cfg.Username, err)
-	}
-	return fmt.Errorf("connect to %s: %w", urlcred.Redact(c.cfg.URL), err)
+	return sv.Run(ctx)
 }
 
 func (c *Client) setErr(err error) {
 	c.mu.Lock()
 	c.lastErr = err
 	c.mu.Unlock()
-}
-
-// shutdown publishes the offline status and disconnects.
-func (c *Client) shutdown(s *session) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.PublishTimeout)
-	defer cancel()
-	if err := c.publishStatus(ctx, s, event.StateOffline); err != nil {
-		c.log.Warn("mqtt: could not publish offline status; the broker's last will says it", "err", err)
-	}
-	s.cl.Disconnect(250)
-	c.m.Connected(false)
-	c.log.Info("mqtt: disconnected")
-}
-
-// wait waits for a paho token, ctx or the timeout, and returns the token's
-// error.
-func wait(ctx context.Context, tok paho.Token, timeout time.Duration) error {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-tok.Done():
-		return tok.Error()
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return fmt.Errorf("no answer from the broker within %v", timeout)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// jitter spreads d by ±20 % so a fleet does not reconnect in step.
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 func TestTopicsSeqRetainedStatusAndGracefulOffline(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // agentCommands stands for the agent's command implementations.

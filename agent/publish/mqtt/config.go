@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
 
@@ -58,6 +59,11 @@ type Config struct {
 	// Inflight is how many spooled messages may await their PUBACK at once.
 	// It defaults to 32.
 	Inflight int
+	// Summary logs the client's repeated warnings (cannot connect,
+	// connection lost, spool drops) once per period. It defaults to a
+	// summariser of the client's own, run by Run; the agent passes its
+	// own, so one place logs every repeated warning.
+	Summary *logging.Summariser
 	// ReadBackTimeout is how long the client waits, after connecting, to
 	// read back its own retained status before it sends the spool (see
 	// Run). It defaults to 5 seconds.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // outage is how long the broker is away in TestBrokerOutageLosesNothing:

@@ -11,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/agent/publish/spool"
 )
 
@@ -217,9 +218,7 @@ func (c *Client) drain(ctx context.Context, s *session) {
 	)
 	reset := func(reason string, err error) {
 		failures++
-		if failures == 1 || failures%100 == 0 {
-			c.log.Warn("mqtt: spooled message not acknowledged; resending from the oldest", "reason", reason, "err", err, "failures", failures)
-		}
+		c.unacked.Log("reason", reason, "err", err, "failures", failures)
 		inflight, after = nil, 0
 	}
 	for {
@@ -251,7 +250,7 @@ func (c *Client) drain(ctx context.Context, s *session) {
 			if err := f.tok.Error(); err != nil {
 				c.m.PublishFailed(f.kind)
 				reset("error", err)
-				if !sleep(ctx, c.cfg.ReconnectMin) {
+				if !retry.Sleep(ctx, c.cfg.ReconnectMin) {
 					return
 				}
 				continue

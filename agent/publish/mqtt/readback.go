@@ -24,9 +24,7 @@ func (c *Client) readBack(ctx context.Context, s *session) error {
 	topic := c.base + "status"
 	fail := func(err error) error {
 		c.readBackFails++
-		if c.readBackFails == 1 || c.readBackFails%10 == 0 {
-			c.log.Error("mqtt: "+err.Error(), "sessions", c.readBackFails)
-		}
+		c.notKept.Log("err", err, "sessions", c.readBackFails)
 		return err
 	}
 	refused := fmt.Sprintf("it refuses what user %q publishes (ACL), or the user is not this agent's; messages stay spooled and are not counted delivered", c.cfg.Username)
@@ -77,9 +75,7 @@ func (c *Client) readBack(ctx context.Context, s *session) error {
 		}
 		err := fmt.Errorf("the broker did not keep this agent's retained status %s within %v: %s", topic, c.cfg.ReadBackTimeout, refused)
 		c.setErr(err)
-		if attempt == 1 || attempt%10 == 0 {
-			c.log.Error("mqtt: "+err.Error(), "attempts", attempt)
-		}
+		c.notKept.Log("err", err, "attempts", attempt)
 		// A failure shows at the next round (no status back, or s lost).
 		_ = c.publishStatus(ctx, s, event.StateOnline)
 	}

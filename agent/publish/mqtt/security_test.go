@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pantau/pantau/agent/internal/testbroker"
+	"github.com/pantau/pantau/agent/testbroker"
 )
 
 // waitErr waits until the client reports a connection error.

@@ -110,40 +110,23 @@ func (c *Client) publishStatus(ctx context.Context, s *session, state string) er
 // onDrop is the spool's drop callback.
 func (c *Client) onDrop(reason string, n int) {
 	c.m.SpoolDropped(reason, n)
+	c.drops.Add(reason, n)
 	c.mu.Lock()
-	c.drops[reason] += n
 	c.droppedTotal += int64(n)
 	c.mu.Unlock()
 }
 
-// dropSummaryEvery is how often spool drops are summarised in the log.
-const dropSummaryEvery = 10 * time.Second
+// spoolDetail is what the drop summary line says about the spool now.
+func (c *Client) spoolDetail() []any {
+	n, b, old := c.SpoolStats()
+	return []any{"queued", n, "bytes", b, "oldest", old.Round(time.Second)}
+}
 
-// housekeeping expires old spool records, reports the spool's state and
-// summarises drops, until ctx is cancelled.
+// housekeeping expires old spool records and reports the spool's state,
+// until ctx is cancelled.
 func (c *Client) housekeeping(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	last := time.Now()
-	report := func() {
-		c.mu.Lock()
-		drops := c.drops
-		c.drops = map[string]int{}
-		c.mu.Unlock()
-		period := time.Since(last).Round(time.Second)
-		last = time.Now()
-		if len(drops) == 0 {
-			return
-		}
-		args := []any{"period", period}
-		for r, n := range drops {
-			args = append(args, r, n)
-		}
-		n, b, old := c.SpoolStats()
-		args = append(args, "queued", n, "bytes", b, "oldest", old.Round(time.Second))
-		c.log.Warn("mqtt: spool dropped messages", args...)
-	}
-	defer report()
 	for {
 		select {
 		case <-ctx.Done():
@@ -155,9 +138,6 @@ func (c *Client) housekeeping(ctx context.Context) {
 		_ = c.spool.Probe()
 		c.m.SpoolState(c.SpoolStats())
 		c.m.SpoolDisk(diskProblem(c.spool.Health()))
-		if time.Since(last) >= dropSummaryEvery {
-			report()
-		}
 	}
 }
 

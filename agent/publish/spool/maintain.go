@@ -25,12 +25,38 @@ type span struct {
 	size  int32
 }
 
+// requestMaintain asks maintLoop for a maintenance round. Append and Ack
+// never run one themselves: it fsyncs, and a stuck disk must not hold
+// the publisher's Ack (or a durable Append past its context).
+func (s *Spool) requestMaintain() {
+	select {
+	case s.maintReq <- struct{}{}:
+	default: // a round is asked for already; it will see this change too
+	}
+}
+
+// maintLoop runs the maintenance rounds asked for by Append and Ack.
+func (s *Spool) maintLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.maintReq:
+			_ = s.maintain(false) // errors are kept in Health and retried next round
+		}
+	}
+}
+
 // maintain deletes segments whose records are all done, compacts one
 // segment that is mostly holes and rewrites a long or stale acks.log. It
 // runs outside mu (it fsyncs) and one at a time; a call that finds another
-// running returns at once, and that one goes round again.
-func (s *Spool) maintain() error {
-	if !s.maintMu.TryLock() {
+// running returns at once, and that one goes round again; unless wait is
+// set, then it waits for that one and runs its own round.
+func (s *Spool) maintain(wait bool) error {
+	if wait {
+		s.maintMu.Lock()
+	} else if !s.maintMu.TryLock() {
 		s.mu.Lock()
 		s.maintWanted = true
 		s.mu.Unlock()

@@ -39,7 +39,7 @@ func Open(dir string, opt Options) (*Spool, error) {
 	}
 	s := &Spool{
 		dir: dir, opt: opt, lock: lock, nextIndex: 1, seq: map[string]uint64{},
-		gen: newGen(), syncReq: make(chan struct{}, 1), stop: make(chan struct{}),
+		gen: newGen(), syncReq: make(chan struct{}, 1), maintReq: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	var drops dropSet
 	if err := s.recover(&drops); err != nil {
@@ -68,8 +68,10 @@ func Open(dir string, opt Options) (*Spool, error) {
 	s.mu.Lock()
 	s.expireLocked(s.now(), &drops)
 	s.mu.Unlock()
-	_ = s.maintain() // a failure is kept in Health and retried on the next call
+	_ = s.maintain(true) // a failure is kept in Health and retried on the next call
 	drops.report(s.opt.OnDrop)
+	s.wg.Add(1)
+	go s.maintLoop()
 	if s.opt.Fsync != FsyncNever {
 		s.wg.Add(1)
 		go s.syncLoop()

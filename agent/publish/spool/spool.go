@@ -60,6 +60,7 @@ type Spool struct {
 	closed        bool
 
 	syncReq   chan struct{}
+	maintReq  chan struct{}
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -124,7 +125,7 @@ func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic stri
 	}
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
-	defer s.maintain() // errors are kept in Health and retried next time
+	defer s.requestMaintain()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -268,7 +269,7 @@ func (s *Spool) readLocked(e *entry) (Record, error) {
 // the ack is not returned: it only means the message is sent again after a
 // restart; Health reports the disk.
 func (s *Spool) Ack(index uint64) error {
-	defer s.maintain() // errors are kept in Health and retried next time
+	defer s.requestMaintain()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -316,7 +317,9 @@ func (s *Spool) LastSeq(camera string) uint64 {
 }
 
 // Expire drops records older than MaxAge now (Append does it too) and
-// tidies the disk. Its error is a failed tidy (also kept in Health).
+// tidies the disk, waiting for a tidy already under way: unlike Append and
+// Ack it may wait for the disk. Its error is a failed tidy (also kept in
+// Health).
 func (s *Spool) Expire() error {
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
@@ -327,7 +330,7 @@ func (s *Spool) Expire() error {
 	}
 	s.expireLocked(s.now(), &drops)
 	s.mu.Unlock()
-	return s.maintain()
+	return s.maintain(true)
 }
 
 // Sync forces everything appended so far to stable storage and makes it

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
 
@@ -26,7 +25,7 @@ type Certs struct {
 
 // NewCerts makes a CA and its server and client certificates in a temporary
 // directory (ECDSA P-256, valid for an hour).
-func NewCerts(t testing.TB) *Certs {
+func NewCerts(t TB) *Certs {
 	t.Helper()
 	dir := t.TempDir()
 	caKey := newKey(t)
@@ -81,7 +80,7 @@ func NewCerts(t testing.TB) *Certs {
 
 // ClientTLS is a tls.Config that trusts the CA and presents the client
 // certificate.
-func (c *Certs) ClientTLS(t testing.TB) *tls.Config {
+func (c *Certs) ClientTLS(t TB) *tls.Config {
 	t.Helper()
 	cert, err := tls.LoadX509KeyPair(c.ClientCert, c.ClientKey)
 	if err != nil {
@@ -95,7 +94,7 @@ func (c *Certs) BrokerTLS(requireClientCert bool) Option {
 	return WithTLS(TLS{CAFile: c.CAFile, CertFile: c.ServerCert, KeyFile: c.ServerKey, RequireClientCert: requireClientCert})
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
+func newKey(t TB) *ecdsa.PrivateKey {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +102,7 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func writePEM(t testing.TB, dir, name, typ string, der []byte) string {
+func writePEM(t TB, dir, name, typ string, der []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {

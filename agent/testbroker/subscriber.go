@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -55,7 +54,7 @@ var subSeq atomic.Int64
 
 // Subscribe connects to url, subscribes to filter at QoS 1 and returns once
 // the broker acknowledged the subscription. t.Cleanup disconnects it.
-func Subscribe(t testing.TB, url, filter string, opts ...SubOption) *Subscriber {
+func Subscribe(t TB, url, filter string, opts ...SubOption) *Subscriber {
 	t.Helper()
 	s := &Subscriber{changed: make(chan struct{})}
 	subscribed := make(chan error, 1)
@@ -139,7 +138,7 @@ func (s *Subscriber) Reset() {
 
 // Wait blocks until done returns true for the messages received so far and
 // returns them; it fails the test after timeout, listing what arrived.
-func (s *Subscriber) Wait(t testing.TB, timeout time.Duration, what string, done func([]Message) bool) []Message {
+func (s *Subscriber) Wait(t TB, timeout time.Duration, what string, done func([]Message) bool) []Message {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -161,7 +160,7 @@ func (s *Subscriber) Wait(t testing.TB, timeout time.Duration, what string, done
 
 // WaitTopic waits for a message on exactly this topic whose payload
 // contains substr ("" for any) and returns the latest such message.
-func (s *Subscriber) WaitTopic(t testing.TB, timeout time.Duration, topic, substr string) Message {
+func (s *Subscriber) WaitTopic(t TB, timeout time.Duration, topic, substr string) Message {
 	t.Helper()
 	match := func(m Message) bool { return m.Topic == topic && strings.Contains(string(m.Payload), substr) }
 	msgs := s.Wait(t, timeout, fmt.Sprintf("a message on %s containing %q", topic, substr), func(ms []Message) bool {
@@ -182,7 +181,7 @@ func (s *Subscriber) WaitTopic(t testing.TB, timeout time.Duration, topic, subst
 
 // Publish sends payload on topic at QoS 1 through the subscriber's
 // connection and waits for the PUBACK (the command centre's side of a test).
-func (s *Subscriber) Publish(t testing.TB, topic string, payload []byte, retained bool) {
+func (s *Subscriber) Publish(t TB, topic string, payload []byte, retained bool) {
 	t.Helper()
 	tok := s.client.Publish(topic, 1, retained, payload)
 	if !tok.WaitTimeout(5 * time.Second) {

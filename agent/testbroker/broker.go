@@ -1,10 +1,14 @@
-// Package testbroker runs a real Debian mosquitto broker on 127.0.0.1 for
-// tests: a fresh config in a temporary directory, a free port, and helpers to
-// stop, restart (on the same port) and kill it, plus a paho subscriber that
-// records what it receives.
+// Package testbroker runs a real Debian mosquitto broker on 127.0.0.1: a
+// fresh config in a directory, a free port, and helpers to stop, restart
+// (on the same port) and kill it, plus a paho subscriber that records what
+// it receives and throw-away TLS certificates. It is the one mosquitto
+// starter of the project: the agent's and the hub's tests use Start, the
+// fleet simulation (a command, not a test) uses Run.
 //
 // A test that calls Start on a machine without mosquitto fails with the
-// install step in its message; it never skips.
+// install step in its message; it never skips. The package does not
+// import "testing" (TB is the part of testing.TB it needs), so a command
+// may link it.
 package testbroker
 
 import (
@@ -17,17 +21,24 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
-// Broker is one mosquitto process started by Start. Its methods are for the
-// test goroutine; they are safe to call concurrently but a Stop racing a
-// Start is the caller's problem.
+// TB is the part of testing.TB the helpers use; a *testing.T is one.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+	TempDir() string
+}
+
+// Broker is one mosquitto process started by Start or Run. Its methods are
+// safe to call concurrently, but a Stop racing a Start is the caller's
+// problem.
 type Broker struct {
-	t    testing.TB
-	opts options
-	dir  string
+	t    TB // nil for a broker made by Run
+	opts Config
 	bin  string
 
 	port    int
@@ -40,41 +51,73 @@ type Broker struct {
 	log  *lockedBuffer
 }
 
-// Start writes a config, starts mosquitto and waits until it accepts TCP
-// connections. t.Cleanup stops it (and its bridge connections).
-func Start(t testing.TB, opts ...Option) *Broker {
+// Start writes a config in a temporary directory, starts mosquitto and
+// waits until it accepts TCP connections; it fails the test if that does
+// not happen. t.Cleanup stops it (and its bridge connections).
+func Start(t TB, opts ...Option) *Broker {
 	t.Helper()
+	var c Config
+	for _, o := range opts {
+		o(&c)
+	}
+	c.Dir = t.TempDir()
+	b, err := run(c, 5)
+	if b != nil {
+		t.Cleanup(b.Stop)
+	}
+	if err != nil {
+		t.Fatalf("testbroker: %v", err)
+	}
+	b.t = t
+	return b
+}
+
+// Run starts a broker for c (Dir is required) and waits until it accepts
+// connections. The caller must Stop it.
+func Run(c Config) (*Broker, error) {
+	if c.Dir == "" {
+		return nil, fmt.Errorf("testbroker: Config.Dir is required")
+	}
+	return run(c, 1)
+}
+
+func run(c Config, attempts int) (*Broker, error) {
 	bin, err := findMosquitto()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	b := &Broker{t: t, bin: bin, dir: t.TempDir(), log: &lockedBuffer{}}
-	for _, o := range opts {
-		o(&b.opts)
-	}
-	if b.opts.passwords != nil {
-		if err := writePasswordFile(filepath.Join(b.dir, "passwd"), b.opts.passwords); err != nil {
-			t.Fatal(err)
+	b := &Broker{opts: c, bin: bin, log: &lockedBuffer{}}
+	if c.Passwords != nil {
+		if err := WritePasswordFile(filepath.Join(c.Dir, "passwd"), c.Passwords); err != nil {
+			return nil, err
 		}
 	}
-	t.Cleanup(b.Stop)
 	// A free port found by listening on :0 can be taken by someone else
-	// before mosquitto binds it; try a few times.
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		b.port = freePort(t)
-		if b.opts.tls != nil {
-			b.tlsPort = freePort(t)
+	// before mosquitto binds it; try a few times (a fixed port: once).
+	if c.Port != 0 {
+		attempts = 1
+	}
+	for attempt := 0; attempt < attempts; attempt++ {
+		if b.port = c.Port; b.port == 0 {
+			if b.port, err = FreePort(); err != nil {
+				return nil, err
+			}
 		}
-		if b.opts.websockets {
-			b.wsPort = freePort(t)
+		if c.TLS != nil {
+			if b.tlsPort, err = FreePort(); err != nil {
+				return nil, err
+			}
 		}
-		if lastErr = b.start(); lastErr == nil {
-			return b
+		if c.Websockets {
+			if b.wsPort, err = FreePort(); err != nil {
+				return nil, err
+			}
+		}
+		if err = b.start(); err == nil {
+			return b, nil
 		}
 	}
-	t.Fatalf("testbroker: %v", lastErr)
-	return nil
+	return b, err
 }
 
 func findMosquitto() (string, error) {
@@ -90,14 +133,14 @@ func findMosquitto() (string, error) {
 	return "", fmt.Errorf("mosquitto not found: run scripts/setup.sh (apt-get install mosquitto)")
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+// FreePort returns a TCP port free on 127.0.0.1 at the time of the call.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("testbroker: find a free port: %v", err)
+		return 0, fmt.Errorf("testbroker: find a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // URL is the plain listener, "tcp://127.0.0.1:PORT".
@@ -126,8 +169,8 @@ func (b *Broker) WSURL() string {
 	return "ws://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(b.wsPort))
 }
 
-// Dir is the broker's private temporary directory (config, persistence).
-func (b *Broker) Dir() string { return b.dir }
+// Dir is the broker's directory (config, persistence, password file).
+func (b *Broker) Dir() string { return b.opts.Dir }
 
 // Log returns everything mosquitto has logged so far (all runs).
 func (b *Broker) Log() string { return b.log.String() }
@@ -139,20 +182,32 @@ func (b *Broker) Running() bool {
 	return b.cmd != nil
 }
 
-// Start restarts a stopped or killed broker on the same port(s) and waits
-// until it accepts connections. It fails the test if that does not happen
-// within 10 s. Starting a running broker does nothing.
+// Start restarts a broker made by the function Start after Stop or Kill,
+// on the same port(s); it fails the test if the broker does not accept
+// connections within 10 s. A broker made by Run uses Restart.
 func (b *Broker) Start() {
+	if b.t == nil {
+		panic("testbroker: Broker.Start is for brokers of a test; use Restart")
+	}
 	b.t.Helper()
+	if err := b.Restart(); err != nil {
+		b.t.Fatalf("testbroker: %v", err)
+	}
+}
+
+// Restart starts a stopped or killed broker again on the same port(s) and
+// waits until it accepts connections (at most 10 s). Restarting a running
+// broker does nothing.
+func (b *Broker) Restart() error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		err := b.start()
 		if err == nil {
-			return
+			return nil
 		}
 		// The old socket may linger briefly after a kill; retry.
 		if time.Now().After(deadline) {
-			b.t.Fatalf("testbroker: restart on port %d: %v", b.port, err)
+			return fmt.Errorf("restart on port %d: %w", b.port, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -164,7 +219,7 @@ func (b *Broker) start() error {
 	if b.cmd != nil {
 		return nil
 	}
-	conf := filepath.Join(b.dir, "mosquitto.conf")
+	conf := filepath.Join(b.opts.Dir, "mosquitto.conf")
 	if err := os.WriteFile(conf, []byte(b.config()), 0o600); err != nil {
 		return err
 	}
@@ -209,7 +264,7 @@ func ready(port int) bool {
 }
 
 // Stop ends the broker gracefully (SIGTERM; mosquitto saves its persistence
-// file if WithPersistence is on) and waits for it to exit. Clients see their
+// file if persistence is on) and waits for it to exit. Clients see their
 // connections drop. Stopping a stopped broker does nothing.
 func (b *Broker) Stop() { b.signal(syscall.SIGTERM) }
 
@@ -241,6 +296,9 @@ type lockedBuffer struct {
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.buf.Len() >= 4<<20 { // a long simulation must not grow it forever
+		return len(p), nil
+	}
 	return l.buf.Write(p)
 }
 

@@ -1,0 +1,133 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/testbroker"
+)
+
+// stuckCounts is the agent's real publisher with one camera's counts
+// publish held, as a spool append whose fsync hangs would hold it. A real
+// hanging fsync cannot be made on a test machine (it needs a failing block
+// device), so this wrapper is the one fake here; broker, spool and the
+// other cameras are real.
+type stuckCounts struct {
+	publisher
+	camera  string
+	entered chan struct{} // closed when the first held publish began
+	release chan struct{} // closing it lets held publishes through
+	once    sync.Once
+}
+
+func (s *stuckCounts) Publish(ctx context.Context, m event.Message) error {
+	if m.Camera == s.camera && strings.HasSuffix(m.Subtopic, "/counts") {
+		s.once.Do(func() { close(s.entered) })
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return s.publisher.Publish(ctx, m)
+}
+
+// TestStuckIntervalCloseDelaysNoOtherCamera: camera "stuck" cannot close
+// its count interval (its spool append hangs). The other cameras still
+// publish a counts message every interval, and a reload that changes one
+// of them and removes another completes at once. Once the append goes
+// through, the stuck camera's counts follow.
+func TestStuckIntervalCloseDelaysNoOtherCamera(t *testing.T) {
+	broker := testbroker.Start(t)
+	// No stream answers: interval closing does not need frames (counts
+	// with frames_analysed 0 say the camera is silent), and no decoding
+	// keeps the test cheap.
+	dead := "rtsp://" + freeAddr(t) + "/none"
+	head := fmt.Sprintf(`site: s
+agent: a
+mqtt: {url: %q}
+http: {listen: %q}
+spool: {dir: %q}
+counts: {interval: 1s}
+cameras:
+  - {name: stuck, url: %q}
+`, broker.URL(), freeAddr(t), t.TempDir(), dead)
+	first := head + fmt.Sprintf("  - {name: b, url: %q}\n  - {name: c, url: %q}\n", dead, dead)
+	second := head + fmt.Sprintf("  - {name: c, url: %q, lines: [{name: after-reload, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n", dead)
+	path := filepath.Join(t.TempDir(), "pantau.yaml")
+	if err := os.WriteFile(path, []byte(first), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "pantau/v1/s/a/"
+	sub := testbroker.Subscribe(t, broker.URL(), prefix+"#")
+	stuck := &stuckCounts{camera: "stuck", entered: make(chan struct{}), release: make(chan struct{})}
+	released := false
+	defer func() {
+		if !released {
+			close(stuck.release)
+		}
+	}()
+	ra := startAgentWith(t, first, path, func(a *Agent) {
+		stuck.publisher = a.pub
+		a.pub = stuck
+	})
+	select {
+	case <-stuck.entered:
+	case <-time.After(15 * time.Second):
+		t.Fatal("camera stuck never closed an interval")
+	}
+	held := time.Now()
+
+	// The other cameras close every interval on time while stuck waits.
+	sub.Reset()
+	time.Sleep(4500 * time.Millisecond)
+	for _, cam := range []string{"b", "c"} {
+		got := sub.On(prefix + cam + "/counts")
+		if len(got) < 4 {
+			t.Errorf("camera %s published %d counts in 4.5 s of 1 s intervals while another camera was stuck, want ≥ 4", cam, len(got))
+		}
+		for i := 1; i < len(got); i++ {
+			if gap := got[i].Received.Sub(got[i-1].Received); gap > 1800*time.Millisecond {
+				t.Errorf("camera %s: %v between two 1 s intervals' counts", cam, gap.Round(time.Millisecond))
+			}
+		}
+	}
+
+	// A reload completes while stuck is still held.
+	if err := os.WriteFile(path, []byte(second), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := ra.Reload(ctx); err != nil {
+		t.Fatalf("reload with one camera's interval close stuck: %v after %v", err, time.Since(start).Round(time.Millisecond))
+	}
+	t.Logf("reload took %v with camera stuck held", time.Since(start).Round(time.Millisecond))
+	sub.WaitTopic(t, 5*time.Second, prefix+"b/status", "removed from config")
+	sub.WaitTopic(t, 5*time.Second, prefix+"c/counts", `"after-reload"`)
+	if n := len(sub.On(prefix + "stuck/counts")); n != 0 {
+		t.Fatalf("%d counts of the stuck camera went out while it was held", n)
+	}
+
+	// Let the append through: the stuck camera catches up.
+	close(stuck.release)
+	released = true
+	msgs := sub.Wait(t, 10*time.Second, "the stuck camera's intervals", func(ms []testbroker.Message) bool {
+		n := 0
+		for _, m := range ms {
+			if m.Topic == prefix+"stuck/counts" {
+				n++
+			}
+		}
+		return float64(n) >= time.Since(held).Seconds()-2
+	})
+	validateAll(t, prefix, msgs)
+}
