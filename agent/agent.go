@@ -235,7 +235,7 @@ func (a *Agent) config() *config.Config {
 // startCamera starts one camera under ctx. a.mu must be held.
 func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.Camera, source string, dev deviceInfo) {
 	d := cameraDeps{
-		site: cfg.Site, agent: cfg.Agent, loopFilter: cfg.Decode.LoopFilterFor(cc.Detector.Type), aggregate: aggregateConfig(cfg, cc),
+		site: cfg.Site, agent: cfg.Agent, loopFilter: cfg.Decode.LoopFilter, aggregate: aggregateConfig(cfg, cc),
 		metrics: a.metrics.Camera(cc.Name), pub: a.pub, log: a.log.With("camera", cc.Name), sum: a.sum,
 		analysis: analysis.Options{Pool: a.pool, Last: a.live.Tap(cc.Name)},
 	}

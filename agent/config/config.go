@@ -94,13 +94,9 @@ type DecodeConfig struct {
 	// LoopFilter says on which pictures the H.264/H.265 deblocking (loop)
 	// filter is skipped to save CPU: all (every picture; reference
 	// pictures then drift from the encoder's until the next keyframe),
-	// nonref (non-reference pictures only, which nothing else refers to),
-	// never, or auto: per camera, all for the blob detector (its
-	// foreground counts better and cheaper on unfiltered pictures) and
-	// nonref for the object detectors (the SSD counts better on the
-	// encoder's picture). It defaults to auto; the figures are in
-	// docs/performance.md. Changing it restarts the cameras' decoders at
-	// the next reconnect or agent restart.
+	// nonref (non-reference pictures only, which nothing else refers to)
+	// or never. It defaults to all. Changing it restarts the cameras'
+	// decoders at the next reconnect or agent restart.
 	LoopFilter string `yaml:"loop_filter"`
 }
 
@@ -109,20 +105,7 @@ const (
 	LoopFilterSkipAll    = "all"
 	LoopFilterSkipNonRef = "nonref"
 	LoopFilterNever      = "never"
-	LoopFilterAuto       = "auto"
 )
-
-// LoopFilterFor is the loop filter setting (all, nonref or never) for a
-// camera whose detector is of type detector (LoopFilterAuto resolved).
-func (d DecodeConfig) LoopFilterFor(detector string) string {
-	if d.LoopFilter != LoopFilterAuto && d.LoopFilter != "" {
-		return d.LoopFilter
-	}
-	if detector == DetectorBlob {
-		return LoopFilterSkipAll
-	}
-	return LoopFilterSkipNonRef
-}
 
 // LogConfig configures logging.
 type LogConfig struct {

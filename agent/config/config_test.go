@@ -320,29 +320,3 @@ func TestCommandsMaxAgeKey(t *testing.T) {
 		})
 	}
 }
-
-// TestLoopFilterFor: auto (the default) resolves per camera from the
-// figures in docs/performance.md; a set value applies to every camera.
-func TestLoopFilterFor(t *testing.T) {
-	cfg, err := Parse([]byte("site: s\ncameras:\n  - {name: c, url: \"rtsp://h/c\"}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Decode.LoopFilter != LoopFilterAuto {
-		t.Fatalf("default decode.loop_filter %q, want auto", cfg.Decode.LoopFilter)
-	}
-	for _, c := range []struct{ set, detector, want string }{
-		{LoopFilterAuto, DetectorBlob, LoopFilterSkipAll},
-		{LoopFilterAuto, DetectorDNN, LoopFilterSkipNonRef},
-		{LoopFilterAuto, DetectorHOG, LoopFilterSkipNonRef},
-		{LoopFilterNever, DetectorBlob, LoopFilterNever},
-		{LoopFilterSkipAll, DetectorDNN, LoopFilterSkipAll},
-	} {
-		if got := (DecodeConfig{LoopFilter: c.set}).LoopFilterFor(c.detector); got != c.want {
-			t.Errorf("%s for %s: %s, want %s", c.set, c.detector, got, c.want)
-		}
-	}
-	if _, err := Parse([]byte("site: s\ndecode: {loop_filter: some}\ncameras:\n  - {name: c, url: \"rtsp://h/c\"}\n")); err == nil || !strings.Contains(err.Error(), "decode.loop_filter") {
-		t.Errorf("a bad loop_filter: %v", err)
-	}
-}

@@ -60,7 +60,7 @@ func fillDefaults(c *Config) {
 	setStr(&c.HTTP.Listen, DefaultHTTPListen)
 	setDur(&c.Counts.Interval, DefaultCountsInterval)
 	setInt(&c.Detector.Workers, 1)
-	setStr(&c.Decode.LoopFilter, LoopFilterAuto)
+	setStr(&c.Decode.LoopFilter, LoopFilterSkipAll)
 
 	m := &c.MQTT
 	setStr(&m.URL, DefaultMQTTURL)

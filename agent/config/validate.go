@@ -79,7 +79,7 @@ func validate(c *Config) Errors {
 	if c.Counts.Interval < 1e9 {
 		v.add("counts.interval", "must be at least 1s, got %s", c.Counts.Interval)
 	}
-	v.oneOf("decode.loop_filter", c.Decode.LoopFilter, LoopFilterAuto, LoopFilterSkipAll, LoopFilterSkipNonRef, LoopFilterNever)
+	v.oneOf("decode.loop_filter", c.Decode.LoopFilter, LoopFilterSkipAll, LoopFilterSkipNonRef, LoopFilterNever)
 	validateMQTT(v, c)
 	v.commands(c)
 	validatePool(v, c)

@@ -72,7 +72,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Overlay:  eval.CameraOverlay(*cam),
 	}
 	// Decode as the agent would with this config.
-	rc.Pipeline.LoopFilter = cfg.Decode.LoopFilterFor(cam.Detector.Type)
+	rc.Pipeline.LoopFilter = cfg.Decode.LoopFilter
 	if *interval > 0 {
 		rc.Interval = *interval
 	}
