@@ -99,16 +99,22 @@ cameras:
     lines: [{name: mid, points: [[0.5, 0.1], [0.5, 0.9]]}]
 `
 
-func buildChain(bc Config) ([]analysis.Analyzer, error) {
+// buildChain builds the chain and says which loop filter setting the
+// agent would decode this camera with (bc.LoopFilter when set).
+func buildChain(bc Config) ([]analysis.Analyzer, string, error) {
 	cfg, err := config.Parse([]byte(benchCamera))
 	if err != nil {
-		return nil, fmt.Errorf("bench: camera config: %w", err)
+		return nil, "", fmt.Errorf("bench: camera config: %w", err)
 	}
 	cam := cfg.Cameras[0]
 	if bc.MotionWidth > 0 {
 		cam.Motion.Width = bc.MotionWidth
 	}
-	return analysis.Build(cam, analysis.Options{})
+	if bc.LoopFilter != "" {
+		cfg.Decode.LoopFilter = bc.LoopFilter
+	}
+	chain, err := analysis.Build(cam, analysis.Options{})
+	return chain, cfg.Decode.LoopFilter, err
 }
 
 // latencies collects AU→result latencies while measuring.
@@ -196,13 +202,13 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 	var lat latencies
 	streams := make([]*stream, cfg.Streams)
 	for i := range streams {
-		chain, err := buildChain(cfg)
+		chain, lf, err := buildChain(cfg)
 		if err != nil {
 			return res, err
 		}
 		defer analysis.Close(chain)
 		p, err := pipeline.New(pipeline.Config{
-			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: cfg.LoopFilter,
+			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf,
 		}, analysis.Pipeline(chain), func(r *vision.Result) { lat.add(time.Since(r.Time)) }, nil, cfg.Log)
 		if err != nil {
 			return res, err

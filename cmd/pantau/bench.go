@@ -23,7 +23,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.AnalysisWidth, "width", 640, "analysis width in pixels")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "measured time (default 20s)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 0, "time before measuring (default 3s)")
-	fs.StringVar(&cfg.LoopFilter, "loop-filter", "", "decode.loop_filter for the pipelines: all, nonref or never (default: the agent's)")
+	fs.StringVar(&cfg.LoopFilter, "loop-filter", "", "decode.loop_filter for the pipelines: all, nonref or never (default: the agent's default)")
 	fs.IntVar(&cfg.MotionWidth, "motion-width", 0, "the camera's motion.width (default: the camera default)")
 	fs.IntVar(&cfg.OpenCVThreads, "opencv-threads", 0, "OpenCV threads in Pantau's windows (default 1, as the agent; -1: OpenCV's default)")
 	fs.IntVar(&cfg.Rounds, "rounds", 1, "Pantau and peer windows alternate this many times (figures are summed)")
