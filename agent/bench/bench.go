@@ -159,6 +159,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	load := loadAverage()
 	var live liveResult
 	var peer peerResult
+	var peerErr error
 	pw, ph := decode.AnalysisSize(counts.info.Width, counts.info.Height, cfg.AnalysisWidth)
 	for round := range cfg.Rounds {
 		l, err := runLive(ctx, cfg, url, profile)
@@ -168,19 +169,27 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		live.add(l)
 		profile = nil // the first round's window only
-		if cfg.NoPeer {
+		if cfg.NoPeer || peerErr != nil {
 			continue
 		}
 		p, err := runPeer(ctx, cfg, url, pw, ph)
 		if err != nil {
-			stopServer()
-			return nil, fmt.Errorf("%w (round %d)", err, round+1)
+			if ctx.Err() != nil {
+				stopServer()
+				return nil, ctx.Err()
+			}
+			// A peer that cannot keep up (too many streams for the CPU)
+			// is a finding, not a reason to lose Pantau's figures.
+			peerErr = fmt.Errorf("peer: %w (round %d)", err, round+1)
+			continue
 		}
 		peer.add(p)
 	}
 	serverCPU := stopServer()
 	rep.addLive(live, cfg)
-	if !cfg.NoPeer {
+	if peerErr != nil {
+		rep.Errors = append(rep.Errors, peerErr.Error())
+	} else if !cfg.NoPeer {
 		rep.addPeer(peer, cfg)
 	}
 	rep.LoadAverage = load
