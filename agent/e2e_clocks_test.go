@@ -43,13 +43,15 @@ func (s *stuckCounts) Publish(ctx context.Context, m event.Message) error {
 // its count interval (its spool append hangs). The other cameras still
 // publish a counts message every interval, and a reload that changes one
 // of them and removes another completes at once. Once the append goes
-// through, the stuck camera's counts follow.
+// through, the stuck camera's counts follow. The cameras' repeated stream
+// failures are logged once each.
 func TestStuckIntervalCloseDelaysNoOtherCamera(t *testing.T) {
 	broker := testbroker.Start(t)
 	// No stream answers: interval closing does not need frames (counts
 	// with frames_analysed 0 say the camera is silent), and no decoding
 	// keeps the test cheap.
 	dead := "rtsp://" + freeAddr(t) + "/none"
+	listen := freeAddr(t)
 	head := fmt.Sprintf(`site: s
 agent: a
 mqtt: {url: %q}
@@ -58,7 +60,7 @@ spool: {dir: %q}
 counts: {interval: 1s}
 cameras:
   - {name: stuck, url: %q}
-`, broker.URL(), freeAddr(t), t.TempDir(), dead)
+`, broker.URL(), listen, t.TempDir(), dead)
 	first := head + fmt.Sprintf("  - {name: b, url: %q}\n  - {name: c, url: %q}\n", dead, dead)
 	second := head + fmt.Sprintf("  - {name: c, url: %q, lines: [{name: after-reload, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n", dead)
 	path := filepath.Join(t.TempDir(), "pantau.yaml")
@@ -130,4 +132,13 @@ cameras:
 		return float64(n) >= time.Since(held).Seconds()-2
 	})
 	validateAll(t, prefix, msgs)
+
+	// Each camera's stream failed again and again (nothing answers), and
+	// the log said so once: one place summarises repeated warnings.
+	if n := metric(t, listen, `pantau_reconnects_total{camera="stuck"}`); n < 3 {
+		t.Fatalf("camera stuck reconnected %v times; the test wants repeated failures", n)
+	}
+	if n := strings.Count(ra.logs.String(), `msg="camera stream failed; retrying" camera=stuck`); n != 1 {
+		t.Errorf("%d stream failure lines for camera stuck within a minute, want 1 (summarised)", n)
+	}
 }

@@ -39,6 +39,12 @@ make_clip cam_noidr_h264.mp4 -t 20 -vf "$cam25" -c:v libx264 -profile:v main -bf
 # Eight slices per picture, as many cameras send: a lost RTP packet loses
 # one slice, not the picture (packet-loss tests).
 make_clip cam_slices_h264.mp4 -c:v libx264 -profile:v main -bf 0 -g 25 -x264-params slices=8 -pix_fmt yuv420p
+# Day → infrared → day (issue 11 item 9): vtest in colour for 10 s, then
+# a minute as a camera's night mode sends it (no colour, luma −40 %,
+# gaussian luma noise σ ≈ 6: ffmpeg's strength 10 is σ = 10/√3), then
+# colour again; each switch happens between two frames, GOP 25 as vtest.
+ir="enable='between(t,10,70)'"
+make_clip daynight_h264.mp4 -vf "hue=s=0:$ir,lutyuv=y=val*0.6:$ir,noise=c0s=10:c0f=t:$ir" -c:v libx264 -profile:v main -bf 0 -g 25 -pix_fmt yuv420p
 # "Smart codec" cameras (issue 11, loop filter by evidence): 10 s and 30 s
 # between IDRs (no scene-cut keyframes), low bitrate, H.264 and H.265, with
 # and without B-frames (four combinations, every level twice), preset

@@ -24,6 +24,10 @@ typedef struct {
 } avdec_picture;
 
 void avdec_quiet(void);
+// avdec_saturation (chroma.c) is the mean distance of pic's chroma samples
+// from neutral, in 8-bit levels, on a sparse grid (signalstats' SATAVG);
+// -1 for a gray-only picture.
+double avdec_saturation(const avdec_picture *pic);
 // avdec_open returns a negative AVERROR on failure; codec is 264 or 265;
 // skip_loop_filter is 0 (run it), 1 (skip on all pictures) or 2 (skip on
 // non-reference pictures).

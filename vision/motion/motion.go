@@ -102,11 +102,21 @@ func (d *Detector) Name() string { return "motion" }
 // Analyze updates the background model with f.Gray, sets r.Motion (the
 // debounced state) and r.MotionArea (the moving area of this frame, counting
 // regions of at least MinArea), and appends a motion event on each debounced
-// transition.
+// transition. On a view change (r.ViewChange, set by the view watcher
+// earlier in the chain) the background model starts again from f, with
+// its warm-up; r.MotionRestart says when and why the model restarted.
 func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	d.ok = false
+	if r.ViewChange != "" {
+		d.sub.Restart()
+		r.MotionRestart = vision.RestartViewChange
+	}
+	globals := d.sub.GlobalChanges()
 	if err := d.sub.Apply(f.Gray); err != nil {
 		return fmt.Errorf("motion: %w", err)
+	}
+	if d.sub.GlobalChanges() != globals {
+		r.MotionRestart = vision.RestartGlobalChange
 	}
 	d.last, d.ok = f.Time, true
 	d.warm = d.sub.Frames() > d.cfg.Warmup
@@ -145,6 +155,11 @@ func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	r.Motion = d.active
 	return nil
 }
+
+// Warm reports whether the background model is past its warm-up (after
+// the start or a restart): before, Blobs returns nothing even when things
+// move, and a detector fed by motion must look at the frame otherwise.
+func (d *Detector) Warm() bool { return d.warm }
 
 // Active reports whether motion is on (after debounce).
 func (d *Detector) Active() bool { return d.active }

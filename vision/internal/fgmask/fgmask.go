@@ -270,6 +270,16 @@ func (s *Subtractor) lightChanged(gray gocv.Mat) bool {
 	return false
 }
 
+// Restart forgets the background: the next frame applied becomes it, and
+// Frames counts from there (a caller's warm-up starts again). Use it when
+// the whole view changed and the caller knows it (a camera's switch to
+// infrared); such a restart is not counted in GlobalChanges.
+func (s *Subtractor) Restart() {
+	if s.hasMog {
+		s.restartModel()
+	}
+}
+
 // restartModel forgets the background: the next frame becomes it.
 func (s *Subtractor) restartModel() {
 	if s.hasMog {
