@@ -82,6 +82,7 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			Masks:      points2(cam.Motion.Masks),
 			StartAfter: cam.Motion.Debounce,
 			EndAfter:   cam.Motion.Hold,
+			Width:      cam.Motion.Width,
 			// Motion turned off but blobs needed: subtract the background,
 			// report no motion.
 			Silent: !cam.Motion.IsEnabled(),

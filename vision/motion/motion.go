@@ -41,6 +41,11 @@ type Config struct {
 	// r.Events are left alone. Use it when motion is off for a camera but
 	// its foreground still feeds the blob or HOG detector.
 	Silent bool
+	// Width, when smaller than the frame's, is the width the frame is
+	// shrunk to before background subtraction (cheaper in proportion to
+	// the pixels); blobs stay normalised and Px in the frame's pixels, the
+	// foreground mask is at the shrunk size. 0 keeps the frame's size.
+	Width int
 	// Warmup is how many frames are only learnt, never reported, after the
 	// start or a change of frame size. It defaults to 10.
 	Warmup int
@@ -72,7 +77,7 @@ func New(cfg Config) (*Detector, error) {
 	case cfg.Warmup < 0:
 		return nil, fmt.Errorf("motion: warmup: must not be negative, got %d", cfg.Warmup)
 	}
-	sub, err := fgmask.New(fgmask.Config{VarThreshold: cfg.Threshold, History: cfg.History, Masks: cfg.Masks})
+	sub, err := fgmask.New(fgmask.Config{VarThreshold: cfg.Threshold, History: cfg.History, Masks: cfg.Masks, Width: cfg.Width})
 	if err != nil {
 		return nil, fmt.Errorf("motion: %w", err)
 	}
