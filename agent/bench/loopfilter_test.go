@@ -50,7 +50,7 @@ type stillScore struct {
 func runClip(t *testing.T, clip string, cam config.Camera, model, lf string, limit time.Duration) (stillScore, []eval.Counted) {
 	t.Helper()
 	if _, err := os.Stat(clip); err != nil {
-		t.Fatalf("clip %s missing: run scripts/testdata.sh (make testdata)", clip)
+		t.Fatalf("clip %s missing: run scripts/testdata.sh (PANTAU_LONG_TESTS=1 scripts/testdata.sh for the long table's clips)", clip)
 	}
 	chain, err := analysis.Build(cam, analysis.Options{Model: model})
 	if err != nil {
