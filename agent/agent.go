@@ -29,6 +29,7 @@ import (
 	"github.com/pantau/pantau/agent/publish/mqtt"
 	"github.com/pantau/pantau/agent/telemetry"
 	"github.com/pantau/pantau/agent/web"
+	"github.com/pantau/pantau/vision/detect"
 )
 
 // Options configures an Agent. Config is required.
@@ -118,6 +119,11 @@ func New(opts Options) (*Agent, error) {
 		sum: sum, started: time.Now(), cfg: cfg, cams: map[string]*running{}, authFailed: map[string]bool{},
 		reloads: make(chan chan error),
 	}
+	// One OpenCV thread per camera: each camera's analysis already runs on
+	// its own goroutine, and OpenCV's shared worker threads only add
+	// hand-offs and spinning around small 640 px frames (about −3 % CPU
+	// per camera in `pantau bench`, see docs/performance.md). Process-wide.
+	detect.SetOpenCVThreads(1)
 	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
 		return nil, fmt.Errorf("detector pool: %w", err)
 	}

@@ -25,6 +25,7 @@ type cameraMetrics interface {
 	Reconnect()
 	LineCrossing(rule, direction, class string)
 	ZoneOccupancy(zone, class string, n int)
+	viewMetrics
 }
 
 // publisher takes messages for the command centre; it returns once a
@@ -41,9 +42,12 @@ type deviceInfo struct {
 // camera is one camera as three parts, each on its own goroutine: the
 // stream runner (supervised RTSP session, pipeline, analyzers), the status
 // reporter (retained status on its own clock) and the interval clock
-// (aggregation; closes count intervals on its own clock). None waits for
-// another: a stuck publish in one part, or in another camera, does not
-// stop the others. The fields are set once by newCamera.
+// (aggregation; closes count intervals on its own clock). A stuck publish
+// holds only the part that made it: a slow status publish delays neither
+// stream nor counts, and no camera waits for another's. (A stuck interval
+// close holds its aggregator, so that camera's analysis waits for it and
+// drops frames as analyzer_busy, counted.) The fields are set once by
+// newCamera.
 type camera struct {
 	cfg    config.Camera // as started; the stream settings never change
 	source string        // event.SourceConfig or event.SourceDiscovery
@@ -52,9 +56,37 @@ type camera struct {
 	stream *streamRunner
 	report *statusReporter
 	counts *intervalClock
-	// drops and analyzerErrs feed the agent's log summary.
-	drops        *logging.Counter
-	analyzerErrs *logging.Repeated
+	// warnings are the camera's lines in the agent's log summary.
+	warnings cameraWarnings
+}
+
+// cameraWarnings are a camera's repeated warnings, each logged through the
+// agent's one summariser at most once per period.
+type cameraWarnings struct {
+	drops        *logging.Counter  // frames dropped, any reason
+	pubFailed    *logging.Counter  // publish failures the publisher does not summarise
+	analyzerErrs *logging.Repeated // an analyzer returned an error
+	streamFailed *logging.Repeated // the stream session ended; retrying
+	statusFailed *logging.Repeated // the retained status was not sent
+}
+
+func newCameraWarnings(sum *logging.Summariser, name string) cameraWarnings {
+	return cameraWarnings{
+		drops:        sum.Counter("dropped %d frames in the last %s", "camera", name),
+		pubFailed:    sum.Counter("could not publish %d messages in the last %s", "camera", name),
+		analyzerErrs: sum.Repeated(0, "analyzer failed", "camera", name),
+		streamFailed: sum.Repeated(time.Minute, "camera stream failed; retrying", "camera", name),
+		statusFailed: sum.Repeated(0, "publishing camera status", "camera", name),
+	}
+}
+
+// remove logs what is pending and unregisters the warnings.
+func (w cameraWarnings) remove() {
+	w.drops.Remove()
+	w.pubFailed.Remove()
+	w.analyzerErrs.Remove()
+	w.streamFailed.Remove()
+	w.statusFailed.Remove()
 }
 
 // cameraDeps is what a camera takes from the agent.
@@ -66,19 +98,21 @@ type cameraDeps struct {
 	pub         publisher
 	log         *slog.Logger
 	sum         *logging.Summariser
-	analysis    analysis.Options // without Last: the camera adds its snapshotter
+	// analysis is the shared detector, and in Last the web UI's live tap,
+	// which the camera runs after its own snapshotter.
+	analysis analysis.Options
 }
 
 // newCamera wires a camera's parts; run starts them.
 func newCamera(cc config.Camera, source string, dev deviceInfo, d cameraDeps) *camera {
 	c := &camera{cfg: cc, source: source, device: dev, snaps: &snapshot.Snapshotter{},
-		drops:        d.sum.Counter("dropped %d frames in the last %s", "camera", cc.Name),
-		analyzerErrs: d.sum.Repeated(0, "analyzer failed", "camera", cc.Name),
-	}
-	metrics := summarisedMetrics{cameraMetrics: d.metrics, drops: c.drops}
+		warnings: newCameraWarnings(d.sum, cc.Name)}
+	w := c.warnings
+	metrics := summarisedMetrics{cameraMetrics: d.metrics, drops: w.drops}
 	c.report = &statusReporter{
 		site: d.site, agent: d.agent, name: cc.Name, url: urlcred.RedactText(cc.URL),
 		source: source, device: dev, fps: cc.FPS, pub: d.pub, streamUp: metrics.StreamUp, log: d.log,
+		failed: w.statusFailed, changed: make(chan struct{}, 1),
 	}
 	opts := d.analysis
 	opts.Last = c.snaps
@@ -87,12 +121,13 @@ func newCamera(cc config.Camera, source string, dev deviceInfo, d cameraDeps) *c
 	}
 	c.stream = &streamRunner{
 		cfg: cc, loopFilter: d.loopFilter, metrics: metrics, log: d.log, opts: opts, status: c.report,
-		analyzerFailed: func(analyzer string, err error) { c.analyzerErrs.Log("analyzer", analyzer, "err", err) },
+		analyzerFailed: func(analyzer string, err error) { w.analyzerErrs.Log("analyzer", analyzer, "err", err) },
+		failed:         w.streamFailed,
 	}
 	c.report.decodeMode = c.stream.decodeMode
 	c.counts = &intervalClock{
 		metrics: metrics, pub: d.pub, log: d.log, tickers: c.stream.tickerSet, occ: occupancyGauges{},
-		pubFailed: d.sum.Counter("could not publish %d messages in the last %s", "camera", cc.Name),
+		pubFailed: w.pubFailed,
 		current:   cc,
 	}
 	c.counts.agg = aggregate.New(d.aggregate, c.counts.emit)
@@ -108,21 +143,22 @@ func (c *camera) run(ctx context.Context) {
 	go func() { defer wg.Done(); c.counts.run(ctx) }()
 	c.stream.run(ctx)
 	wg.Wait()
+	c.report.flush()
 }
 
 // stop ends what run left behind: the partial count interval is
 // published and the log counters are removed (they say what they held).
 func (c *camera) stop() {
 	c.counts.aggregator().Flush(time.Now())
-	c.counts.pubFailed.Remove()
-	c.drops.Remove()
-	c.analyzerErrs.Remove()
+	c.counts.flushing.Wait()
+	c.warnings.remove()
 }
 
 // onResult runs on the pipeline's analyzer goroutine after every analysed
 // frame.
 func (c *camera) onResult(r *vision.Result) {
 	c.report.frame(r.Time)
+	c.noteView(r)
 	c.counts.add(r)
 }
 

@@ -35,6 +35,10 @@ type intervalClock struct {
 	// occ is only touched by the analyzer goroutine (add).
 	occ occupancyGauges
 
+	// flushing counts renew's flushes of replaced aggregators still
+	// publishing; the camera waits for them when it stops.
+	flushing sync.WaitGroup
+
 	mu      sync.Mutex
 	agg     aggregator    // replaced by renew
 	current config.Camera // the camera's config with analytics updates applied
@@ -108,14 +112,20 @@ func (k *intervalClock) config() config.Camera {
 }
 
 // renew starts a new aggregator for cc, so counts name the new rules, and
-// flushes the old one (its partial interval is published).
+// flushes the old one (its partial interval is published) on a goroutine
+// of its own: a reload does not wait for a slow spool append.
 func (k *intervalClock) renew(cc config.Camera, aggCfg aggregate.Config) {
 	agg := aggregate.New(aggCfg, k.emit)
+	now := time.Now()
 	k.mu.Lock()
 	prev := k.agg
 	k.agg, k.current = agg, cc
 	k.mu.Unlock()
-	prev.Flush(time.Now())
+	k.flushing.Add(1)
+	go func() {
+		defer k.flushing.Done()
+		prev.Flush(now)
+	}()
 }
 
 // emit hands an aggregator's message to the publisher. Durable messages

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pantau/pantau/agent/internal/retry"
+	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/rtsp"
 )
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/devices/urlcred"
 )
@@ -31,6 +32,11 @@ type statusReporter struct {
 	streamUp          func(up bool)
 	decodeMode        func() string
 	log               *slog.Logger
+	// failed logs a status that could not be sent, summarised.
+	failed *logging.Repeated
+	// changed wakes run to publish a changed state (capacity 1), so
+	// whoever changes the state never waits for the broker.
+	changed chan struct{}
 
 	mu        sync.Mutex
 	state     string
@@ -39,10 +45,12 @@ type statusReporter struct {
 	lastFrame time.Time
 	rate      rateMeter
 	published time.Time // last retained status sent
+	view      viewState
 }
 
-// run derives the state and refreshes the status every second until ctx
-// ends.
+// run publishes state changes, derives the state from the frame flow and
+// refreshes the status every second until ctx ends. The caller calls
+// flush after run and every setState returned.
 func (s *statusReporter) run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -50,13 +58,24 @@ func (s *statusReporter) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.changed:
+			s.publish(time.Now())
 		case now := <-t.C:
 			s.tick(now)
 		}
 	}
 }
 
-// setState records the camera's state and publishes it when it changed.
+// flush publishes a state change run did not (the offline at the end).
+func (s *statusReporter) flush() {
+	select {
+	case <-s.changed:
+		s.publish(time.Now())
+	default:
+	}
+}
+
+// setState records the camera's state; run publishes it when it changed.
 func (s *statusReporter) setState(state string, err error) {
 	s.mu.Lock()
 	changed := s.state != state
@@ -70,7 +89,10 @@ func (s *statusReporter) setState(state string, err error) {
 	s.streamUp(state == event.StateOnline)
 	if changed {
 		s.log.Info("camera state", "state", state)
-		s.publish(time.Now())
+		select {
+		case s.changed <- struct{}{}:
+		default: // a publish is due already; it sends the latest state
+		}
 	}
 }
 
@@ -155,14 +177,19 @@ func (s *statusReporter) status(now time.Time) event.CameraStatus {
 	if !s.lastFrame.IsZero() {
 		st.LastFrame = event.Timestamp(s.lastFrame)
 	}
+	st.View = s.view.mode
+	if !s.view.changed.IsZero() {
+		st.ViewChanged = event.Timestamp(s.view.changed)
+	}
 	if st.State == event.StateOnline {
 		st.Error = ""
 	}
 	return st
 }
 
-// publish sends the retained status. A failure is left to the publisher's
-// own counting: the next change or refresh sends it again.
+// publish sends the retained status. A failure is only logged: the
+// publisher keeps the latest retained status and sends it after a
+// reconnect, and the next change or refresh sends it again.
 func (s *statusReporter) publish(now time.Time) {
 	msg := event.NewCameraStatus(s.site, s.agent, s.name, now, s.status(now))
 	s.mu.Lock()
@@ -171,6 +198,6 @@ func (s *statusReporter) publish(now time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.pub.Publish(ctx, msg); err != nil {
-		s.log.Warn("publishing camera status", "err", err)
+		s.failed.Log("err", err)
 	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/retry"
+	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/pipeline"
+	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
 )
@@ -36,6 +37,8 @@ type streamRunner struct {
 	onResult func(r *vision.Result)
 	// analyzerFailed reports analyzer errors to the log summary.
 	analyzerFailed func(analyzer string, err error)
+	// failed logs a failed session, summarised.
+	failed *logging.Repeated
 
 	mu        sync.Mutex
 	pipe      *pipeline.Pipeline
@@ -77,7 +80,7 @@ func (s *streamRunner) run(ctx context.Context) {
 		Failed: func(err error, pause time.Duration) {
 			s.metrics.Reconnect()
 			s.status.setState(stateFor(err), err)
-			s.log.Warn("camera stream failed; retrying", "err", err, "retry_in", pause.Round(time.Millisecond))
+			s.failed.Log("err", err, "retry_in", pause.Round(time.Millisecond))
 		},
 	}
 	_ = sv.Run(ctx)

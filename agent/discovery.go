@@ -13,7 +13,7 @@ import (
 
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/retry"
+	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/onvif"
 )
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"sync"
 	"syscall"
 	"time"
 
@@ -67,10 +68,18 @@ func (a *Agent) applyCameras(ctx context.Context, cfg *config.Config) {
 			a.mu.Unlock()
 		}
 	}
+	// Side by side: each flushes its partial interval, and a slow spool
+	// append should cost the reload one wait, not one per camera.
+	var wg sync.WaitGroup
 	for _, r := range stop {
-		r.stop()
-		a.log.Info("camera stopped", "camera", r.cam.config().Name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.stop()
+			a.log.Info("camera stopped", "camera", r.cam.config().Name)
+		}()
 	}
+	wg.Wait()
 	for _, name := range removed {
 		a.metrics.Remove(name)
 		a.live.Remove(name)

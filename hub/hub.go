@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pantau/pantau/agent/logging"
+	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/hub/config"
 	"github.com/pantau/pantau/hub/store"
 )
@@ -183,7 +184,9 @@ func (h *Hub) storeBatch(batch []pending) {
 	for i, p := range batch {
 		msgs[i] = p.msg
 	}
-	pause := 100 * time.Millisecond
+	// The agent's one backoff: a store that is down for a while is not
+	// hammered by every hub at the same instant.
+	backoff := retry.Backoff{Min: 100 * time.Millisecond, Max: 10 * time.Second}
 	for {
 		start := time.Now()
 		res, err := h.store.Apply(context.Background(), msgs)
@@ -197,9 +200,9 @@ func (h *Hub) storeBatch(batch []pending) {
 			return
 		}
 		h.m.storeErrs.Inc()
+		pause := backoff.Next()
 		h.log.Error("store failed; retrying", "messages", len(msgs), "err", err, "retry_in", pause)
 		time.Sleep(pause)
-		pause = min(pause*2, 10*time.Second)
 	}
 }
 

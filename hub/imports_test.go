@@ -9,13 +9,15 @@ import (
 // TestNoAgentRuntime: the hub shares the contract with the agent, not its
 // runtime. Its packages (the fleet simulation aside, which drives the
 // agent's publish path on purpose) may import from agent/ only the
-// contract, the config structs, the logging helpers and HTTP auth.
+// contract, the config structs, the logging helpers, the one retry
+// (stdlib only) and HTTP auth.
 func TestNoAgentRuntime(t *testing.T) {
 	allowed := map[string]bool{
 		"github.com/pantau/pantau/agent/event":    true,
 		"github.com/pantau/pantau/agent/config":   true,
 		"github.com/pantau/pantau/agent/logging":  true,
 		"github.com/pantau/pantau/agent/httpauth": true,
+		"github.com/pantau/pantau/agent/retry":    true,
 	}
 	out, err := exec.Command("go", "list", "-deps", ".", "./store", "./web", "./config").Output()
 	if err != nil {

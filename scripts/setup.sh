@@ -17,7 +17,8 @@ apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavu
 	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
 	python3-onnx python3-numpy postgresql fonts-dejavu-core
 	chromium chromium-driver  # chromium: the web UI and hub tests drive it headless (chromedp)
-	dpkg-dev lintian jq)      # the short package test (configs/deb); make deb installs the rest (scripts/deb-setup.sh)
+	dpkg-dev lintian jq       # the short package test (configs/deb); make deb installs the rest (scripts/deb-setup.sh)
+	e2fsprogs mount util-linux)  # agent/testdisk (ext4 on a loop device), agent/web's Apply test (unshare, setpriv)
 # npm only packs the default model's npm package (scripts/models.sh); a
 # machine with Node.js from elsewhere already has it.
 command -v npm >/dev/null || apt_pkgs+=(npm)

@@ -84,7 +84,8 @@ type ZoneOccupancy struct {
 // pipeline owns one Result per camera and resets it before each frame
 // (Reset), so analyzers append to its slices without allocating in steady
 // state. Analyzers run in a fixed order and later ones may read what earlier
-// ones wrote (detector → tracker → lines and zones).
+// ones wrote (view watcher → everything; detector → tracker → lines and
+// zones).
 type Result struct {
 	Time   time.Time // capture time of the frame
 	Motion bool      // motion present in this frame (after debounce)
@@ -105,7 +106,52 @@ type Result struct {
 	Events    []Event
 	// Occupancy is set by the zone analyzer on every frame it runs.
 	Occupancy []ZoneOccupancy
+
+	// View is the picture mode the view watcher (vision/tamper) sees:
+	// ViewDay, ViewIR or "" when unknown (no watcher, a source without
+	// colour, not decided yet).
+	View string
+	// ViewChange is set on the frame where the whole view changed at once
+	// (one of the ViewChange* constants): a camera switching to or from
+	// its infrared night mode, or the lighting of the whole scene
+	// stepping. It is neither motion nor tampering: the motion analyzer
+	// restarts its background and tamper detection learns the new view.
+	ViewChange string
+	// Settling is true from a view change until the new view has settled
+	// (a few seconds): lines and zones ignore tracks meanwhile.
+	Settling bool
+	// TamperPending is true while a tamper condition is seen or raised
+	// (covered, defocus, scene change): zones ignore tracks meanwhile.
+	TamperPending bool
+	// MotionRestart is set by the motion analyzer on the frame it threw
+	// its background model away and started learning again, saying why
+	// (RestartViewChange or RestartGlobalChange).
+	MotionRestart string
 }
+
+// Why the motion background restarted (Result.MotionRestart).
+const (
+	// RestartViewChange: Result.ViewChange was set (day/infrared switch,
+	// lighting step).
+	RestartViewChange = "view_change"
+	// RestartGlobalChange: the motion stage itself found most of the
+	// picture changed at once (lighting drift across the whole picture,
+	// a cover, a moved camera).
+	RestartGlobalChange = "global_change"
+)
+
+// Picture modes (Result.View).
+const (
+	ViewDay = "day" // colour
+	ViewIR  = "ir"  // black and white: the camera's infrared night mode
+)
+
+// Kinds of view change (Result.ViewChange).
+const (
+	ViewChangeToIR     = "day_to_ir"
+	ViewChangeToDay    = "ir_to_day"
+	ViewChangeLighting = "lighting" // brightness step, colour unchanged
+)
 
 // Reset clears r for the next frame, keeping its slices' capacity.
 func (r *Result) Reset(t time.Time) {
@@ -118,4 +164,6 @@ func (r *Result) Reset(t time.Time) {
 	r.Tracks = r.Tracks[:0]
 	r.Events = r.Events[:0]
 	r.Occupancy = r.Occupancy[:0]
+	r.View, r.ViewChange = "", ""
+	r.Settling, r.TamperPending, r.MotionRestart = false, false, ""
 }

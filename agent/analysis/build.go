@@ -45,8 +45,10 @@ type Options struct {
 }
 
 // Build maps a camera's config onto its analysis chain, in the
-// order they must run: motion (background subtraction, also the source of
-// blobs), the object detector, the tracker, lines, zones, tamper. Stages a
+// order they must run: the view watcher (a switch to or from infrared
+// restarts what follows), tamper (zones ignore tracks while a condition
+// is pending), motion (background subtraction, also the source of
+// blobs), the object detector, the tracker, lines, zones. Stages a
 // camera does not use are left out: no lines or zones means no detector or
 // tracker. The caller closes the analyzers (Close).
 func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
@@ -59,6 +61,20 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 	needObjects := len(cam.Lines) > 0 || len(cam.Zones) > 0
 	var mot *motion.Detector
 	ownDNN := cam.Detector.Type == config.DetectorDNN && cam.Detector.Model != ""
+	if cam.Motion.IsEnabled() || needObjects || cam.Tamper.Enabled {
+		v, err := tamper.NewViewWatch(tamper.ViewConfig{})
+		if err != nil {
+			return nil, fmt.Errorf("view: %w", err)
+		}
+		out = append(out, v)
+	}
+	if cam.Tamper.Enabled {
+		t, err := tamper.New(tamperConfig(cam.Tamper))
+		if err != nil {
+			return nil, fmt.Errorf("tamper: %w", err)
+		}
+		out = append(out, t)
+	}
 	if cam.Motion.IsEnabled() || (needObjects && !ownDNN) {
 		mot, err = motion.New(motion.Config{
 			Threshold:  cam.Motion.Threshold,
@@ -66,6 +82,7 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			Masks:      points2(cam.Motion.Masks),
 			StartAfter: cam.Motion.Debounce,
 			EndAfter:   cam.Motion.Hold,
+			Width:      cam.Motion.Width,
 			// Motion turned off but blobs needed: subtract the background,
 			// report no motion.
 			Silent: !cam.Motion.IsEnabled(),
@@ -103,13 +120,6 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			return nil, err
 		}
 		out = append(out, z)
-	}
-	if cam.Tamper.Enabled {
-		t, err := tamper.New(tamperConfig(cam.Tamper))
-		if err != nil {
-			return nil, fmt.Errorf("tamper: %w", err)
-		}
-		out = append(out, t)
 	}
 	if opt.Last != nil {
 		out = append(out, opt.Last)

@@ -15,25 +15,25 @@ func TestBuildAnalyzersChains(t *testing.T) {
 		yaml string
 		want []string
 	}{
-		{"motion only", `{name: c, url: "rtsp://h/c"}`, []string{"motion"}},
+		{"motion only", `{name: c, url: "rtsp://h/c"}`, []string{"view", "motion"}},
 		{"lines need detector (the shared dnn by default) and tracker",
 			`{name: c, url: "rtsp://h/c", lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"motion", "detect_dnn", "track", "lines"}},
+			[]string{"view", "motion", "detect_dnn", "track", "lines"}},
 		{"blob detector on request",
 			`{name: c, url: "rtsp://h/c", detector: {type: blob}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"motion", "detect_blob", "track", "lines"}},
+			[]string{"view", "motion", "detect_blob", "track", "lines"}},
 		{"zones with hog and tamper",
 			`{name: c, url: "rtsp://h/c", detector: {type: hog}, tamper: {enabled: true}, zones: [{name: z, points: [[0.1, 0.1], [0.9, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"motion", "detect_hog", "track", "zones", "tamper"}},
+			[]string{"view", "tamper", "motion", "detect_hog", "track", "zones"}},
 		{"motion off still feeds the detector",
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"motion", "detect_dnn", "track", "lines"}},
+			[]string{"view", "motion", "detect_dnn", "track", "lines"}},
 		{"self-test dnn from the shipped manifest",
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ../../models/pantau-selftest.onnx}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"detect_dnn", "track", "lines"}},
+			[]string{"view", "detect_dnn", "track", "lines"}},
 		{"the default COCO model by name (made at set-up)",
 			`{name: c, url: "rtsp://h/c", motion: {enabled: false}, detector: {type: dnn, model: ssd_mobilenet_v2_coco, models_dir: ../../models}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}`,
-			[]string{"detect_dnn", "track", "lines"}},
+			[]string{"view", "detect_dnn", "track", "lines"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

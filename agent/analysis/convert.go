@@ -74,3 +74,26 @@ func tamperConfig(t config.TamperConfig) tamper.Config {
 	}
 	return c
 }
+
+// ruleBounds are the bounding boxes of a camera's lines and zones: where
+// its detector is needed.
+func ruleBounds(cam config.Camera) []vision.Rect {
+	var out []vision.Rect
+	add := func(ps []config.Point) {
+		if len(ps) == 0 {
+			return
+		}
+		x0, y0, x1, y1 := ps[0].X, ps[0].Y, ps[0].X, ps[0].Y
+		for _, p := range ps[1:] {
+			x0, y0, x1, y1 = min(x0, p.X), min(y0, p.Y), max(x1, p.X), max(y1, p.Y)
+		}
+		out = append(out, vision.Rect{X: x0, Y: y0, W: x1 - x0, H: y1 - y0})
+	}
+	for _, l := range cam.Lines {
+		add(l.Points)
+	}
+	for _, z := range cam.Zones {
+		add(z.Points)
+	}
+	return out
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/detect"
 	"github.com/pantau/pantau/vision/frame"
 )
 
@@ -110,6 +111,10 @@ func BenchmarkCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// As the agent runs the pool: OpenCV's loops on the calling thread, so
+	// the figure is the CPU of the work, not of idle worker threads
+	// spinning (see agent.newPool).
+	defer detect.SetOpenCVThreads(detect.SetOpenCVThreads(1))
 	dnn := cfg.Cameras[0]
 	blob := dnn
 	blob.Detector.Type = config.DetectorBlob

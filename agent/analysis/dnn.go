@@ -98,6 +98,7 @@ func poolClient(cam config.Camera, mot *motion.Detector, opt Options) (Analyzer,
 	cc := detpool.ClientConfig{
 		Camera: cam.Name, MaxRate: cam.Detector.MaxRate, Classes: cam.Detector.Classes,
 		MinScore: cam.Detector.Confidence, Masks: points2(cam.Motion.Masks),
+		Rules: ruleBounds(cam),
 	}
 	if opt.Pool != nil {
 		return opt.Pool.Client(cc, mot), nil

@@ -25,17 +25,16 @@ import (
 // analysis rate, because Analyze never waits for the detector; the
 // detector cannot serve 10 × max_rate, so the pool lowers the rate, and the
 // metrics say so (rate scale below 1, frames skipped for "budget"); every
-// camera still gets detector passes. It runs in real time for 30 s and
-// needs the 2 cores mostly to itself, so it runs with PANTAU_LONG_TESTS=1;
-// the short versions, always on, are detpool's
-// TestPoolMoreCamerasThanWorkers (never blocks, fair, replaced counted) and
-// TestSlowDetectorLowersRate (budget lowers the rate, counted). The
-// figures for docs/performance.md are logged.
+// camera still gets detector passes. The short version runs 12 s; with
+// PANTAU_LONG_TESTS=1 it runs 30 s and its logged figures are the ones in
+// docs/performance.md. The pool's scheduling alone (fairness, replaced
+// jobs) is tested in agent/detpool with a model whose timing the test
+// controls.
 func TestTenCamerasShareThePool(t *testing.T) {
-	if os.Getenv("PANTAU_LONG_TESTS") == "" {
-		t.Skip("30 s real-time campaign: PANTAU_LONG_TESTS=1 (short versions: agent/detpool TestPoolMoreCamerasThanWorkers, TestSlowDetectorLowersRate)")
+	dur := 12 * time.Second
+	if os.Getenv("PANTAU_LONG_TESTS") != "" {
+		dur = 30 * time.Second
 	}
-	dur := 30 * time.Second
 	cfg, err := config.Parse([]byte("site: s\ncameras:\n  - {name: c, url: \"rtsp://h/c\", lines: [{name: mid, points: [[0.5, 0.2], [0.5, 0.9]]}]}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +68,8 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	const ncam = 10
 	type camStats struct {
 		ticks, analysed, passes int
-		worst                   time.Duration
-		times                   []time.Duration
+		worst, first            time.Duration   // first: the first frame (the chain's start-up)
+		times, det              []time.Duration // whole chain, detector stage
 	}
 	stats := make([]camStats, ncam)
 	var wg sync.WaitGroup
@@ -100,14 +99,22 @@ func TestTenCamerasShareThePool(t *testing.T) {
 				r.Reset(f.Time)
 				t0 := time.Now()
 				for _, a := range as {
+					ta := time.Now()
 					if err := a.Analyze(f, &r); err != nil {
 						t.Error(err)
 						return
 					}
+					if _, ok := a.(*detpool.Client); ok {
+						st.det = append(st.det, time.Since(ta))
+					}
 				}
 				d := time.Since(t0)
 				st.times = append(st.times, d)
-				st.worst = max(st.worst, d)
+				if st.analysed == 0 {
+					st.first = d
+				} else {
+					st.worst = max(st.worst, d)
+				}
 				st.analysed++
 				if !r.Coast {
 					st.passes++
@@ -121,12 +128,37 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	for i := range ncam {
 		budget += testutil.ToFloat64(m.Detector().SkippedCounter(fmt.Sprintf("cam%d", i), detpool.SkipBudget))
 	}
+	long := os.Getenv("PANTAU_LONG_TESTS") != ""
 	for i, st := range stats {
 		slices.Sort(st.times)
-		p95 := st.times[len(st.times)*95/100]
-		t.Logf("cam%d: %d ticks, %d analysed, %d detector passes joined, analysis p95 %v worst %v", i, st.ticks, st.analysed, st.passes, p95.Round(time.Millisecond), st.worst.Round(time.Millisecond))
+		slices.Sort(st.det)
+		p95, det95 := st.times[len(st.times)*95/100], st.det[len(st.det)*95/100]
+		// Frames due once the chain has started: the first frame builds
+		// the background model and OpenCV's buffers (about 2 s for ten
+		// cameras at once on the shared machine), during which the
+		// ticker drops ticks; the claim is about keeping the rate after.
+		due := int((dur - st.first) / (200 * time.Millisecond))
+		t.Logf("cam%d: %d of %d frames analysed (first frame %v), %d detector passes joined, analysis p95 %v worst after the first %v, detector stage p95 %v", i, st.analysed, due, st.first.Round(time.Millisecond), st.passes, p95.Round(time.Millisecond), st.worst.Round(time.Millisecond), det95.Round(time.Millisecond))
 		if st.passes == 0 {
 			t.Errorf("cam%d got no detector pass in %v: the pool is not fair", i, dur)
+		}
+		// The detector stage only copies crops and queues them: it never
+		// waits for the worker, whatever the queue (asserted exactly in
+		// detpool's TestPoolMoreCamerasThanWorkers, whose model blocks
+		// until the test lets it go; here, in time, on the long run).
+		if long && det95 > 50*time.Millisecond {
+			t.Errorf("cam%d: detector stage p95 %v: it waits for the pool", i, det95)
+		}
+		// 5 fps kept: every frame analysed within its 200 ms. Asserted
+		// in the long run, which needs the 2 cores mostly to itself;
+		// the short one, on a machine shared with builds and tests, only
+		// requires that most frames were analysed (the figures are
+		// logged).
+		if long && (st.analysed < due*95/100 || p95 > 200*time.Millisecond) {
+			t.Errorf("cam%d: %d of %d frames analysed, p95 %v: the camera did not keep its 5 fps", i, st.analysed, due, p95)
+		}
+		if !long && st.analysed < due/2 {
+			t.Errorf("cam%d: %d of %d frames analysed", i, st.analysed, due)
 		}
 	}
 	t.Logf("rate scale %.2f, %v frames skipped for budget", scale, budget)

@@ -1,11 +1,17 @@
-// Package bench measures Pantau's frame path against the decode floor and
-// a naive OpenCV loop (`pantau bench`). It serves a clip over RTSP on
-// loopback to N pipelines (RTSP client → queue → libavcodec → gray frame
-// → motion analyzer), measures this process's CPU time (getrusage), RSS,
-// frame rates, drops and access-unit-to-result latency, and in the same
-// run decodes the clip with `ffmpeg -threads 1` (the floor, CPU from the
-// child's rusage) and with gocv's VideoCapture plus the same motion
-// analyzer on every full-size frame (the naive baseline).
+// Package bench measures Pantau's frame path against the pipeline people
+// build instead, the decode floor and a naive OpenCV loop (`pantau bench`).
+// It serves a clip over RTSP on loopback to N pipelines (RTSP client →
+// queue → libavcodec → gray frame → the analysis chain of a camera with
+// `detector: {type: blob}`), measures this process's CPU time
+// (getrusage), RSS, frame rates, drops and access-unit-to-result latency.
+// In the same run, alternating with Pantau's window round by round, it
+// measures the peer on the same server and stream count: per camera an
+// ffmpeg child decoding the stream to gray raw video at the analysis rate
+// and size on a pipe, and OpenCV MOG2 + opening + contours on each
+// picture (peer.go). It then decodes the clip with `ffmpeg -threads 1
+// -skip_loop_filter all` (the floor, CPU from the child's rusage) and
+// with gocv's VideoCapture plus the motion analyzer on every full-size
+// frame (the naive loop, a second reference).
 package bench
 
 import (
@@ -20,6 +26,7 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/pipeline"
+	"github.com/pantau/pantau/vision/decode"
 )
 
 // Config configures a Run. Only Clip is required.
@@ -45,8 +52,22 @@ type Config struct {
 	// bench appends "--rtsp 127.0.0.1:PORT". Otherwise the server runs in
 	// this process and its CPU is included (Report.ServerInProcess).
 	ServerCommand []string
-	// NoFloor and NoNaive skip the two reference measurements.
-	NoFloor, NoNaive bool
+	// LoopFilter is the pipelines' decode.loop_filter: all, nonref or
+	// never. It defaults to the pipeline's default.
+	LoopFilter string
+	// MotionWidth is the camera's motion.width (background subtraction on
+	// a picture shrunk to it). 0 keeps the camera default.
+	MotionWidth int
+	// OpenCVThreads is OpenCV's thread count (cv::setNumThreads) in
+	// Pantau's windows. It defaults to 1, as the agent sets it; -1 leaves
+	// OpenCV's default. The peer always runs with OpenCV's default.
+	OpenCVThreads int
+	// Rounds is how many times the Pantau window and the peer window run,
+	// one after the other, so that both see the same load on a shared
+	// machine. It defaults to 1.
+	Rounds int
+	// NoPeer, NoFloor and NoNaive skip the three reference measurements.
+	NoPeer, NoFloor, NoNaive bool
 	// RealtimeFloor also measures the floor with ffmpeg -re (paced like a
 	// camera) for up to Duration of the clip; it takes that long.
 	RealtimeFloor bool
@@ -66,8 +87,14 @@ func (c *Config) setDefaults() error {
 	if _, err := os.Stat(c.Clip); err != nil {
 		return fmt.Errorf("bench: clip: %w", err)
 	}
-	if c.Streams < 0 || c.FPS < 0 || c.Duration < 0 || c.Warmup < 0 {
-		return errors.New("bench: streams, fps, duration and warm-up must not be negative")
+	if c.Streams < 0 || c.FPS < 0 || c.Duration < 0 || c.Warmup < 0 || c.Rounds < 0 {
+		return errors.New("bench: streams, fps, duration, warm-up and rounds must not be negative")
+	}
+	if c.Rounds == 0 {
+		c.Rounds = 1
+	}
+	if c.AnalysisWidth == 0 {
+		c.AnalysisWidth = 640
 	}
 	if c.Streams == 0 {
 		c.Streams = 1
@@ -107,8 +134,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep := &Report{
 		Clip: cfg.Clip, Codec: counts.info.Codec, Width: counts.info.Width, Height: counts.info.Height,
-		ClipFPS: counts.info.FPS, Streams: cfg.Streams, Mode: cfg.Mode, FPS: cfg.FPS,
-		ServerInProcess: len(cfg.ServerCommand) == 0, Machine: machine(),
+		ClipFPS: counts.info.FPS, Streams: cfg.Streams, Mode: cfg.Mode, FPS: cfg.FPS, Rounds: cfg.Rounds,
+		LoopFilter: cfg.LoopFilter, ServerInProcess: len(cfg.ServerCommand) == 0, Machine: machine(),
 	}
 
 	url, stopServer, err := startServer(ctx, cfg)
@@ -130,12 +157,41 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return pprof.StartCPUProfile(prof)
 	}
 	load := loadAverage()
-	live, err := runLive(ctx, cfg, url, profile)
-	serverCPU := stopServer()
-	if err != nil {
-		return nil, err
+	var live liveResult
+	var peer peerResult
+	var peerErr error
+	pw, ph := decode.AnalysisSize(counts.info.Width, counts.info.Height, cfg.AnalysisWidth)
+	for round := range cfg.Rounds {
+		l, err := runLive(ctx, cfg, url, profile)
+		if err != nil {
+			stopServer()
+			return nil, err
+		}
+		live.add(l)
+		profile = nil // the first round's window only
+		if cfg.NoPeer || peerErr != nil {
+			continue
+		}
+		p, err := runPeer(ctx, cfg, url, pw, ph)
+		if err != nil {
+			if ctx.Err() != nil {
+				stopServer()
+				return nil, ctx.Err()
+			}
+			// A peer that cannot keep up (too many streams for the CPU)
+			// is a finding, not a reason to lose Pantau's figures.
+			peerErr = fmt.Errorf("peer: %w (round %d)", err, round+1)
+			continue
+		}
+		peer.add(p)
 	}
+	serverCPU := stopServer()
 	rep.addLive(live, cfg)
+	if peerErr != nil {
+		rep.Errors = append(rep.Errors, peerErr.Error())
+	} else if !cfg.NoPeer {
+		rep.addPeer(peer, cfg)
+	}
 	rep.LoadAverage = load
 	if !rep.ServerInProcess {
 		// Over the server's whole life, not only the measured window.
@@ -206,23 +262,22 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 	r.DroppedByReason = map[string]uint64{}
 	var decoded, analysed uint64
 	var decodeCPU time.Duration
-	for i := range l.after {
-		a, b := l.after[i], l.before[i]
+	for _, a := range l.streams {
 		s := StreamReport{
 			Mode:         a.Mode,
-			DecodedFPS:   float64(a.Decoded-b.Decoded) / secs,
-			AnalysedFPS:  float64(a.Analysed-b.Analysed) / secs,
-			Dropped:      a.DroppedTotal() - b.DroppedTotal(),
-			DecodeErrors: a.DecodeErrors - b.DecodeErrors,
+			DecodedFPS:   float64(a.Decoded) / secs,
+			AnalysedFPS:  float64(a.Analysed) / secs,
+			Dropped:      a.DroppedTotal(),
+			DecodeErrors: a.DecodeErrors,
 		}
 		for k, v := range a.Dropped {
-			r.DroppedByReason[k] += v - b.Dropped[k]
+			r.DroppedByReason[k] += v
 		}
 		r.Modes[a.Mode]++
 		r.PerStream = append(r.PerStream, s)
-		decoded += a.Decoded - b.Decoded
-		decodeCPU += a.DecodeCPU - b.DecodeCPU
-		analysed += a.Analysed - b.Analysed
+		decoded += a.Decoded
+		decodeCPU += a.DecodeCPU
+		analysed += a.Analysed
 		r.Dropped += s.Dropped
 	}
 	r.DecodedFPS = float64(decoded) / secs

@@ -49,6 +49,11 @@ func TestRun(t *testing.T) {
 	if rep.RealtimeFloorCPUPerFrame <= 0 || rep.DecodeRatioToRealtimeFloor <= 0 {
 		t.Errorf("no real-time floor: %+v", rep)
 	}
+	// The peer: two ffmpeg children at 5 fps each, measured in the same run.
+	if rep.PeerCPUPerFrame <= 0 || rep.PantauOverPeer <= 0 || rep.PeerFFmpegCPUS <= 0 || rep.PeerConsumerCPUS <= 0 ||
+		rep.PeerAnalysedFPS < 7 || rep.PeerAnalysedFPS > 13 || !strings.Contains(strings.Join(rep.PeerCommand, " "), "-rtsp_transport tcp") {
+		t.Errorf("peer figures: %+v", rep)
+	}
 	if rep.FloorFrames != 795 || !strings.Contains(strings.Join(rep.FloorCommand, " "), "-threads 1 -skip_loop_filter all") {
 		t.Errorf("floor %d frames, %v", rep.FloorFrames, rep.FloorCommand)
 	}
@@ -62,7 +67,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"streams", "mode", "analysed_fps", "dropped", "cpu_per_frame_s", "floor_cpu_per_frame_s",
-		"naive_cpu_per_frame_s", "ratio_to_floor", "naive_over_pantau", "rss_per_stream_bytes", "latency_p95_ms"} {
+		"naive_cpu_per_frame_s", "ratio_to_floor", "peer_cpu_per_frame_s", "pantau_over_peer", "naive_over_pantau", "rss_per_stream_bytes", "latency_p95_ms"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}

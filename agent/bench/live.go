@@ -12,11 +12,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pantau/pantau/agent/analysis"
 	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
-	"github.com/pantau/pantau/vision/motion"
+	"github.com/pantau/pantau/vision/detect"
 )
 
 // startServer serves the clip over RTSP on loopback: as a child process
@@ -78,12 +80,41 @@ func startServer(ctx context.Context, cfg Config) (string, func() time.Duration,
 	return "rtsp://" + addr + "/cam", stop, nil
 }
 
-// stream is one camera: an RTSP client feeding a pipeline with a motion
-// analyzer.
+// stream is one camera: an RTSP client feeding a pipeline with the
+// analysis chain of a camera with the motion-blob detector.
 type stream struct {
 	p      *pipeline.Pipeline
 	client *rtsp.Client
-	det    *motion.Detector
+}
+
+// benchCamera is the camera every stream analyses as: the agent's defaults
+// with `detector: {type: blob}` (motion, blobs, tracker) and one line, so
+// the chain does the peer's work (background subtraction, opening,
+// regions) and what a counting camera adds to it.
+const benchCamera = `site: bench
+cameras:
+  - name: bench
+    url: rtsp://127.0.0.1/bench
+    detector: {type: blob}
+    lines: [{name: mid, points: [[0.5, 0.1], [0.5, 0.9]]}]
+`
+
+// buildChain builds the chain and says which loop filter setting the
+// agent would decode this camera with (bc.LoopFilter when set).
+func buildChain(bc Config) ([]analysis.Analyzer, string, error) {
+	cfg, err := config.Parse([]byte(benchCamera))
+	if err != nil {
+		return nil, "", fmt.Errorf("bench: camera config: %w", err)
+	}
+	cam := cfg.Cameras[0]
+	if bc.MotionWidth > 0 {
+		cam.Motion.Width = bc.MotionWidth
+	}
+	if bc.LoopFilter != "" {
+		cfg.Decode.LoopFilter = bc.LoopFilter
+	}
+	chain, err := analysis.Build(cam, analysis.Options{})
+	return chain, cfg.Decode.LoopFilter, err
 }
 
 // latencies collects AU→result latencies while measuring.
@@ -109,32 +140,76 @@ func (l *latencies) set(on bool) {
 
 // liveResult is what the pantau measurement found.
 type liveResult struct {
-	cpu        time.Duration
-	wall       time.Duration
-	rssBase    int64
-	rssTotal   int64
-	before     []pipeline.Stats
-	after      []pipeline.Stats
+	cpu      time.Duration
+	wall     time.Duration
+	rssBase  int64
+	rssTotal int64
+	// streams are each pipeline's counters over the window (after −
+	// before; Mode is the mode at the end).
+	streams    []pipeline.Stats
 	latencies  []time.Duration
 	clientErrs []error
+}
+
+// statsDelta is a − b for the counters a window measures.
+func statsDelta(a, b pipeline.Stats) pipeline.Stats {
+	d := pipeline.Stats{Mode: a.Mode, Decoded: a.Decoded - b.Decoded, Analysed: a.Analysed - b.Analysed,
+		DecodeErrors: a.DecodeErrors - b.DecodeErrors, DecodeCPU: a.DecodeCPU - b.DecodeCPU, Dropped: map[string]uint64{}}
+	for k, v := range a.Dropped {
+		d.Dropped[k] = v - b.Dropped[k]
+	}
+	return d
+}
+
+// add sums another round's window into l.
+func (l *liveResult) add(o liveResult) {
+	l.cpu += o.cpu
+	l.wall += o.wall
+	l.rssBase, l.rssTotal = max(l.rssBase, o.rssBase), max(l.rssTotal, o.rssTotal)
+	if l.streams == nil {
+		l.streams = make([]pipeline.Stats, len(o.streams))
+	}
+	for i, s := range o.streams {
+		t := &l.streams[i]
+		t.Mode = s.Mode
+		t.Decoded += s.Decoded
+		t.Analysed += s.Analysed
+		t.DecodeErrors += s.DecodeErrors
+		t.DecodeCPU += s.DecodeCPU
+		if t.Dropped == nil {
+			t.Dropped = map[string]uint64{}
+		}
+		for k, v := range s.Dropped {
+			t.Dropped[k] += v
+		}
+	}
+	l.latencies = append(l.latencies, o.latencies...)
+	l.clientErrs = append(l.clientErrs, o.clientErrs...)
 }
 
 // runLive runs cfg.Streams pipelines against url; it measures CPU, frames
 // and latency over cfg.Duration after cfg.Warmup.
 func runLive(ctx context.Context, cfg Config, url string, profile func(start bool) error) (liveResult, error) {
 	var res liveResult
+	if n := cfg.OpenCVThreads; n >= 0 {
+		if n == 0 {
+			n = 1 // as the agent sets it
+		}
+		// Process-wide: put back for the peer, which uses OpenCV's default.
+		defer detect.SetOpenCVThreads(detect.SetOpenCVThreads(n))
+	}
 	res.rssBase = selfRSS()
 	var lat latencies
 	streams := make([]*stream, cfg.Streams)
 	for i := range streams {
-		det, err := motion.New(motion.Config{})
+		chain, lf, err := buildChain(cfg)
 		if err != nil {
 			return res, err
 		}
-		defer det.Close()
+		defer analysis.Close(chain)
 		p, err := pipeline.New(pipeline.Config{
-			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode,
-		}, []pipeline.Analyzer{det}, func(r *vision.Result) { lat.add(time.Since(r.Time)) }, nil, cfg.Log)
+			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf,
+		}, analysis.Pipeline(chain), func(r *vision.Result) { lat.add(time.Since(r.Time)) }, nil, cfg.Log)
 		if err != nil {
 			return res, err
 		}
@@ -142,7 +217,7 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 			p.Push(pipeline.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
 				Received: au.Received, Codec: au.Codec})
 		})
-		streams[i] = &stream{p: p, client: client, det: det}
+		streams[i] = &stream{p: p, client: client}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -192,11 +267,13 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 		}
 	}
 	lat.set(true)
-	res.before = snap()
+	before := snap()
 	cpu0, t0 := selfCPU(), time.Now()
 	ok := sleep(ctx, cfg.Duration)
 	res.cpu, res.wall = selfCPU()-cpu0, time.Since(t0)
-	res.after = snap()
+	for i, a := range snap() {
+		res.streams = append(res.streams, statsDelta(a, before[i]))
+	}
 	lat.set(false)
 	res.rssTotal = selfRSS()
 	if profile != nil {

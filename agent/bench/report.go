@@ -11,16 +11,20 @@ import (
 // Report is the result of a Run. JSON names are stable: scripts and
 // docs/performance.md read them.
 type Report struct {
-	Clip            string  `json:"clip"`
-	Codec           string  `json:"codec"`
-	Width           int     `json:"width"`
-	Height          int     `json:"height"`
-	ClipFPS         float64 `json:"clip_fps"`
-	Machine         string  `json:"machine"`
-	Streams         int     `json:"streams"`
-	Mode            string  `json:"mode"`
-	FPS             float64 `json:"fps"`
-	ServerInProcess bool    `json:"server_in_process"`
+	Clip       string  `json:"clip"`
+	Codec      string  `json:"codec"`
+	Width      int     `json:"width"`
+	Height     int     `json:"height"`
+	ClipFPS    float64 `json:"clip_fps"`
+	Machine    string  `json:"machine"`
+	Streams    int     `json:"streams"`
+	Mode       string  `json:"mode"`
+	FPS        float64 `json:"fps"`
+	LoopFilter string  `json:"loop_filter,omitempty"`
+	// Rounds is how many Pantau and peer windows alternated; the figures
+	// are sums over them.
+	Rounds          int  `json:"rounds"`
+	ServerInProcess bool `json:"server_in_process"`
 	// ServerCPUS is the child RTSP server's CPU time over its whole life.
 	ServerCPUS float64 `json:"server_cpu_s,omitempty"`
 	// LoadAverage is the machine's 1-minute load average before the run.
@@ -57,6 +61,23 @@ type Report struct {
 	RealtimeFloorCPUPerFrame   float64 `json:"realtime_floor_cpu_per_frame_s,omitempty"`
 	RatioToRealtimeFloor       float64 `json:"ratio_to_realtime_floor,omitempty"`
 	DecodeRatioToRealtimeFloor float64 `json:"decode_ratio_to_realtime_floor,omitempty"`
+
+	// Peer: per camera an ffmpeg child (RTSP over TCP → fps and scale
+	// filters → gray raw video on a pipe) and MOG2 + opening + contours on
+	// each picture, measured in windows alternating with Pantau's.
+	PeerCommand      []string `json:"peer_command,omitempty"`
+	PeerCPUS         float64  `json:"peer_cpu_s,omitempty"`
+	PeerFFmpegCPUS   float64  `json:"peer_ffmpeg_cpu_s,omitempty"`
+	PeerConsumerCPUS float64  `json:"peer_consumer_cpu_s,omitempty"`
+	PeerCPUCores     float64  `json:"peer_cpu_cores,omitempty"`
+	PeerAnalysedFPS  float64  `json:"peer_analysed_fps,omitempty"`
+	// PeerCPUPerFrame is the peer's CPU per analysed picture (like
+	// cpu_per_frame_s); PeerCPUPerDecodedFrame per picture of the stream.
+	PeerCPUPerFrame        float64 `json:"peer_cpu_per_frame_s"`
+	PeerCPUPerDecodedFrame float64 `json:"peer_cpu_per_decoded_frame_s,omitempty"`
+	// PantauOverPeer is Pantau's CPU per analysed frame over the peer's
+	// (cpu_per_frame_s / peer_cpu_per_frame_s), same cameras, same rate.
+	PantauOverPeer float64 `json:"pantau_over_peer"`
 
 	// Naive: VideoCapture, BGR, motion on every full-size frame.
 	NaiveFrames             int     `json:"naive_frames,omitempty"`
@@ -106,8 +127,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.ServerInProcess {
 		server = "in process (its CPU is counted)"
 	}
-	p("run       %d stream(s), mode %s (end: %v), analysis %.4g fps, %.1f s measured, RTSP server %s",
-		r.Streams, r.Mode, r.Modes, r.FPS, r.DurationS, server)
+	lf := r.LoopFilter
+	if lf == "" {
+		lf = "default"
+	}
+	p("run       %d stream(s), mode %s (end: %v), analysis %.4g fps, loop filter skipped: %s, %.1f s measured, RTSP server %s",
+		r.Streams, r.Mode, r.Modes, r.FPS, lf, r.DurationS, server)
 	p("")
 	p("pantau    decoded %.1f fps, analysed %.1f fps, dropped %d %v", r.DecodedFPS, r.AnalysedFPS, r.Dropped, r.DroppedByReason)
 	p("          CPU %.2f cores; %.2f ms per decoded frame, %.2f ms per analysed frame, %.2f s per stream-minute",
@@ -122,6 +147,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.RealtimeFloorCPUPerFrame > 0 {
 		p("rt floor  %.2f ms per decoded frame (same with -re: paced like a camera)", 1000*r.RealtimeFloorCPUPerFrame)
 		p("          pantau/rt floor %.2f× (whole process), decoder thread/rt floor %.2f×", r.RatioToRealtimeFloor, r.DecodeRatioToRealtimeFloor)
+	}
+	if r.PeerCPUCores > 0 {
+		p("peer      %.2f cores (ffmpeg %.1f s, consumer %.1f s CPU), analysed %.1f fps; %.2f ms per analysed frame, %.2f ms per stream frame",
+			r.PeerCPUCores, r.PeerFFmpegCPUS, r.PeerConsumerCPUS, r.PeerAnalysedFPS, 1000*r.PeerCPUPerFrame, 1000*r.PeerCPUPerDecodedFrame)
+		p("          (%s, then MOG2 + opening + contours)", strings.Join(r.PeerCommand, " "))
+		p("          pantau/peer %.2f× per analysed frame (%.2f× in cores; %d round(s) alternating)", r.PantauOverPeer, r.CPUCores/r.PeerCPUCores, r.Rounds)
 	}
 	if r.NaiveCPUPerFrame > 0 {
 		p("naive     %.2f ms per frame (%d frames), %.2f s per stream-minute", 1000*r.NaiveCPUPerFrame, r.NaiveFrames, r.NaiveCPUPerStreamMinute)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func TestServerCommand(t *testing.T) {
 	clip := clipDir + "vtest_h264.mp4"
 	rep, err := Run(context.Background(), Config{
 		Clip: clip, Duration: time.Second, Warmup: 500 * time.Millisecond, NoFloor: true, NoNaive: true,
-		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip},
+		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip}, Rounds: 2, NoPeer: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -62,10 +63,34 @@ func TestServerCommand(t *testing.T) {
 	if rep.ServerInProcess || rep.ServerCPUS <= 0 || rep.DecodedFPS <= 0 || len(rep.Errors) != 0 {
 		t.Errorf("report %+v", rep)
 	}
+	// Two Pantau windows, summed (the peer is TestRun's).
+	if rep.Rounds != 2 || rep.DurationS < 1.9 || rep.DurationS > 4 || rep.PeerCPUCores != 0 {
+		t.Errorf("rounds: %d, %.2f s measured, peer %.2f cores", rep.Rounds, rep.DurationS, rep.PeerCPUCores)
+	}
 	// A server command that exits at once is reported, not waited for.
 	_, err = Run(context.Background(), Config{Clip: clip, NoFloor: true, NoNaive: true,
 		ServerCommand: []string{os.Args[0], "nonsense"}})
 	if err == nil {
 		t.Error("a failing server command was not reported")
+	}
+}
+
+// TestPeerFailureKeepsPantau: a peer that cannot run (here an ffmpeg on
+// PATH that exits at once, as when too many streams starve it) is
+// reported in Errors; Pantau's figures are still there.
+func TestPeerFailureKeepsPantau(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/ffmpeg", []byte("#!/bin/sh\necho cannot keep up >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	rep, err := Run(context.Background(), Config{
+		Clip: clipDir + "vtest_h264.mp4", Duration: time.Second, Warmup: 500 * time.Millisecond, NoFloor: true, NoNaive: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.DecodedFPS <= 0 || rep.PantauOverPeer != 0 || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "cannot keep up") {
+		t.Errorf("decoded %.1f fps, pantau/peer %.2f, errors %q", rep.DecodedFPS, rep.PantauOverPeer, rep.Errors)
 	}
 }

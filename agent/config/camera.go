@@ -109,6 +109,11 @@ type MotionConfig struct {
 	// Hold is how long the scene must be still before a motion end. It
 	// defaults to 2 s.
 	Hold time.Duration `yaml:"hold"`
+	// Width is the width in pixels the analysis picture is shrunk to for
+	// background subtraction, when smaller than analysis_width; the
+	// detector still sees the analysis picture. 0 (the default)
+	// subtracts at analysis_width. See docs/performance.md.
+	Width int `yaml:"width"`
 }
 
 // IsEnabled reports whether motion detection runs (nil Enabled means yes).

@@ -95,8 +95,9 @@ type DecodeConfig struct {
 	// filter is skipped to save CPU: all (every picture; reference
 	// pictures then drift from the encoder's until the next keyframe),
 	// nonref (non-reference pictures only, which nothing else refers to)
-	// or never. It defaults to all. Changing it restarts the cameras'
-	// decoders at the next reconnect or agent restart.
+	// or never. It defaults to all, chosen from the long-GOP figures in
+	// docs/performance.md. Changing it restarts the cameras' decoders at
+	// the next reconnect or agent restart.
 	LoopFilter string `yaml:"loop_filter"`
 }
 

@@ -62,6 +62,9 @@ func validateCamera(v *collector, key string, c *Camera, isDefaults bool) {
 		v.add(key+".motion.threshold", "must be above 0 and at most 255, got %g", mo.Threshold)
 	}
 	v.fraction(key+".motion.min_area", mo.MinArea)
+	if mo.Width != 0 && (mo.Width < 32 || mo.Width > c.AnalysisWidth) {
+		v.add(key+".motion.width", "must be 0 (the analysis width) or 32 to analysis_width (%d), got %d", c.AnalysisWidth, mo.Width)
+	}
 	for i, m := range mo.Masks {
 		polygon(v, fmt.Sprintf("%s.motion.masks[%d]", key, i), m, 3)
 	}

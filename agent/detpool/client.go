@@ -39,6 +39,12 @@ type ClientConfig struct {
 	// MinScore drops detections scored below it (the camera's
 	// detector.confidence; the shared model reports lower ones).
 	MinScore float64
+	// Rules are the bounding boxes (normalised) of the camera's lines and
+	// zones. Motion farther from all of them than its own size is not
+	// sent to the detector: nothing is counted there, and its tracks
+	// coast on motion until they come near (the periodic full pass still
+	// sees the whole frame). Empty: motion anywhere is.
+	Rules []vision.Rect
 	// Masks are normalised polygons; a detection whose bottom centre is
 	// in one is dropped, and motion there does not trigger the detector.
 	Masks [][]vision.Point
@@ -49,6 +55,13 @@ type ClientConfig struct {
 // it.
 type BlobSource interface {
 	Blobs(t time.Time) (blobs []motion.Blob, ok bool)
+}
+
+// Warmer is a BlobSource that can tell it is still learning its
+// background (*motion.Detector): while not warm it reports no motion even
+// when things move, so the Client looks at the whole frame in tiles.
+type Warmer interface {
+	Warm() bool
 }
 
 // TrackSource gives the camera's live tracks as of the previous frame.
@@ -76,6 +89,7 @@ type Client struct {
 	last     time.Time // frame time of the previous Analyze
 	lastFull time.Time
 	px       []image.Rectangle // scratch
+	tile     int               // next tile of the warm-up sweep
 
 	served uint64 // under pool.mu
 
@@ -165,7 +179,7 @@ func (c *Client) Analyze(f *frame.Frame, r *vision.Result) error {
 	}
 	refresh := f.Time.Sub(c.explained) >= explainedEvery
 	for _, b := range blobs {
-		if masked(b.Box, c.cfg.Masks) {
+		if masked(b.Box, c.cfg.Masks) || !near(b.Box, c.cfg.Rules) {
 			continue
 		}
 		if refresh || !explains(c.trackBuf, b.Box) {
@@ -212,6 +226,13 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= c.cfg.FullEvery
 	var regions []image.Rectangle
 	switch {
+	case c.blind():
+		// Motion cannot tell where to look yet (its warm-up after a start
+		// or a restart): sweep the frame in tiles at the model's scale,
+		// as many as the rate allows, so people already walking are
+		// tracked from the first seconds. This is the full-frame pass.
+		regions = c.sweep(w, h)
+		full = true
 	case full:
 		regions = []image.Rectangle{image.Rect(0, 0, w, h)}
 	case len(c.px) > 0:
@@ -246,6 +267,25 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 		return
 	}
 	c.pool.submit(j)
+}
+
+// blind reports whether the motion source is still warming up.
+func (c *Client) blind() bool {
+	w, ok := c.src.(Warmer)
+	return ok && !w.Warm()
+}
+
+// sweep returns the next tiles of the frame, at least one and as many as
+// the tokens allow, taken in turn over the tiles of tiles().
+func (c *Client) sweep(w, h int) []image.Rectangle {
+	all := tiles(w, h, c.cfg.CropSize)
+	n := min(max(1, int(c.tokens)), len(all))
+	out := make([]image.Rectangle, 0, n)
+	for range n {
+		out = append(out, all[c.tile%len(all)])
+		c.tile++
+	}
+	return out
 }
 
 // gray3 copies region rg of the gray picture into a new 3-channel Mat:
@@ -283,6 +323,22 @@ func masked(r vision.Rect, masks [][]vision.Point) bool {
 	p := r.BottomCenter()
 	for _, m := range masks {
 		if vision.InPolygon(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// near reports whether r, grown by its larger side all round, meets one
+// of rules (or rules is empty).
+func near(r vision.Rect, rules []vision.Rect) bool {
+	if len(rules) == 0 {
+		return true
+	}
+	m := max(r.W, r.H)
+	x0, y0, x1, y1 := r.X-m, r.Y-m, r.X+r.W+m, r.Y+r.H+m
+	for _, q := range rules {
+		if x0 <= q.X+q.W && q.X <= x1 && y0 <= q.Y+q.H && q.Y <= y1 {
 			return true
 		}
 	}

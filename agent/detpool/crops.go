@@ -90,3 +90,30 @@ func covered(rs []image.Rectangle) int {
 	}
 	return n
 }
+
+// tiles covers a w×h frame with size×size regions (fewer when the frame
+// is smaller), overlapping evenly, row by row.
+func tiles(w, h, size int) []image.Rectangle {
+	xs, ys := spread(w, size), spread(h, size)
+	out := make([]image.Rectangle, 0, len(xs)*len(ys))
+	for _, y := range ys {
+		for _, x := range xs {
+			out = append(out, image.Rect(x, y, min(x+size, w), min(y+size, h)))
+		}
+	}
+	return out
+}
+
+// spread returns the starts of the fewest size-long spans covering n,
+// evenly spaced.
+func spread(n, size int) []int {
+	if n <= size {
+		return []int{0}
+	}
+	k := (n + size - 1) / size
+	out := make([]int, k)
+	for i := range out {
+		out[i] = i * (n - size) / (k - 1)
+	}
+	return out
+}

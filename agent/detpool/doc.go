@@ -12,7 +12,11 @@
 // picture) so people are seen at the scale the model was trained at;
 // overlapping crops are merged; more than three become one crop around all
 // the motion. Every FullEvery (10 s) the whole frame goes instead, so what
-// stands still (a parked car, a waiting person) is seen too. The crops are
+// stands still (a parked car, a waiting person) is seen too. While the
+// motion analyzer warms up (its first two seconds after a start or a
+// restart of its background, when it reports nothing) the frame is swept
+// in tiles at the model's scale instead, as many a frame as the rate
+// allows, so people already walking are tracked from the start. The crops are
 // copied out of the frame as gray in three channels (the analysis picture
 // is the luma plane; an IR camera has nothing else), so the frame is free
 // again when Analyze returns.

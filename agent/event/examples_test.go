@@ -64,7 +64,7 @@ func examples() []example {
 			DecodeMode: "full", Codec: "h264", Width: 1920, Height: 1080,
 			URL:          "rtsp://xxxxx@10.0.3.21:554/Streaming/Channels/101",
 			Manufacturer: "HIKVISION", Model: "DS-2CD2143G2-I", Serial: "DS-2CD2143G2-I20230405AAWRK12345678",
-			Profile: "Profile_1", Source: SourceDiscovery})},
+			Profile: "Profile_1", Source: SourceDiscovery, View: "ir", ViewChanged: "2026-11-27T13:58:41.300Z"})},
 		{"motion", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeMotion, State: "start", Area: 0.031})))},
 		{"line_cross", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeLineCross, Rule: "mid", Direction: "in", Class: "person", Track: 17})))},
 		{"zone_enter", must(NewEvent(site, agent, cam, ev(Fields{Type: TypeZoneEnter, Rule: "plaza", Class: "person", Track: 17})))},

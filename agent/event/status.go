@@ -112,6 +112,12 @@ type CameraStatus struct {
 	Profile      string `json:"profile,omitempty"` // ONVIF media profile token
 	// Source is SourceConfig or SourceDiscovery.
 	Source string `json:"source,omitempty"`
+	// View is the picture mode: "day" (colour) or "ir" (infrared night
+	// mode); empty while unknown (a source without colour, no analyzer).
+	View string `json:"view,omitempty"`
+	// ViewChanged is the Timestamp of the last change of the whole view
+	// (a switch between day and ir, a lighting step); empty if none yet.
+	ViewChanged string `json:"view_changed,omitempty"`
 }
 
 // NewCameraStatus returns the retained status message of one camera. The

@@ -64,6 +64,11 @@ type Frame struct {
 	Occupancy map[string]map[string]int `json:"occupancy"`
 	Tamper    []string                  `json:"tamper"`
 	Events    []Event                   `json:"events"`
+	// View is the picture mode, "day" or "ir" (infrared night mode), empty
+	// while unknown; Settling is true for a few seconds after the whole
+	// view changed (lines and zones ignore tracks meanwhile).
+	View     string `json:"view,omitempty"`
+	Settling bool   `json:"settling,omitempty"`
 }
 
 // Hub holds the taps of every camera and fans events out to watchers.

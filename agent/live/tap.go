@@ -99,7 +99,8 @@ func (t *Tap) countsLocked() map[string]LineCount {
 
 // Analyze records r and, while someone watches, hands f on as a Frame.
 func (t *Tap) Analyze(f *frame.Frame, r *vision.Result) error {
-	fr := &Frame{Seq: t.seq.Add(1), Time: r.Time, Width: f.Gray.Cols(), Height: f.Gray.Rows(), Motion: r.Motion}
+	fr := &Frame{Seq: t.seq.Add(1), Time: r.Time, Width: f.Gray.Cols(), Height: f.Gray.Rows(), Motion: r.Motion,
+		View: r.View, Settling: r.Settling}
 	for _, tr := range r.Tracks {
 		if tr.Confirmed && tr.Lost == 0 {
 			fr.Tracks = append(fr.Tracks, Box{ID: tr.ID, Class: tr.Class, X: tr.Box.X, Y: tr.Box.Y, W: tr.Box.W, H: tr.Box.H})

@@ -66,6 +66,7 @@ func (m *Metrics) Camera(name string) *CameraMetrics {
 	for _, r := range knownDropReasons {
 		c.drops[r] = m.framesDropped.WithLabelValues(name, r)
 	}
+	m.view.init(name)
 	c.lastFrame.Store(m.now().UnixNano())
 	m.cameras[name] = c
 	return c
@@ -91,6 +92,7 @@ func (m *Metrics) Remove(camera string) {
 	m.decodeErrors.DeletePartialMatch(l)
 	m.lineCrossings.DeletePartialMatch(l)
 	m.zoneOccupancy.DeletePartialMatch(l)
+	m.view.remove(l)
 }
 
 // Cameras returns the names of the cameras with metrics and whether each

@@ -42,6 +42,7 @@ type Metrics struct {
 	configOK   prometheus.Gauge
 	configTime prometheus.Gauge
 
+	view     *viewMetrics
 	mqtt     *MQTTMetrics
 	detector *DetectorMetrics
 
@@ -121,6 +122,7 @@ func New(reg prometheus.Registerer, version string, opts ...Option) (*Metrics, e
 	}
 	m.mqtt = newMQTTMetrics()
 	m.detector = newDetectorMetrics()
+	m.view = newViewMetrics()
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pantau_build_info",
 		Help: "Build of the running agent; always 1."}, []string{"version", "goversion"})
 	build.WithLabelValues(version, runtime.Version()).Set(1)
@@ -130,6 +132,7 @@ func New(reg prometheus.Registerer, version string, opts ...Option) (*Metrics, e
 		m.lineCrossings, m.zoneOccupancy, ageCollector{m}, m.configOK, m.configTime}
 	cs = append(cs, m.mqtt.collectors()...)
 	cs = append(cs, m.detector.collectors()...)
+	cs = append(cs, m.view.collectors()...)
 	if !o.noRuntime {
 		cs = append(cs, collectors.NewGoCollector(),
 			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pantau/pantau/agent/testdisk"
 )
 
 // startServer serves m's registry on a free loopback port and returns its
@@ -81,6 +83,9 @@ func populated(t *testing.T) (*Metrics, *Server) {
 		c.DecodeMode("full")
 		c.LineCrossing("mid", "in", "person")
 		c.ZoneOccupancy("plaza", "person", 1)
+		c.ViewChange("day_to_ir")
+		c.View("ir")
+		c.MotionRestart("view_change")
 	}
 	q := m.MQTT()
 	q.Connected(true)
@@ -111,7 +116,8 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	for _, name := range []string{"pantau_build_info", "go_goroutines", "process_resident_memory_bytes",
 		"pantau_decode_seconds_bucket", "pantau_last_frame_age_seconds",
 		"pantau_detector_inference_seconds_bucket", "pantau_detector_frames_skipped_total", "pantau_detector_queue_length",
-		"pantau_detector_detections_total", "pantau_detector_rate_scale"} {
+		"pantau_detector_detections_total", "pantau_detector_rate_scale",
+		"pantau_view_changes_total", "pantau_camera_view", "pantau_motion_background_restarts_total"} {
 		if !bytes.Contains(body, []byte("\n"+name)) {
 			t.Errorf("/metrics lacks %s", name)
 		}
@@ -230,5 +236,24 @@ func TestHandleExtra(t *testing.T) {
 	}
 	if code, _ := get(t, base+"/nothing"); code != 404 {
 		t.Errorf("/nothing = %d, want 404", code)
+	}
+}
+
+// TestReadyzReadOnlyDisk: a spool on a real ext4 that the kernel turned
+// read-only (errors=remount-ro after an error) makes /readyz not ready,
+// naming the read-only file system.
+func TestReadyzReadOnlyDisk(t *testing.T) {
+	disk := testdisk.NewExt4(t, 8<<20)
+	m, reg := newMetrics(t, WithoutRuntimeCollectors())
+	s := NewServer("", reg, m.Ready(ReadyOptions{SpoolDir: disk.Dir, SpoolMaxBytes: 1000}), nil)
+	base := startServer(t, s)
+	m.ConfigLoaded(true)
+	m.MQTT().Connected(true)
+	if code, v := readyz(t, base); !v.Ready || !strings.Contains(v.Checks["spool"], "writable") {
+		t.Fatalf("before the disk error: /readyz %d %+v", code, v.Checks)
+	}
+	disk.Fail(t)
+	if code, v := readyz(t, base); v.Ready || code != 503 || !strings.Contains(v.Checks["spool"], "read-only file system") {
+		t.Fatalf("on a read-only disk: /readyz %d %+v, want 503 naming the read-only file system", code, v.Checks)
 	}
 }

@@ -103,12 +103,12 @@ func run(c Config, attempts int) (*Broker, error) {
 				return nil, err
 			}
 		}
-		if c.TLS != nil {
+		if c.TLS != nil && c.Raw == nil {
 			if b.tlsPort, err = FreePort(); err != nil {
 				return nil, err
 			}
 		}
-		if c.Websockets {
+		if c.Websockets && c.Raw == nil {
 			if b.wsPort, err = FreePort(); err != nil {
 				return nil, err
 			}

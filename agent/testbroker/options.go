@@ -32,8 +32,9 @@ type Config struct {
 	// Extra is raw mosquitto.conf text appended after everything else.
 	Extra []string
 	// Raw, when set, makes the whole mosquitto.conf from the plain
-	// listener's port, instead of everything above (a shipped config
-	// under test). Only what a test run needs is appended: logging to
+	// listener's port, instead of everything above but Dir, Port and
+	// Passwords (the file is written; Raw names it if it wants it): a
+	// shipped config under test. Only what a test run needs is appended: logging to
 	// the captured output, the persistence directory, and "user root"
 	// when running as root.
 	Raw func(port int) string

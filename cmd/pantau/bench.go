@@ -9,10 +9,10 @@ import (
 	"github.com/pantau/pantau/agent/bench"
 )
 
-// cmdBench measures the frame path against the ffmpeg floor and a naive
-// OpenCV loop:
+// cmdBench measures the frame path against the usual ffmpeg-subprocess
+// pipeline (the peer), the ffmpeg decode floor and a naive OpenCV loop:
 //
-//	pantau bench --clip FILE [--streams N] [--mode full|keyframes|auto] [--fps F] [--duration D] [--json]
+//	pantau bench --clip FILE [--streams N] [--mode full|keyframes|auto] [--fps F] [--duration D] [--rounds N] [--json]
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	var cfg bench.Config
@@ -23,6 +23,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.AnalysisWidth, "width", 640, "analysis width in pixels")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "measured time (default 20s)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 0, "time before measuring (default 3s)")
+	fs.StringVar(&cfg.LoopFilter, "loop-filter", "", "decode.loop_filter for the pipelines: all, nonref or never (default: the agent's default)")
+	fs.IntVar(&cfg.MotionWidth, "motion-width", 0, "the camera's motion.width (default: the camera default)")
+	fs.IntVar(&cfg.OpenCVThreads, "opencv-threads", 0, "OpenCV threads in Pantau's windows (default 1, as the agent; -1: OpenCV's default)")
+	fs.IntVar(&cfg.Rounds, "rounds", 1, "Pantau and peer windows alternate this many times (figures are summed)")
+	fs.BoolVar(&cfg.NoPeer, "no-peer", false, "skip the ffmpeg-subprocess peer pipeline")
 	fs.BoolVar(&cfg.NoFloor, "no-floor", false, "skip the ffmpeg floor")
 	fs.BoolVar(&cfg.NoNaive, "no-naive", false, "skip the naive OpenCV baseline")
 	fs.BoolVar(&cfg.RealtimeFloor, "realtime-floor", false, "also measure the floor paced like a camera (ffmpeg -re), takes --duration")

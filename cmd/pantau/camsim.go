@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 	"log/slog"
 	"net"
 	"strings"
 
 	"github.com/pantau/pantau/agent/camsim"
+	"github.com/pantau/pantau/agent/httpauth"
 	"github.com/pantau/pantau/devices/onvif/onvifsim"
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // cmdCamsim serves a clip as an RTSP camera until Ctrl-C:
@@ -22,7 +23,7 @@ import (
 func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("camsim", stderr)
 	clipPath := fs.String("clip", "", "video file to serve in a loop (H.264 or H.265; MP4, MKV, TS …)")
-	rtspAddr := fs.String("rtsp", ":8554", "RTSP listen address")
+	rtspAddr := fs.String("rtsp", "127.0.0.1:8554", "RTSP listen address (beyond loopback only with --user and --password)")
 	path := fs.String("path", "cam", "stream path: rtsp://ADDR/PATH")
 	user := fs.String("user", "", "require this user for RTSP (Basic or Digest) and ONVIF (WS-UsernameToken)")
 	password := fs.String("password", "", "password of --user")
@@ -45,6 +46,16 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *captures != "" && *onvifAddr == "" {
 		fmt.Fprintln(stderr, "pantau camsim: --captures needs --onvif ADDR")
 		return errUsage
+	}
+	// Every listener off loopback needs authentication, a simulator's too:
+	// it would otherwise hand the LAN a camera anyone can watch or command.
+	if *user == "" || *password == "" {
+		for _, l := range []struct{ flag, addr string }{{"rtsp", *rtspAddr}, {"onvif", *onvifAddr}} {
+			if l.addr != "" && !httpauth.IsLoopback(l.addr) {
+				fmt.Fprintf(stderr, "pantau camsim: --%s %s listens beyond this machine: set --user and --password, or listen on 127.0.0.1\n", l.flag, l.addr)
+				return errUsage
+			}
+		}
 	}
 	if *clipPath == "" {
 		fmt.Fprintln(stderr, "pantau camsim: --clip FILE is required")

@@ -111,3 +111,41 @@ func TestRefusesOpenListenerOffLoopback(t *testing.T) {
 		t.Errorf("check with a tokens file: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
+
+// TestRunWarnsAtStart: `pantau run` logs the start-up warnings of issue 12
+// item 8 (a config holding a password readable by every user,
+// insecure_skip_verify) and the old name mqtt.commands, before anything
+// else can fail (here the spool, whose directory cannot be made), and no
+// warning holds the password.
+func TestRunWarnsAtStart(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "not-a-dir")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "pantau.yaml")
+	data := "site: s\nhttp: {listen: 127.0.0.1:0}\n" +
+		"mqtt: {url: ssl://127.0.0.1:1, tls: {insecure_skip_verify: true}, commands: {max_age: 30s}}\n" +
+		"spool: {dir: " + filepath.Join(blocker, "spool") + "}\n" +
+		"cameras:\n  - {name: gate, url: rtsp://127.0.0.1:1/x, username: admin, password: hunter22-secret}\n"
+	if err := os.WriteFile(cfg, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cfg, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := mainCode([]string{"run", "-c", cfg}, &out, &errOut)
+	s := out.String() + errOut.String()
+	if code == 0 {
+		t.Fatalf("run with an unusable spool directory exited 0:\n%s", s)
+	}
+	for _, want := range []string{"readable by every user", "cameras[0].password", "insecure_skip_verify", "mqtt.commands is the old name"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("pantau run did not warn %q at start:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "hunter22-secret") {
+		t.Errorf("the output holds the camera password:\n%s", s)
+	}
+}

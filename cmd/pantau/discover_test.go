@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -212,5 +213,22 @@ func TestCamsimONVIF(t *testing.T) {
 	if list[0].Model != "camsim" || p.Encoding != "H264" || p.Width != 768 || p.Height != 576 || p.FPS != 10 ||
 		p.StreamURI != "rtsp://"+rtspAddr+"/cam" {
 		t.Errorf("camsim device %+v, want H264 768x576 10 fps at rtsp://%s/cam", list[0], rtspAddr)
+	}
+}
+
+// TestCamsimRefusesOpenLANListener: a simulator listening beyond loopback
+// without credentials is refused before it opens anything, naming the flag.
+func TestCamsimRefusesOpenLANListener(t *testing.T) {
+	for _, args := range [][]string{
+		{"--rtsp", ":8554"},
+		{"--rtsp", "0.0.0.0:8554"},
+		{"--rtsp", "127.0.0.1:0", "--onvif", ":8080"},
+		{"--rtsp", "[::]:8554", "--user", "admin"},
+	} {
+		var out, errb bytes.Buffer
+		err := cmdCamsim(context.Background(), append([]string{"--clip", "x.mp4"}, args...), &out, &errb)
+		if !errors.Is(err, errUsage) || !strings.Contains(errb.String(), "listens beyond this machine: set --user and --password") {
+			t.Errorf("camsim %v: err %v, stderr %q; want a usage error naming the listener", args, err, errb.String())
+		}
 	}
 }

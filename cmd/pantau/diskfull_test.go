@@ -15,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	paho "github.com/eclipse/paho.mqtt.golang"
-
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/testbroker"
+	"github.com/pantau/pantau/agent/testdisk"
 )
 
 // TestFullDiskThroughTheBinary runs the agent on a camera simulator and a
@@ -30,14 +29,7 @@ import (
 // tmpfs needs root (CAP_SYS_ADMIN); the test fails where it cannot.
 func TestFullDiskThroughTheBinary(t *testing.T) {
 	work := t.TempDir()
-	disk := filepath.Join(work, "disk")
-	if err := os.Mkdir(disk, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", disk).CombinedOutput(); err != nil {
-		t.Fatalf("mount a 2 MiB tmpfs: %v: %s\nThis test needs root (CAP_SYS_ADMIN): run `make test` as root or in a container started with --cap-add SYS_ADMIN.", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", disk).Run() })
+	disk := testdisk.Tmpfs(t, 2<<20)
 	bin := buildPantau(t, work)
 	brokerURL := testbroker.Start(t).URL()
 	cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"), Addr: "127.0.0.1:0"})
@@ -74,7 +66,7 @@ cameras:
 	}
 	// Events and counts share the camera's seq; status and occupancy
 	// carry none.
-	sub := subscribe(t, brokerURL, "pantau/v1/s1/box1/cam1/#")
+	sub := testbroker.Subscribe(t, brokerURL, "pantau/v1/s1/box1/#")
 	var log readmeOutput
 	agent := exec.Command(bin, "run", "-c", cfgPath)
 	agent.Stdout, agent.Stderr = &log, &log
@@ -113,11 +105,14 @@ cameras:
 	}
 	countSeqs := func() []uint64 {
 		var out []uint64
-		for _, p := range sub.payloads() {
+		for _, m := range sub.Messages() {
+			if !strings.HasPrefix(m.Topic, "pantau/v1/s1/box1/cam1/") {
+				continue
+			}
 			var h struct {
 				Seq uint64 `json:"seq"`
 			}
-			json.Unmarshal(p, &h)
+			json.Unmarshal(m.Payload, &h)
 			if h.Seq > 0 {
 				out = append(out, h.Seq)
 			}
@@ -182,6 +177,23 @@ cameras:
 		}
 		return ""
 	}, dump)
+	// The agent status says it too (the status command answers with it;
+	// results are not spooled).
+	ts := time.Now().UTC().Format(time.RFC3339Nano)
+	sub.Publish(t, "pantau/v1/s1/box1/cmd/status", []byte(`{"ts":"`+ts+`","request_id":"full"}`), false)
+	res := sub.WaitTopic(t, 15*time.Second, "pantau/v1/s1/box1/cmd/status/result", `"full"`)
+	var status struct {
+		Result struct {
+			Agent struct {
+				Spool struct {
+					DiskError string `json:"disk_error"`
+				} `json:"spool"`
+			} `json:"agent"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(res.Payload, &status); err != nil || !strings.Contains(status.Result.Agent.Spool.DiskError, "no space left on device") {
+		t.Fatalf("status result on a full disk: %v\n%s\nwant agent.spool.disk_error naming the full disk", err, res.Payload)
+	}
 	time.Sleep(2 * time.Second) // a few more counts intervals dropped
 	close(stop)
 	wg.Wait()
@@ -220,35 +232,4 @@ cameras:
 		drops = append(drops, r+"="+metric(`pantau_spool_dropped_total{reason="`+r+`"}`))
 	}
 	t.Logf("cam1 seqs across the full disk: %v; drops %v", seqs, drops)
-}
-
-// collector keeps the payloads received on one subscription.
-type collector struct {
-	mu   sync.Mutex
-	msgs [][]byte
-}
-
-func (c *collector) payloads() [][]byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([][]byte(nil), c.msgs...)
-}
-
-func subscribe(t *testing.T, url, topic string) *collector {
-	t.Helper()
-	c := &collector{}
-	cl := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("diskfull-test"))
-	if tok := cl.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscriber connect: %v", tok.Error())
-	}
-	t.Cleanup(func() { cl.Disconnect(0) })
-	tok := cl.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
-		c.mu.Lock()
-		c.msgs = append(c.msgs, m.Payload())
-		c.mu.Unlock()
-	})
-	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("subscribe %s: %v", topic, tok.Error())
-	}
-	return c
 }

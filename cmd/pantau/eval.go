@@ -71,6 +71,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Annotate: *annotate,
 		Overlay:  eval.CameraOverlay(*cam),
 	}
+	// Decode as the agent would with this config.
+	rc.Pipeline.LoopFilter = cfg.Decode.LoopFilter
 	if *interval > 0 {
 		rc.Interval = *interval
 	}

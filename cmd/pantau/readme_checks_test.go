@@ -187,7 +187,10 @@ func (r *readmeRun) checkInstalled() {
 		}
 	}
 	same("usr/local/bin/pantau", "bin/pantau", 0o755)
-	same("etc/pantau/pantau.yaml", "cameras.yaml", 0o644)
+	same("etc/pantau/pantau.yaml", "cameras.yaml", 0o640)
+	if st, err := os.Stat(filepath.Join(r.root, "etc/pantau")); err != nil || st.Mode()&(os.ModePerm|os.ModeSticky) != os.ModeSticky|0o770 {
+		t.Errorf("installed /etc/pantau: %v %v, want drwxrwx--T (1770, as the package makes it)", st, err)
+	}
 	same("etc/systemd/system/pantau.service", "configs/systemd/pantau.service", 0o644)
 
 	envFile, err := os.ReadFile(filepath.Join(r.root, "etc/pantau/pantau.env"))

@@ -145,6 +145,8 @@ var readmeSteps = []readmeStep{
 	{name: "check", re: regexp.MustCompile(`^bin/pantau check -c cameras\.yaml$`), required: true},
 	{name: "run", re: regexp.MustCompile(`^bin/pantau run -c cameras\.yaml$`), required: true},
 	{name: "subscribe", re: regexp.MustCompile(`^mosquitto_sub -h \S+ -t 'pantau/v1/#' -v$`), required: true},
+	{name: "useradd", re: regexp.MustCompile(`^useradd --system .* pantau$`),
+		skip: "would add a system user to the test machine; the install lines' -o/-g pantau run as the test's own user (underRoot), modes are checked"},
 	{name: "install", re: regexp.MustCompile(`^(install|printf) .* /(usr/local/bin|etc)/\S*$`), required: true},
 	{name: "systemctl", re: regexp.MustCompile(`^systemctl `),
 		skip: "would start a service on the test machine; the unit passes systemd-analyze verify in configs/systemd (TestVerifyUnit), and the test runs the unit's ExecStartPre check on the installed files"},

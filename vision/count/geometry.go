@@ -63,14 +63,25 @@ func segsIntersect(p1, p2, q1, q2 vision.Point) bool {
 		(o3 == 0 && onSeg(q1, q2, p1)) || (o4 == 0 && onSeg(q1, q2, p2))
 }
 
-// pathTouches reports whether the move p→q meets the polyline pts.
-func pathTouches(pts []vision.Point, p, q vision.Point) bool {
+// pathCrosses reports whether the move p→q meets the polyline pts and,
+// if so, how far along the move (0 at p, 1 at q) it last meets it: where
+// the anchor was on the line, for the crossing's time.
+func pathCrosses(pts []vision.Point, p, q vision.Point) (at float64, ok bool) {
 	for i := 0; i+1 < len(pts); i++ {
-		if segsIntersect(p, q, pts[i], pts[i+1]) {
-			return true
+		if !segsIntersect(p, q, pts[i], pts[i+1]) {
+			continue
 		}
+		f := 0.5 // along the line itself: no better guess
+		cp, cq := vision.Cross(pts[i], pts[i+1], p), vision.Cross(pts[i], pts[i+1], q)
+		if cp != cq {
+			f = math.Max(0, math.Min(1, cp/(cp-cq)))
+		}
+		if !ok || f > at {
+			at = f
+		}
+		ok = true
 	}
-	return false
+	return at, ok
 }
 
 // edgeDist is the distance from p to the closest edge of the polygon pts.

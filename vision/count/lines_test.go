@@ -2,6 +2,7 @@ package count
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ type step struct {
 	absent bool
 	lost   bool
 	unconf bool
+	coast  bool // a coasted box: the track's Hits do not grow
 	class  string
 }
 
@@ -72,6 +74,7 @@ func frames(paths map[int][]step) [][]vision.Track {
 		n = max(n, len(p))
 	}
 	out := make([][]vision.Track, n)
+	hits := map[int]int{}
 	for i := range out {
 		for id := 1; id <= len(paths)+10; id++ {
 			p, ok := paths[id]
@@ -79,12 +82,15 @@ func frames(paths map[int][]step) [][]vision.Track {
 				continue
 			}
 			st := p[i]
+			if !st.coast {
+				hits[id]++
+			}
 			cl := st.class
 			if cl == "" {
 				cl = "person"
 			}
 			tr := vision.Track{ID: id, Class: cl, Box: vision.Rect{X: st.x - 0.02, Y: st.y - 0.12, W: 0.04, H: 0.12},
-				Hits: i + 1, Age: i + 1, Confirmed: !st.unconf}
+				Hits: hits[id], Age: i + 1, Confirmed: !st.unconf}
 			if st.lost {
 				tr.Lost = 1
 			}
@@ -96,24 +102,37 @@ func frames(paths map[int][]step) [][]vision.Track {
 
 func frameTime(i int) time.Time { return t0.Add(time.Duration(i) * time.Second / fps) }
 
+// runLines returns the events as "frame:rule:track:direction:class", the
+// frame being the one whose Update counted it.
 func runLines(t *testing.T, cfgs []LineConfig, paths map[int][]step) []string {
+	t.Helper()
+	got, _ := runLinesTimed(t, cfgs, paths)
+	return got
+}
+
+// runLinesTimed is runLines that also returns each event's time, in
+// frames since the first (the crossing time may fall between frames and
+// before the frame that counted it).
+func runLinesTimed(t *testing.T, cfgs []LineConfig, paths map[int][]step) ([]string, []float64) {
 	t.Helper()
 	l, err := NewLines(cfgs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
+	var at []float64
 	var evs []vision.Event
 	for i, trs := range frames(paths) {
 		evs = l.Update(frameTime(i), trs, evs[:0])
 		for _, e := range evs {
-			if e.Type != vision.EventLineCross || !e.Time.Equal(frameTime(i)) {
+			if e.Type != vision.EventLineCross || e.Time.After(frameTime(i)) || e.Time.Before(t0) {
 				t.Fatalf("bad event %+v at frame %d", e, i)
 			}
 			got = append(got, fmt.Sprintf("%d:%s:%d:%s:%s", i, e.Rule, e.Track, e.Direction, e.Class))
+			at = append(at, e.Time.Sub(t0).Seconds()*fps)
 		}
 	}
-	return got
+	return got, at
 }
 
 var vline = LineConfig{Name: "mid", Points: []vision.Point{{X: 0.5, Y: 0.1}, {X: 0.5, Y: 0.95}}}
@@ -163,6 +182,24 @@ func TestLines(t *testing.T) {
 				return s
 			}(),
 		}, nil},
+		{"crosses while tentative: counted when confirmed", []LineConfig{vline}, map[int][]step{
+			1: func() []step {
+				s := walk(0.2, 0.5, 0.8, 0.5, 31)
+				for i := range s[:20] {
+					s[i].unconf = true
+				}
+				return s
+			}(),
+		}, []string{"20:mid:1:in:person"}},
+		{"over and back while tentative: both, once confirmed", []LineConfig{vline}, map[int][]step{
+			1: func() []step {
+				s := join(walk(0.4, 0.5, 0.6, 0.5, 5), walk(0.6, 0.5, 0.4, 0.5, 5), still(0.4, 0.5, 5))
+				for i := range s[:12] {
+					s[i].unconf = true
+				}
+				return s
+			}(),
+		}, []string{"12:mid:1:in:person", "12:mid:1:out:person"}},
 		{"class filter", []LineConfig{cars}, map[int][]step{
 			1: walk(0.2, 0.5, 0.8, 0.5, 31),
 			2: func() []step {
@@ -205,6 +242,41 @@ func TestLines(t *testing.T) {
 			got := runLines(t, c.cfg, c.paths)
 			if strings.Join(got, " ") != strings.Join(c.want, " ") {
 				t.Errorf("events:\n got %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
+// The crossing is dated when the anchor met the line, between two frames,
+// not when it cleared the band, was found again or was confirmed.
+func TestLineCrossingTime(t *testing.T) {
+	tentative := walk(0.2, 0.5, 0.8, 0.5, 31) // meets x=0.5 at frame 15
+	for i := range tentative[:22] {
+		tentative[i].unconf = true
+	}
+	cases := []struct {
+		name string
+		path []step
+		want float64 // frames
+	}{
+		{"walking", walk(0.2, 0.5, 0.8, 0.5, 31), 15},
+		{"between frames", walk(0.2, 0.5, 0.79, 0.5, 31), 15.25},
+		{"lost over the line", join(walk(0.2, 0.5, 0.4, 0.5, 5), []step{{x: 0.45, y: 0.5, lost: true}, {x: 0.5, y: 0.5, lost: true}, {x: 0.55, y: 0.5, lost: true}}, walk(0.6, 0.5, 0.8, 0.5, 5)), 6},
+		{"confirmed after crossing", tentative, 15},
+		{"box held on the line between detections: when it met it", func() []step {
+			s := join(walk(0.2, 0.5, 0.5, 0.5, 16), still(0.505, 0.5, 10), walk(0.6, 0.5, 0.8, 0.5, 5))
+			for i := 16; i < 26; i++ {
+				s[i].coast = true
+			}
+			return s
+		}(), 15},
+		{"stands on the line, then goes on: when it leaves", join(walk(0.2, 0.5, 0.5, 0.5, 16), jitter(0.5, 0.5, 0.01, 40), walk(0.5, 0.5, 0.8, 0.5, 16)), 57},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, at := runLinesTimed(t, []LineConfig{vline}, map[int][]step{1: c.path})
+			if len(at) != 1 || math.Abs(at[0]-c.want) > 0.01 {
+				t.Errorf("crossing at frames %v, want [%g]", at, c.want)
 			}
 		})
 	}

@@ -15,7 +15,18 @@ type Zones struct {
 	zones []zone
 	gen   uint64
 	drop  []int
+	// ignored: the last frame's tracks were ignored (Analyze).
+	ignored bool
+	// quietUntil: until then a track first seen inside a zone joins it
+	// without zone_enter (set by Resync).
+	quietUntil time.Time
 }
+
+// resyncQuiet is how long after Resync a track first seen inside a zone
+// is taken as someone already there under a new track id (the tracker
+// confirms the objects it lost at a view change a few frames late), not
+// an entry.
+const resyncQuiet = 3 * time.Second
 
 type zone struct {
 	cfg    ZoneConfig
@@ -92,6 +103,8 @@ func (z *Zones) Update(t time.Time, tracks []vision.Track, events []vision.Event
 			// the first time takes the plain polygon test.
 			settled := !known || edgeDist(zn.cfg.Points, p) >= zn.hyst
 			switch {
+			case !known && in && t.Before(z.quietUntil):
+				st.inside, st.since = true, t
 			case settled && in && !st.inside:
 				st.inside, st.since, st.loitered, st.intruded = true, t, false, false
 				events = append(events, zn.event(vision.EventZoneEnter, t, tr.ID, st))
@@ -115,6 +128,53 @@ func (z *Zones) Update(t time.Time, tracks []vision.Track, events []vision.Event
 		occ = append(occ, vision.ZoneOccupancy{Zone: zn.cfg.Name, ByClass: zn.occupancy()})
 	}
 	return events, occ
+}
+
+// Held appends every zone's occupancy as last handed out, changing
+// nothing: what Analyze reports while it ignores tracks.
+func (z *Zones) Held(occ []vision.ZoneOccupancy) []vision.ZoneOccupancy {
+	for i := range z.zones {
+		occ = append(occ, vision.ZoneOccupancy{Zone: z.zones[i].cfg.Name, ByClass: z.zones[i].occ})
+	}
+	return occ
+}
+
+// Resync takes the tracks of the frame at t as they are, without events:
+// each confirmed track's membership is set from where it is now (a track
+// new inside starts its dwell at t), tracks no longer reported are
+// forgotten; for resyncQuiet after it, a track first seen inside a zone
+// joins it without zone_enter. It appends every zone's occupancy to occ.
+func (z *Zones) Resync(t time.Time, tracks []vision.Track, occ []vision.ZoneOccupancy) []vision.ZoneOccupancy {
+	z.gen++
+	z.quietUntil = t.Add(resyncQuiet)
+	for zi := range z.zones {
+		zn := &z.zones[zi]
+		for _, tr := range tracks {
+			if !tr.Confirmed || !classOK(zn.cfg.Classes, tr.Class) {
+				continue
+			}
+			st, known := zn.tracks[tr.ID]
+			in := st.inside
+			if tr.Lost == 0 {
+				in = vision.InPolygon(anchorOf(zn.cfg.Anchor, tr.Box), zn.cfg.Points)
+				st.lastSeen, st.class = t, tr.Class
+			} else if !known {
+				continue
+			}
+			if in && (!known || !st.inside) {
+				st.since, st.loitered, st.intruded = t, false, false
+			}
+			st.inside, st.gen = in, z.gen
+			zn.tracks[tr.ID] = st
+		}
+		for id, st := range zn.tracks {
+			if st.gen != z.gen {
+				delete(zn.tracks, id)
+			}
+		}
+		occ = append(occ, vision.ZoneOccupancy{Zone: zn.cfg.Name, ByClass: zn.occupancy()})
+	}
+	return occ
 }
 
 // sweep forgets tracks not reported this frame; those inside exit.

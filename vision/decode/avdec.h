@@ -24,6 +24,10 @@ typedef struct {
 } avdec_picture;
 
 void avdec_quiet(void);
+// avdec_saturation (chroma.c) is the mean distance of pic's chroma samples
+// from neutral, in 8-bit levels, on a sparse grid (signalstats' SATAVG);
+// -1 for a gray-only picture.
+double avdec_saturation(const avdec_picture *pic);
 // avdec_open returns a negative AVERROR on failure; codec is 264 or 265;
 // skip_loop_filter is 0 (run it), 1 (skip on all pictures) or 2 (skip on
 // non-reference pictures).
@@ -43,9 +47,13 @@ void avdec_strerror(int code, char *buf, int size);
 
 // Plane shim (planes.cpp). mat arguments are cv::Mat* (gocv Mat.Ptr()).
 // plane_to_mat resizes a w×h plane of depth bits per sample with INTER_AREA
-// into dst at dw×dh (8 bit). It returns 0, or -1 on an OpenCV error.
+// into dst at dw×dh (8 bit), shrinking 8-bit planes by the integer part of
+// a ratio of 2 or more first (area_resize in planes.cpp). It returns 0, or -1 on an OpenCV error.
 int plane_to_mat(const uint8_t *data, int linesize, int w, int h, int depth,
                  void *dst, int dw, int dh);
+// area_prereduce turns the integer pre-reduction of plane_to_mat on (1,
+// the default) or off (0), for benchmarks that compare the two.
+void area_prereduce(int on);
 // i420_to_bgr converts gray y (w×h) and chroma u, v (w/2×h/2) to BGR in
 // dst, using scratch as the I420 buffer. It returns 0 or -1.
 int i420_to_bgr(void *y, void *u, void *v, void *scratch, void *dst);

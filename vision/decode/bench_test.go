@@ -74,3 +74,16 @@ func BenchmarkDecode1080H265Analysis(b *testing.B) {
 func BenchmarkDecode576Analysis(b *testing.B) {
 	benchDecode(b, "vtest_h264.mp4", Options{}, 2)
 }
+
+// 1080p to 600 px wide (ratio 3.2, OpenCV's general INTER_AREA path),
+// every picture wanted: with the integer pre-reduction (the default) and
+// without it.
+func BenchmarkDecode1080At600(b *testing.B) {
+	benchDecode(b, "cam1080_h264.mp4", Options{AnalysisWidth: 600}, 1)
+}
+
+func BenchmarkDecode1080At600Direct(b *testing.B) {
+	setPreReduce(false)
+	defer setPreReduce(true)
+	benchDecode(b, "cam1080_h264.mp4", Options{AnalysisWidth: 600}, 1)
+}

@@ -2,9 +2,36 @@
 // resize, see avdec.h.
 #include "avdec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+
+// area_resize is cv::resize with INTER_AREA, cheaper for ratios that are
+// not whole numbers: OpenCV's fast path averages k×k blocks when the ratio
+// is an integer k, its general path costs 3–4× more per source pixel
+// (1920×1080 → 600 px wide: 15 ms against 4 ms). So a ratio of 2 or more
+// first shrinks by its integer part k with the fast path (the last
+// w mod k columns and h mod k rows, fewer than k pixels, are left out), and
+// the general path only does the rest, on 1/k² of the pixels.
+static int prereduce = 1;
+
+extern "C" void area_prereduce(int on) { prereduce = on; }
+
+static void area_resize(const cv::Mat &src, cv::Mat &out, int dw, int dh) {
+	int k = std::min(src.cols / dw, src.rows / dh);
+	if (!prereduce || k < 2 || (src.cols % dw == 0 && src.rows % dh == 0 && src.cols / dw == src.rows / dh)) {
+		cv::resize(src, out, cv::Size(dw, dh), 0, 0, cv::INTER_AREA);
+		return;
+	}
+	thread_local cv::Mat mid;
+	cv::Mat whole = src(cv::Rect(0, 0, src.cols - src.cols % k, src.rows - src.rows % k));
+	cv::resize(whole, mid, cv::Size(whole.cols / k, whole.rows / k), 0, 0, cv::INTER_AREA);
+	if (mid.cols == dw && mid.rows == dh)
+		mid.copyTo(out);
+	else
+		cv::resize(mid, out, cv::Size(dw, dh), 0, 0, cv::INTER_AREA);
+}
 
 extern "C" int plane_to_mat(const uint8_t *data, int linesize, int w, int h, int depth,
                             void *dst, int dw, int dh) {
@@ -17,7 +44,7 @@ extern "C" int plane_to_mat(const uint8_t *data, int linesize, int w, int h, int
 			if (dw == w && dh == h)
 				src.copyTo(*out);
 			else
-				cv::resize(src, *out, cv::Size(dw, dh), 0, 0, cv::INTER_AREA);
+				area_resize(src, *out, dw, dh);
 			return 0;
 		}
 		// High bit depth (e.g. HEVC Main 10): resize at 16 bit, then scale

@@ -262,6 +262,7 @@ func (d *Decoder) toFrame(pic *C.avdec_picture, m unitMeta) (*frame.Frame, error
 	f.Arrived = m.arrived
 	f.PTS = m.pts
 	f.SrcWidth, f.SrcHeight = w, h
+	f.Saturation = float64(C.avdec_saturation(pic))
 	return f, nil
 }
 

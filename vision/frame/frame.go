@@ -27,6 +27,13 @@ type Frame struct {
 	Seq uint64
 	// SrcWidth and SrcHeight are the decoded (source) resolution.
 	SrcWidth, SrcHeight int
+	// Saturation is how colourful the picture is: the mean distance of
+	// its chroma samples from neutral gray, in 8-bit chroma levels (0 for
+	// a black-and-white picture such as a camera's infrared mode, about
+	// 17 for vtest). The decoder measures it on a sparse grid of the
+	// chroma planes, colour kept or not; it is negative when unknown (a
+	// gray-only source, a frame not from the decoder). New sets it to -1.
+	Saturation float64
 
 	// bgr is produced on demand by BGR.
 	bgr     gocv.Mat
@@ -40,7 +47,7 @@ type Frame struct {
 // nil, is called by Release instead of closing the Mats (to return the frame
 // to a pool).
 func New(makeBGR func(dst *gocv.Mat) error, release func(*Frame)) *Frame {
-	return &Frame{Gray: gocv.NewMat(), bgr: gocv.NewMat(), makeBGR: makeBGR, release: release}
+	return &Frame{Gray: gocv.NewMat(), bgr: gocv.NewMat(), makeBGR: makeBGR, release: release, Saturation: -1}
 }
 
 // BGR returns a colour (CV_8UC3) version of the frame at analysis size,

@@ -41,6 +41,11 @@ type Config struct {
 	// r.Events are left alone. Use it when motion is off for a camera but
 	// its foreground still feeds the blob or HOG detector.
 	Silent bool
+	// Width, when smaller than the frame's, is the width the frame is
+	// shrunk to before background subtraction (cheaper in proportion to
+	// the pixels); blobs stay normalised and Px in the frame's pixels, the
+	// foreground mask is at the shrunk size. 0 keeps the frame's size.
+	Width int
 	// Warmup is how many frames are only learnt, never reported, after the
 	// start or a change of frame size. It defaults to 10.
 	Warmup int
@@ -72,7 +77,7 @@ func New(cfg Config) (*Detector, error) {
 	case cfg.Warmup < 0:
 		return nil, fmt.Errorf("motion: warmup: must not be negative, got %d", cfg.Warmup)
 	}
-	sub, err := fgmask.New(fgmask.Config{VarThreshold: cfg.Threshold, History: cfg.History, Masks: cfg.Masks})
+	sub, err := fgmask.New(fgmask.Config{VarThreshold: cfg.Threshold, History: cfg.History, Masks: cfg.Masks, Width: cfg.Width})
 	if err != nil {
 		return nil, fmt.Errorf("motion: %w", err)
 	}
@@ -97,11 +102,21 @@ func (d *Detector) Name() string { return "motion" }
 // Analyze updates the background model with f.Gray, sets r.Motion (the
 // debounced state) and r.MotionArea (the moving area of this frame, counting
 // regions of at least MinArea), and appends a motion event on each debounced
-// transition.
+// transition. On a view change (r.ViewChange, set by the view watcher
+// earlier in the chain) the background model starts again from f, with
+// its warm-up; r.MotionRestart says when and why the model restarted.
 func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	d.ok = false
+	if r.ViewChange != "" {
+		d.sub.Restart()
+		r.MotionRestart = vision.RestartViewChange
+	}
+	globals := d.sub.GlobalChanges()
 	if err := d.sub.Apply(f.Gray); err != nil {
 		return fmt.Errorf("motion: %w", err)
+	}
+	if d.sub.GlobalChanges() != globals {
+		r.MotionRestart = vision.RestartGlobalChange
 	}
 	d.last, d.ok = f.Time, true
 	d.warm = d.sub.Frames() > d.cfg.Warmup
@@ -140,6 +155,11 @@ func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	r.Motion = d.active
 	return nil
 }
+
+// Warm reports whether the background model is past its warm-up (after
+// the start or a restart): before, Blobs returns nothing even when things
+// move, and a detector fed by motion must look at the frame otherwise.
+func (d *Detector) Warm() bool { return d.warm }
 
 // Active reports whether motion is on (after debounce).
 func (d *Detector) Active() bool { return d.active }

@@ -39,3 +39,35 @@ func BenchmarkAnalyze(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkViewWatch measures the view watcher on one frame (640 wide, a
+// real vtest picture), the cost every analysed frame pays.
+func BenchmarkViewWatch(b *testing.B) {
+	rd, err := testclip.Open(vtest, 640)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rd.Close()
+	f := frame.New(nil, nil)
+	defer f.Close()
+	t0 := time.Unix(0, 0)
+	if _, ok := rd.Next(&f.Gray, t0); !ok {
+		b.Fatal("no frame")
+	}
+	f.Saturation = rd.Saturation()
+	w, err := NewViewWatch(ViewConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	var r vision.Result
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.Time = t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		r.Reset(f.Time)
+		if err := w.Analyze(f, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -14,7 +14,16 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	c := &d.cfg
 	gocv.MeanStdDev(gray, &d.mu1, &d.sd1)
 	d.mean, d.stdDev = d.mu1.GetDoubleAt(0, 0), d.sd1.GetDoubleAt(0, 0)
-	isCovered := (d.mean < c.CoveredMean && d.stdDev < c.CoveredStdDev) || d.stdDev < c.FlatStdDev
+	if d.learnView {
+		// The view watcher saw contrast on both sides of the switch: this
+		// frame's contrast is the new view's.
+		d.viewStd, d.learnView = d.stdDev, false
+	}
+	isCovered := d.stdDev < c.FlatStdDev || (d.mean < c.CoveredMean && d.stdDev < c.CoveredStdDev &&
+		// After a view change a dark, flat night view is that view, not a
+		// cover: covered is then judged against its own contrast.
+		(d.viewStd == 0 || d.stdDev < coverContrast*d.viewStd))
+	d.seen = isCovered && c.enabled(KindCovered)
 	if c.enabled(KindCovered) {
 		evs = d.covered.update(t, isCovered, c.RaiseAfter, c.ClearAfter, evs)
 	}
@@ -29,9 +38,7 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	d.sharp = d.sd2.GetDoubleAt(0, 0) / math.Max(d.stdDev, 1)
 
 	gocv.Resize(gray, &d.small, sceneSize, 0, 0, gocv.InterpolationArea)
-	gocv.Sobel(d.small, &d.gx, gocv.MatTypeCV32F, 1, 0, 3, 1, 0, gocv.BorderReplicate)
-	gocv.Sobel(d.small, &d.gy, gocv.MatTypeCV32F, 0, 1, 3, 1, 0, gocv.BorderReplicate)
-	gocv.Magnitude(d.gx, d.gy, &d.mag)
+	edges(d.small, &d.gx, &d.gy, &d.mag)
 	if !d.hasRef {
 		d.mag.CopyTo(&d.ref)
 		d.hasRef, d.first, d.baseline = true, t, d.sharp
@@ -47,6 +54,7 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	}
 	isDefocus := d.sharp < c.DefocusRatio*d.baseline
 	isMoved := d.corr < c.SceneCorrelation
+	d.seen = (isDefocus && c.enabled(KindDefocus)) || (isMoved && c.enabled(KindSceneChange))
 	if c.enabled(KindDefocus) {
 		evs = d.defocus.update(t, isDefocus, c.RaiseAfter, c.ClearAfter, evs)
 	}
@@ -65,9 +73,37 @@ func (d *Detector) judge(gray gocv.Mat, t time.Time, dt time.Duration, evs []vis
 	return evs
 }
 
+// coverContrast: after a view change, a picture is covered only when its
+// contrast falls below this share of the view's (a cover leaves a few grey
+// levels of noise; an infrared night view keeps its edges).
+const coverContrast = 0.4
+
+// relearn forgets the view: the next analysed frame is the new reference
+// and the sharpness baseline is learnt again for Learn, as at the start.
+// Conditions waiting to be raised are dropped; raised ones are judged
+// against the new view once it is learnt (and clear if it is fine).
+func (d *Detector) relearn() {
+	d.hasRef, d.seen, d.learnView = false, false, true
+	d.relearns++
+	for _, h := range []*hold{&d.covered, &d.defocus, &d.scene} {
+		if !h.raised {
+			h.pending = false
+		}
+	}
+}
+
+// pending reports whether a tamper condition (not video loss) is seen now
+// or raised.
+func (d *Detector) pending() bool {
+	return d.seen || d.covered.raised || d.defocus.raised || d.scene.raised
+}
+
 // adapt moves the baseline and the reference a fraction a towards the
 // current picture.
 func (d *Detector) adapt(a float64) {
 	d.baseline += a * (d.sharp - d.baseline)
+	if d.viewStd > 0 {
+		d.viewStd += a * (d.stdDev - d.viewStd)
+	}
 	gocv.AddWeighted(d.ref, 1-a, d.mag, a, 0, &d.ref)
 }

@@ -36,6 +36,15 @@ type Detector struct {
 	first, lastAnalysed     time.Time
 	baseline                float64
 	hasRef                  bool
+	// seen: a condition was seen on the last analysed frame (raised or
+	// not yet); relearns counts view changes taken.
+	seen     bool
+	relearns int
+	// viewStd is the contrast (grey-level standard deviation) of the view
+	// learnt at the last view change, 0 before any; learnView: learn it
+	// from the next analysed frame.
+	viewStd   float64
+	learnView bool
 	// Last measurements, for tests and tuning.
 	mean, stdDev, sharp, corr float64
 
@@ -93,7 +102,10 @@ func (d *Detector) Tick(now time.Time) []vision.Event {
 	return d.loss.set(now, true, nil)
 }
 
-// Analyze judges f and appends tamper events to r.Events.
+// Analyze judges f, appends tamper events to r.Events and sets
+// r.TamperPending. A view change (r.ViewChange, from a ViewWatch earlier
+// in the chain) is not tampering: the detector learns the new view
+// instead of comparing it with the old one.
 func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -101,6 +113,11 @@ func (d *Detector) Analyze(f *frame.Frame, r *vision.Result) error {
 		return fmt.Errorf("tamper: want a non-empty CV_8UC1 frame, got type %v size %v", f.Gray.Type(), f.Gray.Size())
 	}
 	r.Events = d.videoArrived(f.Time, r.Events)
+	if r.ViewChange != "" {
+		d.relearn()
+		d.lastAnalysed = time.Time{}
+	}
+	defer func() { r.TamperPending = d.pending() }()
 	if !d.lastAnalysed.IsZero() && f.Time.Sub(d.lastAnalysed) < d.cfg.Interval {
 		return nil
 	}

@@ -77,7 +77,13 @@ func centralACL(t *testing.T, sites ...string) string {
 // mqttUser connects as user; err is the CONNECT's result.
 func mqttUser(t *testing.T, url, user, pass string) (paho.Client, error) {
 	t.Helper()
-	o := paho.NewClientOptions().AddBroker(url).SetClientID(user + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)).
+	return mqttClient(t, url, user, pass, user+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+}
+
+// mqttClient connects as user with this client id.
+func mqttClient(t *testing.T, url, user, pass, clientID string) (paho.Client, error) {
+	t.Helper()
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(clientID).
 		SetUsername(user).SetPassword(pass).SetAutoReconnect(false).SetConnectRetry(false)
 	c := paho.NewClient(o)
 	tok := c.Connect()
@@ -244,6 +250,26 @@ func TestShippedCentralACL(t *testing.T) {
 	asCC("pantau/v1/plant-5/box-1/cmd/status", "command for a site without its block")
 	if p5Cmds("command for a site without its block") {
 		t.Fatal("a site without its central-site.acl block read commands")
+	}
+
+	// The bridge's link state (bridge.conf.in's notifications): a site
+	// writes only its own bridge's, whatever client id it connects with.
+	ccLinks := gets(t, cc, "$SYS/broker/connection/#")
+	linkAs := func(clientID, bridge, payload string) {
+		c, err := mqttClient(t, b.URL(), "plant-3", "p3", clientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Publish("$SYS/broker/connection/"+bridge+"/state", 1, false, payload).WaitTimeout(2 * time.Second)
+		c.Disconnect(100)
+	}
+	linkAs("pantau-bridge-plant-3", "pantau-bridge-plant-3", "1 from plant-3's bridge")
+	if !ccLinks("1 from plant-3's bridge") {
+		t.Fatal("a site's bridge cannot publish its link state")
+	}
+	linkAs("pantau-bridge-plant-4", "pantau-bridge-plant-4", "0 forged by plant-3")
+	if ccLinks("0 forged by plant-3") {
+		t.Fatal("a site published another site's bridge link state (by taking its client id)")
 	}
 }
 

@@ -66,6 +66,10 @@ func TestBridge(t *testing.T) {
 	c, _, _ := runClient(t, testConfig(site.URL(), t.TempDir()), nil)
 	c.HandleCommands(&agentCommands{})
 	cc.WaitTopic(t, 30*time.Second, prefix+"status", `"online"`)
+	// The bridge announces its link on the central broker too (central.acl
+	// lets it write only its own state).
+	links := testbroker.Subscribe(t, central.URL(), "$SYS/broker/connection/#", testbroker.WithSubAuth("command-centre", "cc-pw"))
+	links.WaitTopic(t, 10*time.Second, "$SYS/broker/connection/pantau-bridge-"+testSite+"/state", "1")
 
 	p := &producer{c: c, cameras: []string{"cam1", "cam2"}, period: 50 * time.Millisecond}
 	p.run(time.Second)

@@ -19,7 +19,7 @@
 //     …/cmd/{name}/result.
 //
 // Run owns the connection: one connection is a session under the agent's
-// one retry supervisor (agent/internal/retry), which reconnects with the
+// one retry supervisor (agent/retry), which reconnects with the
 // same backoff and jitter as camera streams; on cancel Run publishes
 // offline and disconnects. Repeated warnings go through the agent's one
 // log summariser (agent/logging).
@@ -35,10 +35,10 @@ import (
 	"time"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish"
 	"github.com/pantau/pantau/agent/publish/spool"
+	"github.com/pantau/pantau/agent/retry"
 )
 
 // Metrics receives the client's figures; agent/telemetry implements it.
@@ -104,6 +104,10 @@ type Client struct {
 	unacked *logging.Repeated
 	// notKept is readBack's "the broker does not keep our status".
 	notKept *logging.Repeated
+	// cmdSlots bounds the commands being handled or answered at once;
+	// cmdFlood logs the ones dropped beyond it.
+	cmdSlots chan struct{}
+	cmdFlood *logging.Repeated
 
 	// sendMu keeps direct sends in call order (a stale retained value
 	// never overtakes a fresh one).
@@ -153,12 +157,14 @@ func New(cfg Config, m Metrics, log *slog.Logger) (*Client, error) {
 		retained: map[string][]byte{},
 		pending:  map[string][]byte{},
 		sum:      cfg.Summary,
+		cmdSlots: make(chan struct{}, maxCommandsInFlight),
 	}
 	if c.sum == nil {
 		c.sum, c.ownSum = logging.NewSummariser(log, 0), true
 	}
 	c.drops = c.sum.Tally("mqtt: spool dropped messages", c.spoolDetail)
 	c.unacked = c.sum.Repeated(0, "mqtt: spooled message not acknowledged; resending from the oldest")
+	c.cmdFlood = c.sum.Repeated(time.Minute, "mqtt: commands dropped unanswered: too many at once", "limit", maxCommandsInFlight)
 	c.notKept = c.sum.Repeated(time.Minute,
 		"mqtt: the broker does not show this agent's retained status back; the spool is not sent").AtLevel(slog.LevelError)
 	opt := cfg.spoolOptions()
@@ -182,6 +188,7 @@ func (c *Client) Close() error {
 			// is pending now and stop counting.
 			c.unacked.Remove()
 			c.notKept.Remove()
+			c.cmdFlood.Remove()
 			c.drops.Remove()
 		}
 	})

@@ -21,11 +21,26 @@ func (c *Client) HandleCommands(h CommandHandler) {
 	c.mu.Unlock()
 }
 
+// maxCommandsInFlight bounds the commands being handled or answered at
+// once, of every name together (the gate allows one per name, and names
+// are whatever the sender makes up).
+const maxCommandsInFlight = 16
+
 // onMessage receives everything the broker sends; only …/cmd/{name} is
-// subscribed. paho calls it in a goroutine per message.
+// subscribed. paho calls it in a goroutine per message; past
+// maxCommandsInFlight that goroutine drops the command at once, so a
+// flood costs no more than that many goroutines for longer than a moment
+// (an answer, even "busy", is a publish that may wait for the broker).
 func (c *Client) onMessage(_ paho.Client, m paho.Message) {
 	name, ok := strings.CutPrefix(m.Topic(), c.base+"cmd/")
 	if !ok || name == "" || strings.Contains(name, "/") {
+		return
+	}
+	select {
+	case c.cmdSlots <- struct{}{}:
+		defer func() { <-c.cmdSlots }()
+	default:
+		c.cmdFlood.Log()
 		return
 	}
 	body := append([]byte(nil), m.Payload()...)

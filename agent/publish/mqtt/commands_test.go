@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/testbroker"
@@ -223,4 +227,63 @@ func TestCommandGate(t *testing.T) {
 		t.Fatalf("a repeated id got %d ok answers, want 2 (answered again)", n)
 	}
 	waitRuns(1) // and not run again
+}
+
+// TestCommandFloodIsBounded: thousands of commands sent at once (QoS 0,
+// so the broker's in-flight window does not pace them) while one runs:
+// the client's goroutines stay within maxCommandsInFlight of what they
+// were, the rest is dropped unanswered and logged once, and commands work
+// again after the flood.
+func TestCommandFloodIsBounded(t *testing.T) {
+	b := testbroker.Start(t)
+	cc := testbroker.Subscribe(t, b.URL(), prefix+"cmd/+/result")
+	c, logs, _ := runClient(t, testConfig(b.URL(), t.TempDir()), nil)
+	h := &slowStatus{release: make(chan struct{})}
+	c.HandleCommands(h)
+	waitConnected(t, c)
+	flood := paho.NewClient(paho.NewClientOptions().AddBroker(b.URL()).SetClientID("flood"))
+	if tok := flood.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer flood.Disconnect(100)
+
+	base := runtime.NumGoroutine()
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if n := int64(runtime.NumGoroutine()); n > peak.Load() {
+				peak.Store(n)
+			}
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.Gosched()
+			}
+		}
+	}()
+	const n = 3000
+	for i := 0; i < n; i++ {
+		flood.Publish(prefix+"cmd/status", 0, false, stamped(fmt.Sprintf(`{"request_id":"flood-%d"}`, i)))
+	}
+	time.Sleep(3 * time.Second)
+	close(stop)
+	<-sampled
+	close(h.release)
+	extra := int(peak.Load()) - base
+	t.Logf("%d commands at once: peak %d goroutines over the %d before", n, extra, base)
+	// The sampler, paho's own per-message goroutines in the moment before
+	// they return: a margin of 32 over the limit.
+	if extra > maxCommandsInFlight+32 {
+		t.Fatalf("a flood of %d commands raised the goroutines by %d, want at most %d+32", n, extra, maxCommandsInFlight)
+	}
+	if !strings.Contains(logs.String(), "commands dropped unanswered") {
+		t.Fatalf("the dropped commands are not logged:\n%s", logs)
+	}
+	cc.Reset()
+	cc.Publish(t, prefix+"cmd/status", stamped(`{"request_id":"after"}`), false)
+	cc.WaitTopic(t, 10*time.Second, prefix+"cmd/status/result", `"after"`)
 }

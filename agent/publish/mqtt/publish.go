@@ -11,8 +11,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/pantau/pantau/agent/event"
-	"github.com/pantau/pantau/agent/internal/retry"
 	"github.com/pantau/pantau/agent/publish/spool"
+	"github.com/pantau/pantau/agent/retry"
 )
 
 // ErrSpoolFull is returned (wrapped) by Publish when the full-spool policy

@@ -17,6 +17,7 @@ type plan struct {
 	copies  []span     // compact's live records when planned
 	acks    [][2]uint64
 	rewrite bool // acks.log is rewritten with acks
+	seq     bool // state is saved for a seq no file holds (seqUnsaved)
 }
 
 type span struct {
@@ -124,9 +125,10 @@ func (s *Spool) planLocked() plan {
 		p.rewrite, p.acks = true, s.doneRangesLocked()
 		s.ackTail = [][2]uint64{}
 	}
-	if len(p.remove) > 0 || p.compact != nil {
+	if len(p.remove) > 0 || p.compact != nil || s.seqUnsaved {
 		st := s.stateLocked(p.remove)
-		p.state = &st
+		p.state, p.seq = &st, s.seqUnsaved
+		s.seqUnsaved = false
 	}
 	return p
 }
@@ -134,9 +136,20 @@ func (s *Spool) planLocked() plan {
 func (s *Spool) carryOut(p plan) error {
 	var errs []error
 	if p.state != nil {
-		if err := s.saveStateReserve(*p.state); err != nil {
+		save := s.saveStateReserve
+		if len(p.remove) == 0 && p.compact == nil {
+			// Only for a refused seq: the reserve is kept for saves that
+			// free the disk.
+			save = s.saveState
+		}
+		if err := save(*p.state); err != nil {
 			errs = append(errs, err)
 			p.remove, p.compact = nil, nil
+			if p.seq {
+				s.mu.Lock()
+				s.seqUnsaved = true // the next round tries again
+				s.mu.Unlock()
+			}
 		}
 	}
 	if len(p.remove) > 0 {

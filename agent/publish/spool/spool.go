@@ -54,6 +54,10 @@ type Spool struct {
 	reserve   bool // the reserve file exists
 	// maintWanted: maintain was called while another one ran.
 	maintWanted bool
+	// seqUnsaved: a refused record used a seq that no file holds yet;
+	// maintenance saves state.json so that a crash does not give it again
+	// (and hide the gap).
+	seqUnsaved bool
 	// noCountsBelow: no live counts record has a smaller index.
 	noCountsBelow uint64
 	compactions   int // segment rewrites, for tests
@@ -143,16 +147,19 @@ func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic stri
 	s.seq[camera] = r.Seq
 	size := int64(encodedSize(camera, topic, len(body)))
 	if size > s.opt.MaxBytes {
+		s.seqUnsaved = true
 		s.mu.Unlock()
 		drops.add(DropTooBig, 1)
 		return Record{}, fmt.Errorf("spool: message of %d bytes exceeds max_bytes %d", size, s.opt.MaxBytes)
 	}
 	if !s.makeRoomLocked(size, &drops) {
+		s.seqUnsaved = true
 		s.mu.Unlock()
 		drops.add(DropFull, 1)
 		return Record{}, ErrFull
 	}
 	if err := s.writeLocked(&r, size); err != nil {
+		s.seqUnsaved = true
 		s.diskFailedLocked(err)
 		s.mu.Unlock()
 		drops.add(diskReason(err), 1)
@@ -317,9 +324,9 @@ func (s *Spool) LastSeq(camera string) uint64 {
 }
 
 // Expire drops records older than MaxAge now (Append does it too) and
-// tidies the disk, waiting for a tidy already under way: unlike Append and
-// Ack it may wait for the disk. Its error is a failed tidy (also kept in
-// Health).
+// tidies the disk, unless a tidy is under way (that one goes round again).
+// Unlike Append and Ack it may wait for the disk. Its error is a failed
+// tidy (also kept in Health).
 func (s *Spool) Expire() error {
 	var drops dropSet
 	defer drops.report(s.opt.OnDrop)
@@ -330,7 +337,7 @@ func (s *Spool) Expire() error {
 	}
 	s.expireLocked(s.now(), &drops)
 	s.mu.Unlock()
-	return s.maintain(true)
+	return s.maintain(false)
 }
 
 // Sync forces everything appended so far to stable storage and makes it

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -447,7 +448,7 @@ func TestInOrderAcksDoNotRewriteSegments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Expire(); err != nil { // waits for the tidy the acks asked for
+	if err := s.maintain(true); err != nil { // waits for the tidy the acks asked for
 		t.Fatal(err)
 	}
 	s.mu.Lock()
@@ -532,5 +533,39 @@ func TestCorruptOlderSegmentIsCountedAndLaterOnesKept(t *testing.T) {
 	}
 	if r := appendMsg(t, s, "cam1", KindEvent, "z"); r.Seq != 13 {
 		t.Fatalf("next seq %d, want 13", r.Seq)
+	}
+}
+
+// TestRefusedSeqSurvivesACrash: a record refused after its seq was given
+// (the spool is full and the policy drops the newest) leaves a gap that
+// subscribers must see even if the process dies before anything else is
+// written: the seq is saved in state.json by the maintenance it asks for,
+// so the spool reopened from a copy of the directory taken then (what a
+// SIGKILL leaves) goes on above it instead of giving it again.
+func TestRefusedSeqSurvivesACrash(t *testing.T) {
+	size := int64(encodedSize("cam1", "pantau/v1/s/a/cam1/x", len(`{"seq":1,"body":"x"}`)))
+	dir := t.TempDir()
+	s := mustOpen(t, dir, Options{MaxBytes: 3 * size, Policy: PolicyDropNewest})
+	for i := 0; i < 5; i++ {
+		_, err := s.Append(context.Background(), "cam1", KindEvent, "pantau/v1/s/a/cam1/x", false, func(seq uint64) ([]byte, error) {
+			return []byte(fmt.Sprintf(`{"seq":%d,"body":"x"}`, seq%10)), nil
+		})
+		if i >= 3 && !errors.Is(err, ErrFull) {
+			t.Fatalf("append %d to a full spool: %v, want ErrFull", i, err)
+		}
+	}
+	if got := s.LastSeq("cam1"); got != 5 {
+		t.Fatalf("LastSeq %d, want 5 (refused appends use their seq)", got)
+	}
+	if err := s.maintain(true); err != nil { // the round the refusals asked for
+		t.Fatal(err)
+	}
+	image := t.TempDir()
+	if out, err := exec.Command("cp", "-a", dir+"/.", image).CombinedOutput(); err != nil {
+		t.Fatalf("copy the spool: %v: %s", err, out)
+	}
+	s2 := mustOpen(t, image, Options{MaxBytes: 3 * size, Policy: PolicyDropNewest})
+	if got := s2.LastSeq("cam1"); got != 5 {
+		t.Fatalf("after a crash LastSeq %d, want 5: the refused seqs 4 and 5 would be given again and their gap never seen", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pantau/pantau/agent/testdisk"
 )
 
 // prompt runs fn and fails the test if it does not return within limit:
@@ -25,19 +27,19 @@ func prompt(t *testing.T, what string, limit time.Duration, fn func()) {
 }
 
 // TestStalledFsyncBlocksOnlyTheDurableWrite is item 4 of issue 12 on a
-// real stuck disk (stallFS, a FUSE filesystem whose fsync does not
+// real stuck disk (testdisk.StallFS, a FUSE filesystem whose fsync does not
 // return): a durable Append returns its context's error at its deadline,
 // and Ack, Next, Stats, Health and LastSeq answer at once; acks that free
 // whole segments (maintenance that fsyncs state.json) do not hold Ack
 // either. Once the disk answers again, the record appended during the
 // stall is handed out: it was kept, not lost.
 func TestStalledFsyncBlocksOnlyTheDurableWrite(t *testing.T) {
-	sfs := mountStallFS(t)
-	s, err := Open(filepath.Join(sfs.dir, "spool"), Options{SegmentBytes: 4 << 10})
+	sfs := testdisk.NewStallFS(t)
+	s, err := Open(filepath.Join(sfs.Dir, "spool"), Options{SegmentBytes: 4 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { sfs.resume(); s.Close() })
+	t.Cleanup(func() { sfs.Resume(); s.Close() })
 
 	body := strings.Repeat("b", 300)
 	var before []Record
@@ -45,7 +47,7 @@ func TestStalledFsyncBlocksOnlyTheDurableWrite(t *testing.T) {
 		before = append(before, appendMsg(t, s, "cam1", KindEvent, body))
 	}
 
-	sfs.stall()
+	sfs.Stall()
 	const deadline = 400 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
@@ -60,10 +62,10 @@ func TestStalledFsyncBlocksOnlyTheDurableWrite(t *testing.T) {
 	if took < deadline || took > deadline+time.Second {
 		t.Fatalf("durable Append returned after %v, want at its %v deadline", took, deadline)
 	}
-	if sfs.held() == 0 {
+	if sfs.Held() == 0 {
 		t.Fatal("no fsync is held by the filesystem: the test did not stall the disk")
 	}
-	t.Logf("durable Append returned %v after %v with %d fsync(s) stuck", err, took.Round(time.Millisecond), sfs.held())
+	t.Logf("durable Append returned %v after %v with %d fsync(s) stuck", err, took.Round(time.Millisecond), sfs.Held())
 
 	const limit = 300 * time.Millisecond
 	prompt(t, "Stats", limit, func() { s.Stats() })
@@ -102,7 +104,7 @@ func TestStalledFsyncBlocksOnlyTheDurableWrite(t *testing.T) {
 		t.Fatalf("%d messages queued during the stall, want 1 (the stuck record)", st.Messages)
 	}
 
-	sfs.resume()
+	sfs.Resume()
 	deadlineAt := time.Now().Add(5 * time.Second)
 	for {
 		r, ok, err := s.Next(after)
@@ -122,5 +124,52 @@ func TestStalledFsyncBlocksOnlyTheDurableWrite(t *testing.T) {
 	}
 	if h := s.Health(); h.Err != nil {
 		t.Fatalf("Health after the disk came back: %v", h.Err)
+	}
+}
+
+// TestIntervalHandsOutOnlyDurable is item 3's "a record goes to the sender
+// only once durable under the configured fsync policy", for
+// fsync: interval on a disk whose fsync is stuck: Append returns at once
+// (that is what interval trades away), Next does not hand the record out
+// while its fsync has not returned, and does as soon as it has.
+func TestIntervalHandsOutOnlyDurable(t *testing.T) {
+	sfs := testdisk.NewStallFS(t)
+	s, err := Open(filepath.Join(sfs.Dir, "spool"), Options{Fsync: FsyncInterval, FsyncEvery: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sfs.Resume(); s.Close() })
+
+	sfs.Stall()
+	var r Record
+	prompt(t, "Append with fsync: interval", 300*time.Millisecond, func() { r = appendMsg(t, s, "cam1", KindEvent, "x") })
+	select {
+	case <-sfs.Entered(): // the interval sync reached the disk and is stuck
+	case <-time.After(5 * time.Second):
+		t.Fatal("no fsync reached the filesystem within 5 s of an interval append")
+	}
+	for i := 0; i < 10; i++ {
+		if got, ok, _ := s.Next(0); ok {
+			t.Fatalf("Next handed out record %d while its fsync was stuck", got.Index)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	sfs.Resume()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, ok, err := s.Next(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			if got.Index != r.Index {
+				t.Fatalf("Next gave %d, want %d", got.Index, r.Index)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the record was not handed out after its fsync returned")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

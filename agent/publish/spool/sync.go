@@ -99,12 +99,16 @@ func (s *Spool) syncOnce() error {
 		drops.add(diskReason(err), n)
 		s.durable = max(s.durable, hi)
 		s.diskFailedLocked(err)
+		s.seqUnsaved = s.seqUnsaved || n > 0 // their pages may be gone
 	}
 	g.err = err
 	close(g.done)
 	s.mu.Unlock()
 	if advanced && s.opt.OnDurable != nil {
 		s.opt.OnDurable()
+	}
+	if err != nil {
+		s.requestMaintain()
 	}
 	return err
 }

@@ -346,7 +346,8 @@
         if (f.seq !== newest) return; // a newer frame is already coming
         if (canvas.width !== f.width || canvas.height !== f.height) { canvas.width = f.width; canvas.height = f.height; }
         st.img = img; st.frame = f;
-        status.textContent = "live · frame " + f.seq + " · " + new Date(f.time).toLocaleTimeString();
+        status.textContent = "live · frame " + f.seq + " · " + new Date(f.time).toLocaleTimeString() +
+          (f.view === "ir" ? " · night (infrared)" : "") + (f.settling ? " · new view, settling" : "");
         tamper.hidden = !(f.tamper && f.tamper.length);
         tamper.textContent = (f.tamper || []).join(", ");
         draw();

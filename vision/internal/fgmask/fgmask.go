@@ -24,6 +24,13 @@ type Config struct {
 	History int
 	// Masks are normalised polygons whose pixels are never foreground.
 	Masks [][]vision.Point
+	// Width, when smaller than the frame's, is the width the frame is
+	// shrunk to (INTER_AREA, aspect kept) before background subtraction:
+	// MOG2 and the morphology cost in proportion to the pixels. Blobs'
+	// normalised boxes and areas do not change with it; Px stays in pixels
+	// of the frame given to Apply; the mask is at the shrunk size. 0 keeps
+	// the frame's size.
+	Width int
 	// MinBlob is the smallest connected component kept, as a fraction of the
 	// frame area. It defaults to 0.0002 (about 60 pixels at 640×480).
 	MinBlob float64
@@ -62,6 +69,7 @@ type Subtractor struct {
 	mog    gocv.BackgroundSubtractorMOG2
 	hasMog bool
 	size   image.Point
+	small  gocv.Mat // the frame shrunk to Width
 	raw    gocv.Mat
 	tmp    gocv.Mat
 	fg     gocv.Mat
@@ -88,6 +96,9 @@ func New(cfg Config) (*Subtractor, error) {
 	}
 	if cfg.History < 0 {
 		return nil, fmt.Errorf("history: must not be negative, got %d", cfg.History)
+	}
+	if cfg.Width < 0 {
+		return nil, fmt.Errorf("width: must not be negative, got %d", cfg.Width)
 	}
 	if cfg.MinBlob < 0 || cfg.MinBlob >= 1 {
 		return nil, fmt.Errorf("min_blob: must be in [0, 1), got %g", cfg.MinBlob)
@@ -117,7 +128,7 @@ func New(cfg Config) (*Subtractor, error) {
 		cfg.LightChange = 0.05
 	}
 	return &Subtractor{
-		cfg: cfg, raw: gocv.NewMat(), tmp: gocv.NewMat(), fg: gocv.NewMat(),
+		cfg: cfg, small: gocv.NewMat(), raw: gocv.NewMat(), tmp: gocv.NewMat(), fg: gocv.NewMat(),
 		keep: gocv.NewMat(), openK: gocv.NewMat(), closeK: gocv.NewMat(),
 		labels: gocv.NewMat(), stats: gocv.NewMat(), cents: gocv.NewMat(), cells: gocv.NewMat(),
 		blobs: make([]Blob, 0, 64),
@@ -144,6 +155,12 @@ func CheckPolygons(key string, polys [][]vision.Point) error {
 func (s *Subtractor) Apply(gray gocv.Mat) error {
 	if gray.Empty() || gray.Type() != gocv.MatTypeCV8UC1 {
 		return fmt.Errorf("fgmask: need a non-empty CV_8UC1 frame, got type %v", gray.Type())
+	}
+	full := image.Pt(gray.Cols(), gray.Rows())
+	if w := s.cfg.Width; w > 0 && w < full.X {
+		h := max(2, (full.Y*w+full.X/2)/full.X)
+		gocv.Resize(gray, &s.small, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+		gray = s.small
 	}
 	sz := image.Pt(gray.Cols(), gray.Rows())
 	if sz != s.size || !s.hasMog {
@@ -186,6 +203,14 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	total := float64(sz.X * sz.Y)
 	minPx := int32(s.cfg.MinBlob * total)
 	fw, fh := float64(sz.X), float64(sz.Y)
+	// Px in pixels of the frame given, rounded outwards when shrunk.
+	px := func(x, y, w, h int) image.Rectangle {
+		if full == sz {
+			return image.Rect(x, y, x+w, y+h)
+		}
+		return image.Rect(x*full.X/sz.X, y*full.Y/sz.Y,
+			min(full.X, ((x+w)*full.X+sz.X-1)/sz.X), min(full.Y, ((y+h)*full.Y+sz.Y-1)/sz.Y))
+	}
 	for i := 1; i < n; i++ { // label 0 is the background
 		row := st[i*5 : i*5+5]
 		if row[4] < minPx {
@@ -195,7 +220,7 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 		s.blobs = append(s.blobs, Blob{
 			Box:  vision.Rect{X: float64(x) / fw, Y: float64(y) / fh, W: float64(w) / fw, H: float64(h) / fh},
 			Area: float64(row[4]) / total,
-			Px:   image.Rect(x, y, x+w, y+h),
+			Px:   px(x, y, w, h),
 		})
 	}
 	return nil
@@ -243,6 +268,16 @@ func (s *Subtractor) lightChanged(gray gocv.Mat) bool {
 		s.light[i] += (float64(px[i]) - s.light[i]) / 50
 	}
 	return false
+}
+
+// Restart forgets the background: the next frame applied becomes it, and
+// Frames counts from there (a caller's warm-up starts again). Use it when
+// the whole view changed and the caller knows it (a camera's switch to
+// infrared); such a restart is not counted in GlobalChanges.
+func (s *Subtractor) Restart() {
+	if s.hasMog {
+		s.restartModel()
+	}
 }
 
 // restartModel forgets the background: the next frame becomes it.
@@ -299,7 +334,8 @@ func (s *Subtractor) GlobalChanges() int { return s.globals }
 // size change or global change).
 func (s *Subtractor) Frames() int { return s.frames }
 
-// Size is the size in pixels of the last frame.
+// Size is the size in pixels of the last frame as modelled (after
+// shrinking to Width).
 func (s *Subtractor) Size() image.Point { return s.size }
 
 // Close frees the native memory.
@@ -308,7 +344,7 @@ func (s *Subtractor) Close() error {
 		s.mog.Close()
 		s.hasMog = false
 	}
-	for _, m := range []*gocv.Mat{&s.raw, &s.tmp, &s.fg, &s.keep, &s.openK, &s.closeK, &s.labels, &s.stats, &s.cents, &s.cells} {
+	for _, m := range []*gocv.Mat{&s.small, &s.raw, &s.tmp, &s.fg, &s.keep, &s.openK, &s.closeK, &s.labels, &s.stats, &s.cents, &s.cells} {
 		m.Close()
 	}
 	return nil

@@ -124,3 +124,50 @@ func TestGradualLightChange(t *testing.T) {
 		t.Errorf("headlights at night: %d blobs, %d global changes; want 1 and 0", len(night.Blobs()), night.GlobalChanges())
 	}
 }
+
+// TestWidthShrinksBeforeSubtraction: with Width below the frame's, the
+// model runs on the shrunk picture, yet the person's blob has the same
+// normalised box (within a shrunk pixel) and Px in the frame's pixels.
+func TestWidthShrinksBeforeSubtraction(t *testing.T) {
+	testclip.CheckMats(t)
+	if _, err := New(Config{Width: -1}); err == nil {
+		t.Error("a negative width was accepted")
+	}
+	img := gocv.NewMat()
+	defer img.Close()
+	var got [2]Blob
+	for i, w := range []int{0, 160} {
+		s, err := New(Config{Width: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			scene(&img, 1, 0, -1)
+			if err := s.Apply(img); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scene(&img, 1, 0, 100)
+		if err := s.Apply(img); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Blobs()) != 1 {
+			t.Fatalf("width %d: %d blobs, want 1", w, len(s.Blobs()))
+		}
+		got[i] = s.Blobs()[0]
+		if want := image.Pt(320, 240); w == 0 && s.Size() != want || w == 160 && s.Size() != want.Div(2) {
+			t.Errorf("width %d: modelled at %v", w, s.Size())
+		}
+		s.Close()
+	}
+	full, small := got[0], got[1]
+	near := func(a, b, tol float64) bool { return a-b <= tol && b-a <= tol }
+	if !near(full.Box.X, small.Box.X, 2.0/160) || !near(full.Box.W, small.Box.W, 2.0/160) ||
+		!near(full.Box.Y, small.Box.Y, 2.0/120) || !near(full.Box.H, small.Box.H, 2.0/120) {
+		t.Errorf("boxes differ: full %+v, shrunk %+v", full.Box, small.Box)
+	}
+	// The person is at x 100..140, y 100..180 of the 320×240 frame.
+	if p := small.Px; p.Min.X < 96 || p.Min.X > 102 || p.Max.X < 138 || p.Max.X > 144 || p.Min.Y < 96 || p.Max.Y > 184 {
+		t.Errorf("Px %v is not in the frame's pixels (person at (100,100)-(140,180))", p)
+	}
+}

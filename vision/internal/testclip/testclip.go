@@ -7,6 +7,7 @@ package testclip
 import (
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"time"
 
@@ -57,6 +58,45 @@ func (r *Reader) Next(gray *gocv.Mat, t0 time.Time) (time.Time, bool) {
 	t := t0.Add(time.Duration(float64(r.n) / r.fps * float64(time.Second)))
 	r.n++
 	return t, true
+}
+
+// Seek moves to frame n (from 0); the next frame read is n, with its time
+// at n's offset. It reports whether the clip could seek there.
+func (r *Reader) Seek(n int) bool {
+	r.vc.Set(gocv.VideoCapturePosFrames, float64(n))
+	if int(r.vc.Get(gocv.VideoCapturePosFrames)) != n {
+		return false
+	}
+	r.n = n
+	return true
+}
+
+// Saturation is how colourful the frame last read is, as the agent's
+// decoder measures it (frame.Frame.Saturation): the mean distance of the
+// chroma from neutral gray in 8-bit levels, on a sparse grid, here
+// computed from OpenCV's BGR → YCrCb conversion of the sampled pixels.
+func (r *Reader) Saturation() float64 {
+	rows, cols := r.bgr.Rows(), r.bgr.Cols()
+	px, err := r.bgr.DataPtrUint8()
+	if err != nil || r.bgr.Type() != gocv.MatTypeCV8UC3 || len(px) < rows*cols*3 {
+		return -1
+	}
+	sy, sx := max(1, rows/48), max(1, cols/64)
+	sum, n := 0.0, 0
+	for y := sy / 2; y < rows; y += sy {
+		for x := sx / 2; x < cols; x += sx {
+			i := (y*cols + x) * 3
+			b, g, rd := float64(px[i]), float64(px[i+1]), float64(px[i+2])
+			luma := 0.299*rd + 0.587*g + 0.114*b
+			cr, cb := (rd-luma)*0.713, (b-luma)*0.564
+			sum += math.Hypot(cr, cb)
+			n++
+		}
+	}
+	if n == 0 {
+		return -1
+	}
+	return sum / float64(n)
 }
 
 // Close frees the capture and its Mat.

@@ -1,0 +1,87 @@
+package detpool
+
+import (
+	"image"
+	"testing"
+	"time"
+
+	"github.com/pantau/pantau/vision"
+)
+
+// warming stands in for the motion analyzer during its warm-up: no blobs
+// for the first n frames, whatever moves.
+type warming struct {
+	fixedBlobs
+	frames *int
+	n      int
+}
+
+func (w warming) Warm() bool { return *w.frames >= w.n }
+
+func TestTiles(t *testing.T) {
+	cases := []struct {
+		w, h, size int
+		want       []image.Rectangle
+	}{
+		{640, 480, 300, []image.Rectangle{
+			image.Rect(0, 0, 300, 300), image.Rect(170, 0, 470, 300), image.Rect(340, 0, 640, 300),
+			image.Rect(0, 180, 300, 480), image.Rect(170, 180, 470, 480), image.Rect(340, 180, 640, 480)}},
+		{300, 300, 300, []image.Rectangle{image.Rect(0, 0, 300, 300)}},
+		{200, 120, 300, []image.Rectangle{image.Rect(0, 0, 200, 120)}},
+		{600, 300, 300, []image.Rectangle{image.Rect(0, 0, 300, 300), image.Rect(300, 0, 600, 300)}},
+	}
+	for _, c := range cases {
+		got := tiles(c.w, c.h, c.size)
+		if len(got) != len(c.want) {
+			t.Errorf("%d×%d: %v, want %v", c.w, c.h, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%d×%d: tile %d %v, want %v", c.w, c.h, i, got[i], c.want[i])
+			}
+		}
+	}
+}
+
+// While motion warms up (and reports nothing) the client sweeps the frame
+// in tiles at the model's scale, within its rate, each pass inspecting
+// only its tiles; once warm, a still scene asks nothing until the next
+// periodic full pass.
+func TestWarmUpSweep(t *testing.T) {
+	g := &gated{person: true}
+	m := newRec()
+	w, h := 640, 480
+	n := 0
+	c := NewInline(g, ClientConfig{Camera: "c", MaxRate: 5}, warming{frames: &n, n: 10}, m)
+	defer c.Close()
+	var inspected []vision.Rect
+	for n = 0; n < 25; n++ { // 5 s at 5 fps: 2 s of warm-up
+		f := grayFrame(w, h, t0.Add(time.Duration(n)*200*time.Millisecond))
+		var r vision.Result
+		if err := c.Analyze(f, &r); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if n < 10 && (r.Coast || len(r.Inspected) == 0) {
+			t.Fatalf("warm-up frame %d: coast %v, inspected %v: want a tile pass", n, r.Coast, r.Inspected)
+		}
+		inspected = append(inspected, r.Inspected...)
+	}
+	served := g.served()
+	if len(served) < 10 || len(served) > 12 {
+		t.Errorf("%d inferences, want 10–11 (5 per second during the 2 s warm-up, then none)", len(served))
+	}
+	for _, wd := range served {
+		if wd != 300 {
+			t.Errorf("a tile %d px wide, want 300 (the model's scale)", wd)
+		}
+	}
+	seen := map[vision.Rect]bool{}
+	for _, r := range inspected {
+		seen[r] = true
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d distinct tiles inspected, want all 6 of a 640×480 frame", len(seen))
+	}
+}
