@@ -58,6 +58,19 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// agentHead is the start of the config the e2e tests give the agent: site
+// s, agent a, the test broker, the HTTP listen address and a spool
+// directory, then each extra top-level line (counts, defaults…) as given.
+// The caller appends its cameras.
+func agentHead(brokerURL, listen, spool string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "site: s\nagent: a\nmqtt: {url: %q}\nhttp: {listen: %q}\nspool: {dir: %q}\n", brokerURL, listen, spool)
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
 // runningAgent is an agent under test.
 type runningAgent struct {
 	*Agent
