@@ -77,7 +77,7 @@ type runningAgent struct {
 	cfg    *config.Config
 	cancel context.CancelFunc
 	done   chan error
-	logs   *syncBuffer
+	logs   *testbroker.LogBuffer
 	once   sync.Once
 }
 
@@ -95,7 +95,7 @@ func startAgentWith(t *testing.T, yaml, path string, prepare func(*Agent)) *runn
 	if err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &testbroker.LogBuffer{}
 	a, err := New(Options{Config: cfg, ConfigPath: path, Version: "test", Log: testLogger(t, logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -169,23 +169,6 @@ func validateAll(t *testing.T, prefix string, msgs []testbroker.Message) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testWriter sends log lines to t.Log so they show with -v or on failure.
 type testWriter struct{ t *testing.T }
 
@@ -195,6 +178,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func testLogger(t *testing.T, logs *syncBuffer) *slog.Logger {
+func testLogger(t *testing.T, logs *testbroker.LogBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
