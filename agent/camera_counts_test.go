@@ -11,6 +11,7 @@ import (
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/vision"
 )
 
@@ -58,7 +59,7 @@ func TestOccupancyGaugesReturnToZero(t *testing.T) {
 // failures: the first drop at once, then one line for the period, through
 // the one summariser.
 func TestFullSpoolLoggedOnce(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testbroker.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	sum := logging.NewSummariser(log, 10*time.Second)
 	mq, err := mqtt.New(mqtt.Config{
