@@ -11,6 +11,7 @@ import (
 	"github.com/pantau/pantau/agent/event"
 	"github.com/pantau/pantau/agent/logging"
 	"github.com/pantau/pantau/agent/publish/mqtt"
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/vision"
 )
 
@@ -55,9 +56,10 @@ func TestOccupancyGaugesReturnToZero(t *testing.T) {
 // TestFullSpoolLoggedOnce: counts refused by a full spool (the real
 // publisher and spool; the broker is down) are summarised by the
 // publisher's drop line alone, not again as the camera's publish
-// failures: one line for the period, through the one summariser.
+// failures: the first drop at once, then one line for the period, through
+// the one summariser.
 func TestFullSpoolLoggedOnce(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testbroker.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	sum := logging.NewSummariser(log, 10*time.Second)
 	mq, err := mqtt.New(mqtt.Config{
@@ -79,8 +81,8 @@ func TestFullSpoolLoggedOnce(t *testing.T) {
 	sum.Flush()
 	sum.Flush()
 	out := logs.String()
-	if n := strings.Count(out, "spool dropped messages"); n != 1 || !strings.Contains(out, "full=") {
-		t.Errorf("%d spool drop lines, want 1 naming the reason:\n%s", n, out)
+	if n := strings.Count(out, "spool dropped messages"); n != 2 || !strings.Contains(out, "full=1 ") {
+		t.Errorf("%d spool drop lines, want 2 naming the reason (the first drop, then the period's line):\n%s", n, out)
 	}
 	if strings.Contains(out, "could not publish") {
 		t.Errorf("the full spool was logged twice (as the camera's publish failures too):\n%s", out)

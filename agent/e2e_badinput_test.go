@@ -26,19 +26,12 @@ func TestBadCamerasDoNotStopGoodOnes(t *testing.T) {
 	wrongURL := strings.Replace(locked.URL(), "rtsp://", "rtsp://admin:wrong-battery@", 1)
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/#")
 	listen := freeAddr(t)
-	ra := startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
+	ra := startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}")+fmt.Sprintf(`cameras:
   - {name: good, url: %q}
   - {name: refused, url: %q}
   - {name: locked, url: %q}
   - {name: corrupt, url: %q}
-`, broker.URL(), listen, t.TempDir(), good.URL(), refused, wrongURL, corrupt.URL()), "")
+`, good.URL(), refused, wrongURL, corrupt.URL()), "")
 	const prefix = "pantau/v1/s/a/"
 
 	sub.WaitTopic(t, 30*time.Second, prefix+"good/status", `"online"`)

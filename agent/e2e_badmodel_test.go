@@ -35,16 +35,10 @@ func TestBadModelAtStart(t *testing.T) {
 	}
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/#")
 	listen := freeAddr(t)
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-cameras:
+	startAgent(t, agentHead(broker.URL(), listen, t.TempDir())+fmt.Sprintf(`cameras:
   - {name: good, url: %q}
   - {name: badmodel, url: %q, detector: {type: dnn, model: ssd_mobilenet_v2_coco, models_dir: %q}, lines: [{name: l, points: [[0.5, 0.1], [0.5, 0.9]]}]}
-`, broker.URL(), listen, t.TempDir(), cam.URL(), cam.URL(), models), "")
+`, cam.URL(), cam.URL(), models), "")
 	const prefix = "pantau/v1/s/a/"
 	st := payload(t, sub.WaitTopic(t, 30*time.Second, prefix+"badmodel/status", `"error"`))
 	msg, _ := st["error"].(string)

@@ -54,15 +54,9 @@ func TestStuckIntervalCloseDelaysNoOtherCamera(t *testing.T) {
 	// keeps the test cheap.
 	dead := "rtsp://" + freeAddr(t) + "/none"
 	listen := freeAddr(t)
-	head := fmt.Sprintf(`site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
+	head := agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}") + fmt.Sprintf(`cameras:
   - {name: stuck, url: %q}
-`, broker.URL(), listen, t.TempDir(), dead)
+`, dead)
 	first := head + fmt.Sprintf("  - {name: b, url: %q}\n  - {name: c, url: %q}\n", dead, dead)
 	second := head + fmt.Sprintf("  - {name: c, url: %q, lines: [{name: after-reload, points: [[0.5, 0.1], [0.5, 0.9]]}]}\n", dead)
 	path := filepath.Join(t.TempDir(), "pantau.yaml")
@@ -155,14 +149,7 @@ func TestStalledSpoolDiskHoldsNoReload(t *testing.T) {
 	sfs := testdisk.NewStallFS(t)
 	broker := testbroker.Start(t)
 	dead := "rtsp://" + freeAddr(t) + "/none"
-	head := fmt.Sprintf(`site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
-`, broker.URL(), freeAddr(t), filepath.Join(sfs.Dir, "spool"))
+	head := agentHead(broker.URL(), freeAddr(t), filepath.Join(sfs.Dir, "spool"), "counts: {interval: 1s}") + "cameras:\n"
 	cams := func(line string) string {
 		out := head
 		for _, c := range []string{"b", "c"} {

@@ -23,16 +23,9 @@ func TestCommandsEndToEnd(t *testing.T) {
 	broker := testbroker.Start(t)
 	cam := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4")})
 	listen := freeAddr(t)
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-commands: {disabled: [discover], max_age: 30s}
-http: {listen: %q}
-spool: {dir: %q}
-cameras:
+	startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "commands: {disabled: [discover], max_age: 30s}")+fmt.Sprintf(`cameras:
   - {name: cam1, url: %q}
-`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+`, cam.URL()), "")
 	const prefix = "pantau/v1/s/a/"
 	sub := testbroker.Subscribe(t, broker.URL(), prefix+"#")
 	sub.WaitTopic(t, 30*time.Second, prefix+"cam1/status", `"online"`)

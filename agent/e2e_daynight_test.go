@@ -34,22 +34,14 @@ func TestDayNightSwitch(t *testing.T) {
     tamper: {enabled: true}
     lines: [{name: left, points: [[0.35, 0.26], [0.35, 0.66]]}]
     zones: [{name: path, points: [[0.1, 0.3], [0.35, 0.3], [0.35, 0.7], [0.1, 0.7]]}]`
-	ra := startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-defaults: {fps: 5}
-cameras:
+	ra := startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}", "defaults: {fps: 5}")+fmt.Sprintf(`cameras:
   - name: night
     url: %q
     %s
   - name: plain
     url: %q
     %s
-`, broker.URL(), listen, t.TempDir(), night.URL(), rules, plain.URL(), rules), "")
+`, night.URL(), rules, plain.URL(), rules), "")
 	waitListening(t, listen)
 	// Past dusk by the settle time (3 s), tamper's learning of the night
 	// view (5 s) and its hold (3 s): a condition judged against the day

@@ -59,19 +59,13 @@ func TestDiscoveryProvisionsCameras(t *testing.T) {
 		running = append(running, start(i, ""))
 	}
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/#")
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: "127.0.0.1:0"}
-spool: {dir: %q}
-discovery:
+	startAgent(t, agentHead(broker.URL(), "127.0.0.1:0", t.TempDir())+`discovery:
   enabled: true
   interval: 2s
   timeout: 1s
   interfaces: [lo]
   default_credentials: {username: admin, password: secret}
-`, broker.URL(), t.TempDir()), "")
+`, "")
 	const prefix = "pantau/v1/s/a/"
 
 	a1 := payload(t, sub.WaitTopic(t, 40*time.Second, prefix+"a1-aaa111/status", `"online"`))

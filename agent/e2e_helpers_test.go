@@ -58,13 +58,26 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// agentHead is the start of the config the e2e tests give the agent: site
+// s, agent a, the test broker, the HTTP listen address and a spool
+// directory, then each extra top-level line (counts, defaults…) as given.
+// The caller appends its cameras.
+func agentHead(brokerURL, listen, spool string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "site: s\nagent: a\nmqtt: {url: %q}\nhttp: {listen: %q}\nspool: {dir: %q}\n", brokerURL, listen, spool)
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
 // runningAgent is an agent under test.
 type runningAgent struct {
 	*Agent
 	cfg    *config.Config
 	cancel context.CancelFunc
 	done   chan error
-	logs   *syncBuffer
+	logs   *testbroker.LogBuffer
 	once   sync.Once
 }
 
@@ -82,7 +95,7 @@ func startAgentWith(t *testing.T, yaml, path string, prepare func(*Agent)) *runn
 	if err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &testbroker.LogBuffer{}
 	a, err := New(Options{Config: cfg, ConfigPath: path, Version: "test", Log: testLogger(t, logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -156,23 +169,6 @@ func validateAll(t *testing.T, prefix string, msgs []testbroker.Message) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testWriter sends log lines to t.Log so they show with -v or on failure.
 type testWriter struct{ t *testing.T }
 
@@ -182,6 +178,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func testLogger(t *testing.T, logs *syncBuffer) *slog.Logger {
+func testLogger(t *testing.T, logs *testbroker.LogBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -27,19 +27,12 @@ func TestBrokerOutageEndToEnd(t *testing.T) {
 	cam := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4")})
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/cam1/#", testbroker.Persistent("command-centre"))
 	listen := freeAddr(t)
-	ra := startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
+	ra := startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}")+fmt.Sprintf(`cameras:
   - name: cam1
     url: %q
     lines: [{name: mid, points: [[0.5, 0.1], [0.5, 0.95]]}]
     zones: [{name: plaza, points: [[0.1, 0.4], [0.9, 0.4], [0.9, 0.9], [0.1, 0.9]]}]
-`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+`, cam.URL()), "")
 	const prefix = "pantau/v1/s/a/cam1/"
 	sub.WaitTopic(t, 30*time.Second, prefix+"counts", `"frames_analysed"`)
 

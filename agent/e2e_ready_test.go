@@ -52,15 +52,9 @@ func TestReadyzFollowsTheOnlyCamera(t *testing.T) {
 	cam := startCam(t, camsim.Config{Clip: clip})
 	addr := strings.TrimSuffix(strings.TrimPrefix(cam.URL(), "rtsp://"), "/cam")
 	listen := freeAddr(t)
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-cameras:
+	startAgent(t, agentHead(broker.URL(), listen, t.TempDir())+fmt.Sprintf(`cameras:
   - {name: only, url: %q, read_timeout: 2s}
-`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+`, cam.URL()), "")
 
 	waitReady(t, listen, http.StatusOK, 30*time.Second)
 	cam.Close()

@@ -25,14 +25,7 @@ func TestReloadAppliesPerCamera(t *testing.T) {
 	one := startCam(t, camsim.Config{Clip: clip})
 	two := startCam(t, camsim.Config{Clip: clip})
 	listen := freeAddr(t)
-	head := fmt.Sprintf(`site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
-`, broker.URL(), listen, t.TempDir())
+	head := agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}") + "cameras:\n"
 	first := head + fmt.Sprintf(`  - {name: one, url: %q, lines: [{name: old-line, points: [[0.5, 0.1], [0.5, 0.9]]}]}
   - {name: two, url: %q}
 `, one.URL(), two.URL())

@@ -61,18 +61,10 @@ func TestBFrameCamerasAt5FPS(t *testing.T) {
 	h264 := startCam(t, camsim.Config{Clip: needClip(t, "cam_ibbp_h264.mp4")})
 	h265 := startCam(t, camsim.Config{Clip: needClip(t, "cam_bf4_h265.mp4")})
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-defaults: {fps: 5, decode: full}
-cameras:
+	startAgent(t, agentHead(broker.URL(), freeAddr(t), t.TempDir(), "counts: {interval: 1s}", "defaults: {fps: 5, decode: full}")+fmt.Sprintf(`cameras:
   - {name: ibbp, url: %q}
   - {name: hevc, url: %q}
-`, broker.URL(), freeAddr(t), t.TempDir(), h264.URL(), h265.URL()), "")
+`, h264.URL(), h265.URL()), "")
 	for _, cam := range []string{"ibbp", "hevc"} {
 		// Skip the first intervals (connection, first keyframe).
 		if fps := analysedRate(t, sub, "pantau/v1/s/a/"+cam+"/counts", 4, 8); fps < 4.5 || fps > 5.5 {
@@ -95,18 +87,11 @@ func TestStalledCameraReconnects(t *testing.T) {
 	start := time.Now()
 	silent := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4"), Impair: camsim.Impairments{RTCPOnly: true}})
 	listen := freeAddr(t)
-	ra := startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-defaults: {stall_timeout: %s, read_timeout: 60s}
+	ra := startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}")+fmt.Sprintf(`defaults: {stall_timeout: %s, read_timeout: 60s}
 cameras:
   - {name: frozen, url: %q}
   - {name: silent, url: %q}
-`, broker.URL(), listen, t.TempDir(), stallTimeout, frozen.URL(), silent.URL()), "")
+`, stallTimeout, frozen.URL(), silent.URL()), "")
 	waitListening(t, listen)
 	reconnects := func(cam string) float64 {
 		return metric(t, listen, fmt.Sprintf(`pantau_reconnects_total{camera=%q}`, cam))
@@ -160,16 +145,9 @@ func TestLockedOutCameraLogsInAfterLock(t *testing.T) {
 	locked := time.Now()
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
 	listen := freeAddr(t)
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
+	startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}")+fmt.Sprintf(`cameras:
   - {name: cam1, url: %q, username: viewer, password: right, auth_retry: 2s}
-`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+`, cam.URL()), "")
 	sub.WaitTopic(t, 24*time.Second, "pantau/v1/s/a/cam1/status", `"online"`)
 	attempts, refused := cam.LoginStats()
 	agentLogins := attempts - 2
@@ -209,14 +187,7 @@ func TestLossyCameraKeepsCounting(t *testing.T) {
 	cam := startCam(t, camsim.Config{Clip: needClip(t, "cam_slices_h264.mp4"), Impair: camsim.Impairments{Loss: 0.05}})
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/s/a/#")
 	listen := freeAddr(t)
-	startAgent(t, fmt.Sprintf(`
-site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-counts: {interval: 1s}
-cameras:
+	startAgent(t, agentHead(broker.URL(), listen, t.TempDir(), "counts: {interval: 1s}")+fmt.Sprintf(`cameras:
   - name: cam1
     url: %q
     # The motion-blob detector counts on every analysed frame; the
@@ -225,7 +196,7 @@ cameras:
     # What is tested here is the stream under loss, not the detector.
     detector: {type: blob}
     lines: [{name: mid, points: [[0.5, 0.1], [0.5, 0.95]]}]
-`, broker.URL(), listen, t.TempDir(), cam.URL()), "")
+`, cam.URL()), "")
 	fps := analysedRate(t, sub, "pantau/v1/s/a/cam1/counts", 3, 20)
 	crossings := sumMetric(t, listen, `pantau_line_crossings_total{camera="cam1",`)
 	reconnects := metric(t, listen, `pantau_reconnects_total{camera="cam1"}`)
@@ -261,13 +232,7 @@ func sumMetric(t *testing.T, listen, prefix string) float64 {
 func TestReloadWithNewPasswordRetriesAtOnce(t *testing.T) {
 	broker := testbroker.Start(t)
 	cam := startCam(t, camsim.Config{Clip: needClip(t, "vtest_h264.mp4"), User: "viewer", Password: "right"})
-	head := fmt.Sprintf(`site: s
-agent: a
-mqtt: {url: %q}
-http: {listen: %q}
-spool: {dir: %q}
-cameras:
-`, broker.URL(), freeAddr(t), t.TempDir())
+	head := agentHead(broker.URL(), freeAddr(t), t.TempDir()) + "cameras:\n"
 	camLine := `  - {name: cam1, url: %q, username: viewer, password: %s, auth_retry: 10m}
 `
 	path := filepath.Join(t.TempDir(), "pantau.yaml")

@@ -416,7 +416,7 @@ func checkFile(t *testing.T, path string, want ...string) {
 // startAgentConfig runs an agent on a loaded config until the test ends.
 func startAgentConfig(t *testing.T, cfg *config.Config, path string) *runningAgent {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testbroker.LogBuffer{}
 	a, err := New(Options{Config: cfg, ConfigPath: path, Version: "test", Log: testLogger(t, logs)})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/pipeline"
+	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/detect"
@@ -248,7 +249,7 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 		if n == len(streams) {
 			break
 		}
-		if time.Now().After(deadline) || !sleep(ctx, 50*time.Millisecond) {
+		if time.Now().After(deadline) || !retry.Sleep(ctx, 50*time.Millisecond) {
 			stop()
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -256,7 +257,7 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 			return res, fmt.Errorf("bench: %d of %d streams decoded nothing in 30 s (errors %v)", len(streams)-n, len(streams), errs)
 		}
 	}
-	if !sleep(ctx, cfg.Warmup) {
+	if !retry.Sleep(ctx, cfg.Warmup) {
 		stop()
 		return res, ctx.Err()
 	}
@@ -269,7 +270,7 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 	lat.set(true)
 	before := snap()
 	cpu0, t0 := selfCPU(), time.Now()
-	ok := sleep(ctx, cfg.Duration)
+	ok := retry.Sleep(ctx, cfg.Duration)
 	res.cpu, res.wall = selfCPU()-cpu0, time.Since(t0)
 	for i, a := range snap() {
 		res.streams = append(res.streams, statsDelta(a, before[i]))
@@ -290,16 +291,4 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 	}
 	res.latencies = lat.all
 	return res, nil
-}
-
-// sleep waits d or until ctx is done; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/pantau/pantau/agent/retry"
 )
 
 // The peer is the pipeline people build instead of Pantau (Frigate's
@@ -108,14 +110,14 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 		if n == len(cams) {
 			break
 		}
-		if time.Now().After(deadline) || !sleep(ctx, 50*time.Millisecond) {
+		if time.Now().After(deadline) || !retry.Sleep(ctx, 50*time.Millisecond) {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
 			return res, fmt.Errorf("bench: %d of %d peer cameras delivered no picture in 60 s (more streams than the CPU can decode this way?)", len(cams)-n, len(cams))
 		}
 	}
-	if !sleep(ctx, cfg.Warmup) {
+	if !retry.Sleep(ctx, cfg.Warmup) {
 		return res, ctx.Err()
 	}
 	// ffmpeg buffers while it probes the stream (5 s by default) and then
@@ -130,7 +132,7 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 	}
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		n0 := total()
-		if !sleep(ctx, 2*time.Second) {
+		if !retry.Sleep(ctx, 2*time.Second) {
 			return res, ctx.Err()
 		}
 		if float64(total()-n0) <= 1.1*2*cfg.FPS*float64(len(cams)) {
@@ -160,7 +162,7 @@ func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult,
 		return res, err
 	}
 	cpu0, t0 := selfCPU(), time.Now()
-	ok := sleep(ctx, cfg.Duration)
+	ok := retry.Sleep(ctx, cfg.Duration)
 	ff1, err := ffCPU()
 	res.consumerCPU, res.wall = selfCPU()-cpu0, time.Since(t0)
 	if err != nil {

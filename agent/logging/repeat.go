@@ -97,15 +97,19 @@ func (r *Repeated) logLocked(now time.Time) {
 // Tally counts one kind of warning by reason (a spool's drops: full, age,
 // disk_full …) and logs one line per interval naming every reason that
 // moved: msg, args, "period", then reason=n in name order, then what
-// detail returns at that moment (nil: nothing). Safe for concurrent use.
+// detail returns at that moment (nil: nothing). As with Repeated, the
+// first occurrence after a quiet interval is logged at once (a disk that
+// just filled up is news), later ones are folded into the next line. Safe
+// for concurrent use.
 type Tally struct {
 	s      *Summariser
 	msg    string
 	args   []any
 	detail func() []any
 
-	mu sync.Mutex
-	n  map[string]int64
+	mu   sync.Mutex
+	n    map[string]int64
+	last time.Time // when a line was last logged
 }
 
 // Tally registers a tally.
@@ -117,9 +121,14 @@ func (s *Summariser) Tally(msg string, detail func() []any, args ...any) *Tally 
 
 // Add counts n occurrences for reason.
 func (t *Tally) Add(reason string, n int) {
+	now := t.s.now()
 	t.mu.Lock()
 	t.n[reason] += int64(n)
+	quiet := t.last.IsZero() || now.Sub(t.last) >= t.s.interval
 	t.mu.Unlock()
+	if quiet {
+		t.flush(now, false)
+	}
 }
 
 // Remove logs what the tally holds and unregisters it.
@@ -128,14 +137,14 @@ func (t *Tally) Remove() {
 	t.s.remove(t)
 }
 
-func (t *Tally) flush(time.Time, bool) {
+func (t *Tally) flush(now time.Time, _ bool) {
 	t.mu.Lock()
 	if len(t.n) == 0 {
 		t.mu.Unlock()
 		return
 	}
 	n := t.n
-	t.n = map[string]int64{}
+	t.n, t.last = map[string]int64{}, now
 	t.mu.Unlock()
 	args := append(append([]any{}, t.args...), "period", t.s.interval)
 	for _, r := range slices.Sorted(maps.Keys(n)) {

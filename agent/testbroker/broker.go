@@ -48,7 +48,7 @@ type Broker struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
-	log  *lockedBuffer
+	log  *LogBuffer
 }
 
 // Start writes a config in a temporary directory, starts mosquitto and
@@ -86,7 +86,7 @@ func run(c Config, attempts int) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{opts: c, bin: bin, log: &lockedBuffer{}}
+	b := &Broker{opts: c, bin: bin, log: &LogBuffer{Max: 4 << 20}}
 	if c.Passwords != nil {
 		if err := WritePasswordFile(filepath.Join(c.Dir, "passwd"), c.Passwords); err != nil {
 			return nil, err
@@ -287,22 +287,29 @@ func (b *Broker) signal(sig syscall.Signal) {
 	b.cmd, b.done = nil, nil
 }
 
-// lockedBuffer collects the broker's output from the exec goroutines.
-type lockedBuffer struct {
+// LogBuffer is a log sink safe for concurrent writers (exec goroutines,
+// slog handlers) that a test reads back with String: the broker's output
+// here, and the agent's or a child process's log in other packages' tests.
+// With Max > 0 it keeps only the first Max bytes, so a long run does not
+// grow it forever; the zero value keeps everything.
+type LogBuffer struct {
+	Max int
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+// Write appends p (or drops it once Max bytes are kept); it never fails.
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.buf.Len() >= 4<<20 { // a long simulation must not grow it forever
+	if l.Max > 0 && l.buf.Len() >= l.Max {
 		return len(p), nil
 	}
 	return l.buf.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+// String returns what was written so far.
+func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()

@@ -2,16 +2,15 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pantau/pantau/agent/testbroker"
 	"github.com/pantau/pantau/devices/onvif/onvifsim"
 )
 
@@ -284,22 +283,7 @@ func buildPantau(t *testing.T, dir string) string {
 const readmeBinEnv = "PANTAU_README_TEST_BIN"
 
 // readmeOutput collects a child process's output while the test reads it.
-type readmeOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *readmeOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *readmeOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
+type readmeOutput struct{ testbroker.LogBuffer }
 
 // lines returns the complete lines written so far.
 func (o *readmeOutput) lines() []string {

@@ -85,6 +85,38 @@ func (c *chain) close() {
 	c.det.Close()
 }
 
+// playVtest plays vtest's first n frames (640 wide, times from t0) through
+// the chains, then closes them: prepare makes each analysed frame's Gray
+// and Saturation from the decoded picture raw, s seconds in, whose
+// measured saturation is sat.
+func playVtest(t *testing.T, n int, t0 time.Time, prepare func(raw gocv.Mat, f *frame.Frame, s, sat float64), chains ...*chain) {
+	t.Helper()
+	rd, err := testclip.Open(vtest, 640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := frame.New(nil, nil)
+	raw := gocv.NewMat()
+	for i := 0; i < n; i++ {
+		ts, ok := rd.Next(&raw, t0)
+		if !ok {
+			t.Fatal("vtest ended early")
+		}
+		s := ts.Sub(t0).Seconds()
+		f.Time = ts
+		prepare(raw, f, s, rd.Saturation())
+		for _, c := range chains {
+			c.feed(t, f, s, 0.1)
+		}
+	}
+	rd.Close()
+	raw.Close()
+	f.Close()
+	for _, c := range chains {
+		c.close()
+	}
+}
+
 // TestDayNightClip plays the day → infrared → day clip (scripts/
 // testdata.sh: colour, then 10 s–70 s gray, −40 % luma, σ ≈ 6 noise, then
 // colour) through the view watcher and the tamper detector at 640 wide
@@ -145,37 +177,18 @@ func TestDayNightClip(t *testing.T) {
 // the night (10 s–40 s) is made gray, 40 % darker and blurred (σ 3).
 func TestInfraredFocusShift(t *testing.T) {
 	before := matCount()
-	rd, err := testclip.Open(vtest, 640)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old, now := newChain(t, Config{}, false), newChain(t, Config{}, true)
 	t0 := time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC)
-	f := frame.New(nil, nil)
-	raw := gocv.NewMat()
-	for n := 0; n < 500; n++ {
-		ts, ok := rd.Next(&raw, t0)
-		if !ok {
-			t.Fatal("vtest ended early")
-		}
-		s := ts.Sub(t0).Seconds()
-		f.Time = ts
+	playVtest(t, 500, t0, func(raw gocv.Mat, f *frame.Frame, s, sat float64) {
 		if s >= 10 && s < 40 {
 			gocv.GaussianBlur(raw, &f.Gray, image.Pt(0, 0), 3, 0, gocv.BorderReplicate)
 			f.Gray.ConvertToWithParams(&f.Gray, gocv.MatTypeCV8U, 0.6, 0)
 			f.Saturation = 0
 		} else {
 			raw.CopyTo(&f.Gray)
-			f.Saturation = rd.Saturation()
+			f.Saturation = sat
 		}
-		old.feed(t, f, s, 0.1)
-		now.feed(t, f, s, 0.1)
-	}
-	rd.Close()
-	raw.Close()
-	f.Close()
-	old.close()
-	now.close()
+	}, old, now)
 	if n := matCount() - before; n != 0 {
 		t.Errorf("%d Mats leaked", n)
 	}
@@ -209,21 +222,10 @@ func TestViewWatchIsNotFooled(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := matCount()
-			rd, err := testclip.Open(vtest, 640)
-			if err != nil {
-				t.Fatal(err)
-			}
 			ch := newChain(t, Config{}, true)
 			t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-			f := frame.New(nil, nil)
-			raw := gocv.NewMat()
-			for n := 0; n < 200; n++ {
-				ts, ok := rd.Next(&raw, t0)
-				if !ok {
-					t.Fatal("vtest ended early")
-				}
-				s := ts.Sub(t0).Seconds()
-				f.Time, f.Saturation = ts, rd.Saturation()
+			playVtest(t, 200, t0, func(raw gocv.Mat, f *frame.Frame, s, sat float64) {
+				f.Saturation = sat
 				raw.CopyTo(&f.Gray)
 				for _, sp := range c.spells {
 					if s >= sp.from && s < sp.to {
@@ -233,12 +235,7 @@ func TestViewWatchIsNotFooled(t *testing.T) {
 						}
 					}
 				}
-				ch.feed(t, f, s, 0.1)
-			}
-			rd.Close()
-			raw.Close()
-			f.Close()
-			ch.close()
+			}, ch)
 			if n := matCount() - before; n != 0 {
 				t.Errorf("%d Mats leaked", n)
 			}
@@ -278,23 +275,11 @@ func TestViewConfigErrors(t *testing.T) {
 // (×0.7 × 0.3 of vtest's contrast: the watcher still sees the same scene).
 func TestDarkInfraredIsNotCovered(t *testing.T) {
 	before := matCount()
-	rd, err := testclip.Open(vtest, 640)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old, now := newChain(t, Config{}, false), newChain(t, Config{}, true)
 	t0 := time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC)
-	f := frame.New(nil, nil)
-	raw := gocv.NewMat()
 	mean, sd := gocv.NewMat(), gocv.NewMat()
 	darkest := 0.0
-	for n := 0; n < 500; n++ {
-		ts, ok := rd.Next(&raw, t0)
-		if !ok {
-			t.Fatal("vtest ended early")
-		}
-		s := ts.Sub(t0).Seconds()
-		f.Time = ts
+	playVtest(t, 500, t0, func(raw gocv.Mat, f *frame.Frame, s, sat float64) {
 		switch {
 		case s >= 25 && s < 32: // covered at night: black with sensor noise
 			gocv.RandN(&f.Gray, gocv.NewScalar(8, 0, 0, 0), gocv.NewScalar(1.5, 0, 0, 0))
@@ -310,18 +295,11 @@ func TestDarkInfraredIsNotCovered(t *testing.T) {
 			}
 		default:
 			raw.ConvertToWithParams(&f.Gray, gocv.MatTypeCV8U, 0.7, 30)
-			f.Saturation = rd.Saturation()
+			f.Saturation = sat
 		}
-		old.feed(t, f, s, 0.1)
-		now.feed(t, f, s, 0.1)
-	}
-	for _, m := range []*gocv.Mat{&raw, &mean, &sd} {
-		m.Close()
-	}
-	rd.Close()
-	f.Close()
-	old.close()
-	now.close()
+	}, old, now)
+	mean.Close()
+	sd.Close()
 	if n := matCount() - before; n != 0 {
 		t.Errorf("%d Mats leaked", n)
 	}

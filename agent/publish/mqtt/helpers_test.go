@@ -2,7 +2,6 @@ package mqtt
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,29 +42,11 @@ func testConfig(url, spoolDir string) Config {
 	}
 }
 
-// syncBuffer is a log sink for tests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runClient creates a client and runs it until the test ends; it returns
 // the client and its log.
-func runClient(t testing.TB, cfg Config, m Metrics) (*Client, *syncBuffer, context.CancelFunc) {
+func runClient(t testing.TB, cfg Config, m Metrics) (*Client, *testbroker.LogBuffer, context.CancelFunc) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testbroker.LogBuffer{}
 	c, err := New(cfg, m, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +254,7 @@ func agentProcess(t *testing.T, url, spoolDir string, events int, waitConnected 
 	if waitConnected {
 		cmd.Env = append(cmd.Env, "PANTAU_HELPER_WAIT_CONNECTED=1")
 	}
-	stderr := &syncBuffer{}
+	stderr := &testbroker.LogBuffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
