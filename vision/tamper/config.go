@@ -69,29 +69,27 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	defD := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
 	def(&c.CoveredMean, 50)
 	def(&c.CoveredStdDev, 12)
 	def(&c.FlatStdDev, 4)
 	def(&c.DefocusRatio, 0.5)
 	def(&c.SceneCorrelation, 0.6)
-	defD(&c.VideoLoss, 5*time.Second)
-	defD(&c.RaiseAfter, 2*time.Second)
-	defD(&c.ClearAfter, 3*time.Second)
-	defD(&c.Learn, 5*time.Second)
-	defD(&c.Adapt, 60*time.Second)
-	defD(&c.Relearn, 60*time.Second)
-	defD(&c.Interval, 200*time.Millisecond)
+	def(&c.VideoLoss, 5*time.Second)
+	def(&c.RaiseAfter, 2*time.Second)
+	def(&c.ClearAfter, 3*time.Second)
+	def(&c.Learn, 5*time.Second)
+	def(&c.Adapt, 60*time.Second)
+	def(&c.Relearn, 60*time.Second)
+	def(&c.Interval, 200*time.Millisecond)
 	return c
+}
+
+// def sets *v to d when it is the zero value (a setting left out).
+func def[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // Validate reports the first problem with c; the error names the field.

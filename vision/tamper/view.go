@@ -45,27 +45,13 @@ type ViewConfig struct {
 }
 
 func (c ViewConfig) withDefaults() ViewConfig {
-	if c.GraySaturation == 0 {
-		c.GraySaturation = 2
-	}
-	if c.ColourSaturation == 0 {
-		c.ColourSaturation = 5
-	}
-	if c.LightingStep == 0 {
-		c.LightingStep = 0.3
-	}
-	if c.Window == 0 {
-		c.Window = 2
-	}
-	if c.SameView == 0 {
-		c.SameView = 0.5
-	}
-	if c.Contrast == 0 {
-		c.Contrast = 0.25
-	}
-	if c.Settle == 0 {
-		c.Settle = 3 * time.Second
-	}
+	def(&c.GraySaturation, 2)
+	def(&c.ColourSaturation, 5)
+	def(&c.LightingStep, 0.3)
+	def(&c.Window, 2)
+	def(&c.SameView, 0.5)
+	def(&c.Contrast, 0.25)
+	def(&c.Settle, 3*time.Second)
 	return c
 }
 
