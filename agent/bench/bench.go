@@ -66,6 +66,12 @@ type Config struct {
 	// one after the other, so that both see the same load on a shared
 	// machine. It defaults to 1.
 	Rounds int
+	// Aligned serves every stream from one simulated camera, so all
+	// streams' keyframes and analysed pictures fall at the same instant
+	// (the worst case). By default each stream has its own simulated
+	// camera, started at a different point of the GOP, as independent
+	// cameras are (see startFrames).
+	Aligned bool
 	// NoPeer, NoFloor and NoNaive skip the three reference measurements.
 	NoPeer, NoFloor, NoNaive bool
 	// RealtimeFloor also measures the floor with ffmpeg -re (paced like a
@@ -138,7 +144,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		LoopFilter: cfg.LoopFilter, ServerInProcess: len(cfg.ServerCommand) == 0, Machine: machine(),
 	}
 
-	url, stopServer, err := startServer(ctx, cfg)
+	rep.StartFrames = startFrames(cfg, counts)
+	rep.Aligned = cfg.Streams > 1 && rep.StartFrames == nil
+	urls, stopServer, err := startServers(ctx, cfg, rep.StartFrames)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var peerErr error
 	pw, ph := decode.AnalysisSize(counts.info.Width, counts.info.Height, cfg.AnalysisWidth)
 	for round := range cfg.Rounds {
-		l, err := runLive(ctx, cfg, url, profile)
+		l, err := runLive(ctx, cfg, urls, profile)
 		if err != nil {
 			stopServer()
 			return nil, err
@@ -172,7 +180,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if cfg.NoPeer || peerErr != nil {
 			continue
 		}
-		p, err := runPeer(ctx, cfg, url, pw, ph)
+		p, err := runPeer(ctx, cfg, urls, pw, ph)
 		if err != nil {
 			if ctx.Err() != nil {
 				stopServer()

@@ -1,85 +1,21 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os/exec"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/pantau/pantau/agent/analysis"
-	"github.com/pantau/pantau/agent/camsim"
 	"github.com/pantau/pantau/agent/config"
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/rtsp"
 	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/detect"
+	"github.com/pantau/pantau/vision/frame"
 )
-
-// startServer serves the clip over RTSP on loopback: as a child process
-// when cfg.ServerCommand is set (so its CPU is not counted), else in
-// process. It returns the stream URL and a stop function.
-func startServer(ctx context.Context, cfg Config) (string, func() time.Duration, error) {
-	if len(cfg.ServerCommand) == 0 {
-		srv, err := camsim.New(camsim.Config{Clip: cfg.Clip, Addr: "127.0.0.1:0"})
-		if err != nil {
-			return "", nil, err
-		}
-		if err := srv.Start(ctx); err != nil {
-			return "", nil, err
-		}
-		return srv.URL(), func() time.Duration { srv.Close(); return 0 }, nil
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cctx, cancel := context.WithCancel(ctx)
-	args := append(append([]string(nil), cfg.ServerCommand[1:]...), "--rtsp", addr)
-	cmd := exec.CommandContext(cctx, cfg.ServerCommand[0], args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		return "", nil, err
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return "", nil, fmt.Errorf("bench: start RTSP server %v: %w", cfg.ServerCommand, err)
-	}
-	// stop returns the child's CPU time.
-	stop := func() time.Duration {
-		cancel()
-		cmd.Wait()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			return rusageCPU(ru)
-		}
-		return 0
-	}
-	// The server prints a line once it listens.
-	line := make(chan bool, 1)
-	go func() { line <- bufio.NewScanner(out).Scan() }()
-	select {
-	case ok := <-line:
-		if !ok {
-			stop()
-			return "", nil, fmt.Errorf("bench: RTSP server %v exited: %s", cfg.ServerCommand, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		stop()
-		return "", nil, fmt.Errorf("bench: RTSP server %v did not start in 30 s", cfg.ServerCommand)
-	}
-	return "rtsp://" + addr + "/cam", stop, nil
-}
 
 // stream is one camera: an RTSP client feeding a pipeline with the
 // analysis chain of a camera with the motion-blob detector.
@@ -116,6 +52,22 @@ func buildChain(bc Config) ([]analysis.Analyzer, string, error) {
 	}
 	chain, err := analysis.Build(cam, analysis.Options{})
 	return chain, cfg.Decode.LoopFilter, err
+}
+
+// latencyProbe ends the chain: it records how long ago the analysed
+// picture's last RTP packet arrived (Frame.Arrived), i.e. the time from
+// the network to the end of the analysis. Frame.Time is not used: it is
+// the presentation time mapped to the wall clock once per session, so a
+// late or early first unit would shift every figure.
+type latencyProbe struct{ l *latencies }
+
+func (latencyProbe) Name() string { return "latency" }
+
+func (p latencyProbe) Analyze(f *frame.Frame, _ *vision.Result) error {
+	if !f.Arrived.IsZero() {
+		p.l.add(time.Since(f.Arrived))
+	}
+	return nil
 }
 
 // latencies collects AU→result latencies while measuring.
@@ -188,9 +140,10 @@ func (l *liveResult) add(o liveResult) {
 	l.clientErrs = append(l.clientErrs, o.clientErrs...)
 }
 
-// runLive runs cfg.Streams pipelines against url; it measures CPU, frames
-// and latency over cfg.Duration after cfg.Warmup.
-func runLive(ctx context.Context, cfg Config, url string, profile func(start bool) error) (liveResult, error) {
+// runLive runs cfg.Streams pipelines, stream i against urls[i mod
+// len(urls)]; it measures CPU, frames and latency over cfg.Duration after
+// cfg.Warmup.
+func runLive(ctx context.Context, cfg Config, urls []string, profile func(start bool) error) (liveResult, error) {
 	var res liveResult
 	if n := cfg.OpenCVThreads; n >= 0 {
 		if n == 0 {
@@ -210,11 +163,11 @@ func runLive(ctx context.Context, cfg Config, url string, profile func(start boo
 		defer analysis.Close(chain)
 		p, err := pipeline.New(pipeline.Config{
 			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf,
-		}, analysis.Pipeline(chain), func(r *vision.Result) { lat.add(time.Since(r.Time)) }, nil, cfg.Log)
+		}, append(analysis.Pipeline(chain), latencyProbe{&lat}), nil, nil, cfg.Log)
 		if err != nil {
 			return res, err
 		}
-		client := rtsp.New(rtsp.Config{URL: url}, func(au rtsp.AccessUnit) {
+		client := rtsp.New(rtsp.Config{URL: urls[i%len(urls)]}, func(au rtsp.AccessUnit) {
 			p.Push(pipeline.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
 				Received: au.Received, Codec: au.Codec})
 		})

@@ -51,22 +51,22 @@ type peerResult struct {
 	command     []string
 }
 
-// runPeer runs cfg.Streams peer cameras against url and measures them over
-// cfg.Duration after the warm-up (every camera delivered a picture, then
-// cfg.Warmup).
-func runPeer(ctx context.Context, cfg Config, url string, w, h int) (peerResult, error) {
+// runPeer runs cfg.Streams peer cameras, camera i against urls[i mod
+// len(urls)], and measures them over cfg.Duration after the warm-up
+// (every camera delivered a picture, then cfg.Warmup).
+func runPeer(ctx context.Context, cfg Config, urls []string, w, h int) (peerResult, error) {
 	var res peerResult
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		return res, errors.New("bench: ffmpeg not found for the peer pipeline: run scripts/setup.sh (apt-get install ffmpeg)")
 	}
-	args := peerArgs(url, cfg.FPS, w, h)
-	res.command = append([]string{"ffmpeg"}, args...)
+	res.command = append([]string{"ffmpeg"}, peerArgs(urls[0], cfg.FPS, w, h)...)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cams := make([]*peerCamera, cfg.Streams)
 	var wg sync.WaitGroup
 	for i := range cams {
+		args := peerArgs(urls[i%len(urls)], cfg.FPS, w, h)
 		c := &peerCamera{cmd: exec.CommandContext(runCtx, ff, args...), done: make(chan struct{})}
 		var stderr strings.Builder
 		c.cmd.Stderr = &stderr

@@ -25,6 +25,11 @@ type Report struct {
 	// are sums over them.
 	Rounds          int  `json:"rounds"`
 	ServerInProcess bool `json:"server_in_process"`
+	// Aligned: several streams served from one simulated camera, their
+	// keyframes at the same instant (--aligned). Otherwise StartFrames
+	// says at which frame of the clip each stream's camera started.
+	Aligned     bool  `json:"streams_aligned"`
+	StartFrames []int `json:"start_frames,omitempty"`
 	// ServerCPUS is the child RTSP server's CPU time over its whole life.
 	ServerCPUS float64 `json:"server_cpu_s,omitempty"`
 	// LoadAverage is the machine's 1-minute load average before the run.
@@ -133,13 +138,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	p("run       %d stream(s), mode %s (end: %v), analysis %.4g fps, loop filter skipped: %s, %.1f s measured, RTSP server %s",
 		r.Streams, r.Mode, r.Modes, r.FPS, lf, r.DurationS, server)
+	switch {
+	case r.Aligned:
+		p("          all streams from one simulated camera: keyframes aligned (worst case)")
+	case len(r.StartFrames) > 0:
+		p("          one simulated camera per stream, started at clip frames %v (keyframes spread)", r.StartFrames)
+	}
 	p("")
 	p("pantau    decoded %.1f fps, analysed %.1f fps, dropped %d %v", r.DecodedFPS, r.AnalysedFPS, r.Dropped, r.DroppedByReason)
 	p("          CPU %.2f cores; %.2f ms per decoded frame, %.2f ms per analysed frame, %.2f s per stream-minute",
 		r.CPUCores, 1000*r.CPUPerDecodedFrame, 1000*r.CPUPerFrame, r.CPUPerStreamMinute)
 	p("          decoder thread %.2f ms per decoded frame (libavcodec + copy to the analysis frame)", 1000*r.DecodeCPUPerFrame)
 	p("          RSS %.1f MB total, %.1f MB base, %.1f MB per stream", mb(r.RSSTotalBytes), mb(r.RSSBaseBytes), mb(r.RSSPerStreamBytes))
-	p("          latency AU→result p50 %.1f ms, p95 %.1f ms", r.LatencyP50Ms, r.LatencyP95Ms)
+	p("          latency last RTP packet→end of analysis p50 %.1f ms, p95 %.1f ms", r.LatencyP50Ms, r.LatencyP95Ms)
 	if r.FloorCPUPerFrame > 0 {
 		p("floor     %.2f ms per decoded frame (%s)", 1000*r.FloorCPUPerFrame, strings.Join(r.FloorCommand, " "))
 		p("          pantau/floor %.2f× per decoded frame (whole process), decoder thread/floor %.2f×", r.RatioToFloor, r.DecodeRatioToFloor)

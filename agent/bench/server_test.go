@@ -28,13 +28,14 @@ func childServer(args []string) int {
 	fs := flag.NewFlagSet("camsim", flag.ContinueOnError)
 	clip := fs.String("clip", "", "")
 	addr := fs.String("rtsp", "", "")
+	start := fs.Int("start-frame", 0, "")
 	if len(args) == 0 || args[0] != "camsim" || fs.Parse(args[1:]) != nil {
 		fmt.Fprintln(os.Stderr, "child server: bad arguments", args)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	srv, err := camsim.New(camsim.Config{Clip: *clip, Addr: *addr})
+	srv, err := camsim.New(camsim.Config{Clip: *clip, Addr: *addr, StartFrame: *start})
 	if err == nil {
 		err = srv.Start(ctx)
 	}
@@ -48,20 +49,26 @@ func childServer(args []string) int {
 	return 0
 }
 
-// TestServerCommand runs the RTSP server as a child process, as `pantau
-// bench` does, so that its CPU is reported apart.
+// TestServerCommand runs the RTSP servers as child processes, as `pantau
+// bench` does, so that their CPU is reported apart: one per stream, the
+// second started mid-GOP (--start-frame).
 func TestServerCommand(t *testing.T) {
 	t.Setenv("PANTAU_BENCH_CHILD_SERVER", "1")
 	clip := clipDir + "vtest_h264.mp4"
 	rep, err := Run(context.Background(), Config{
 		Clip: clip, Duration: time.Second, Warmup: 500 * time.Millisecond, NoFloor: true, NoNaive: true,
-		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip}, Rounds: 2, NoPeer: true,
+		ServerCommand: []string{os.Args[0], "camsim", "--clip", clip}, Rounds: 2, NoPeer: true, Streams: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.ServerInProcess || rep.ServerCPUS <= 0 || rep.DecodedFPS <= 0 || len(rep.Errors) != 0 {
+	if rep.ServerInProcess || rep.ServerCPUS <= 0 || rep.DecodedFPS <= 0 || len(rep.Errors) != 0 || len(rep.StartFrames) != 2 {
 		t.Errorf("report %+v", rep)
+	}
+	for i, s := range rep.PerStream {
+		if s.DecodedFPS <= 0 {
+			t.Errorf("stream %d (its camera started at frame %d) decoded nothing", i, rep.StartFrames[i])
+		}
 	}
 	// Two Pantau windows, summed (the peer is TestRun's).
 	if rep.Rounds != 2 || rep.DurationS < 1.9 || rep.DurationS > 4 || rep.PeerCPUCores != 0 {

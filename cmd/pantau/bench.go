@@ -12,7 +12,7 @@ import (
 // cmdBench measures the frame path against the usual ffmpeg-subprocess
 // pipeline (the peer), the ffmpeg decode floor and a naive OpenCV loop:
 //
-//	pantau bench --clip FILE [--streams N] [--mode full|keyframes|auto] [--fps F] [--duration D] [--rounds N] [--json]
+//	pantau bench --clip FILE [--streams N] [--mode full|keyframes|auto] [--fps F] [--duration D] [--rounds N] [--aligned] [--json]
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	var cfg bench.Config
@@ -27,6 +27,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.MotionWidth, "motion-width", 0, "the camera's motion.width (default: the camera default)")
 	fs.IntVar(&cfg.OpenCVThreads, "opencv-threads", 0, "OpenCV threads in Pantau's windows (default 1, as the agent; -1: OpenCV's default)")
 	fs.IntVar(&cfg.Rounds, "rounds", 1, "Pantau and peer windows alternate this many times (figures are summed)")
+	fs.BoolVar(&cfg.Aligned, "aligned", false, "serve every stream from one simulated camera: all keyframes at the same instant (worst case; default: one camera per stream, GOPs spread)")
 	fs.BoolVar(&cfg.NoPeer, "no-peer", false, "skip the ffmpeg-subprocess peer pipeline")
 	fs.BoolVar(&cfg.NoFloor, "no-floor", false, "skip the ffmpeg floor")
 	fs.BoolVar(&cfg.NoNaive, "no-naive", false, "skip the naive OpenCV baseline")

@@ -19,7 +19,7 @@ import (
 //	pantau camsim --clip FILE [--rtsp :8554] [--path cam] [--user U --password P]
 //	              [--onvif :8080] [--captures DIR]
 //	              [--stall AFTER:FOR] [--rtcp-only] [--loss PCT] [--jitter D]
-//	              [--auth-lockout N:T] [--slow-describe D]
+//	              [--auth-lockout N:T] [--slow-describe D] [--start-frame N]
 func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("camsim", stderr)
 	clipPath := fs.String("clip", "", "video file to serve in a loop (H.264 or H.265; MP4, MKV, TS …)")
@@ -36,6 +36,7 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	jitter := fs.Duration("jitter", 0, "delay each access unit by a random 0..D")
 	lockout := fs.String("auth-lockout", "", "N:T: after N wrong logins refuse every login for T, as cameras that lock the account")
 	slowDescribe := fs.Duration("slow-describe", 0, "wait D before answering DESCRIBE")
+	startFrame := fs.Int("start-frame", 0, "start the stream at this frame of the clip (as a camera whose GOP is at another phase)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,13 +86,14 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	srv, err := camsim.New(camsim.Config{
-		Clip:     *clipPath,
-		Addr:     *rtspAddr,
-		Path:     *path,
-		User:     *user,
-		Password: *password,
-		Impair:   impair,
-		Log:      log,
+		Clip:       *clipPath,
+		Addr:       *rtspAddr,
+		Path:       *path,
+		User:       *user,
+		Password:   *password,
+		Impair:     impair,
+		StartFrame: *startFrame,
+		Log:        log,
 	})
 	if err != nil {
 		return err
