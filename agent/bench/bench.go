@@ -72,6 +72,9 @@ type Config struct {
 	// camera, started at a different point of the GOP, as independent
 	// cameras are (see startFrames).
 	Aligned bool
+	// CPUTokens, when > 0, makes the pipelines share a pipeline.CPUGate
+	// of that many tokens.
+	CPUTokens int
 	// NoPeer, NoFloor and NoNaive skip the three reference measurements.
 	NoPeer, NoFloor, NoNaive bool
 	// RealtimeFloor also measures the floor with ffmpeg -re (paced like a

@@ -155,6 +155,10 @@ func runLive(ctx context.Context, cfg Config, urls []string, profile func(start 
 	res.rssBase = selfRSS()
 	var lat latencies
 	streams := make([]*stream, cfg.Streams)
+	var gate *pipeline.CPUGate
+	if cfg.CPUTokens > 0 {
+		gate = pipeline.NewCPUGate(cfg.CPUTokens)
+	}
 	for i := range streams {
 		chain, lf, err := buildChain(cfg)
 		if err != nil {
@@ -162,7 +166,7 @@ func runLive(ctx context.Context, cfg Config, urls []string, profile func(start 
 		}
 		defer analysis.Close(chain)
 		p, err := pipeline.New(pipeline.Config{
-			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf,
+			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf, CPU: gate,
 		}, append(analysis.Pipeline(chain), latencyProbe{&lat}), nil, nil, cfg.Log)
 		if err != nil {
 			return res, err

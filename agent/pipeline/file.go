@@ -61,7 +61,7 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 			return p.Stats(), err
 		}
 		if f != nil {
-			p.analyse(f, &res, false)
+			p.analyse(f, &res, false, s.ticket)
 			f.Release()
 		}
 		if p.cfg.Decode == ModeAuto && au.RandomAccess {

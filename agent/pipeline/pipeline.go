@@ -134,6 +134,10 @@ type Config struct {
 	// keyframe interval (at least 30 s until the first picture while the
 	// interval is unknown); negative turns the watchdog off.
 	StallTimeout time.Duration
+	// CPU, when set, is shared by the cameras of a process: each decode
+	// and each analysis waits for one of its tokens (see CPUGate). Nil
+	// (the default) leaves the scheduling to the kernel.
+	CPU *CPUGate
 	// FileStart is, for RunFile, the wall-clock time of the clip's first
 	// picture (Frame.Time = FileStart + PTS). It defaults to the Unix epoch.
 	FileStart time.Time

@@ -67,6 +67,20 @@ func (g *rateGate) want(pts time.Duration) bool {
 	return true
 }
 
+// untilNext is how much presentation time lies between pts and the start
+// of the next slot: how long a picture not analysed can wait before the
+// next one to analyse follows it (0 before the schedule starts).
+func (g *rateGate) untilNext(pts time.Duration) time.Duration {
+	if !g.started || g.interval <= 0 {
+		return 0
+	}
+	d := g.interval - (pts-g.origin)%g.interval
+	if pts < g.origin {
+		d = (g.origin - pts) % g.interval
+	}
+	return min(max(d, 0), g.interval)
+}
+
 // reset forgets the schedule (codec change, new stream).
 func (g *rateGate) reset() { g.started = false }
 

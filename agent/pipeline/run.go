@@ -28,8 +28,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		var r vision.Result
+		t := newTicket()
 		for f := mb.take(); f != nil; f = mb.take() {
-			p.analyse(f, &r, true)
+			p.analyse(f, &r, true, t)
 			f.Release()
 		}
 	}()

@@ -23,6 +23,7 @@ type stage struct {
 	seen   decode.Stats // decoder counters already reported
 	stale  bool         // full mode after a stale drop: wait for random access
 	dog    watchdog
+	ticket *gateTicket // place in Config.CPU's queue
 }
 
 // dropStale drops units that waited longer than MaxDelay and, in full
@@ -47,7 +48,7 @@ func (s *stage) dropStale(au AccessUnit, now time.Time) bool {
 // camera never opens an H.264 decoder first; until then the watchdog
 // and the mode control run without one.
 func (p *Pipeline) newStage() (*stage, error) {
-	s := &stage{p: p, dog: watchdog{limit: p.cfg.StallTimeout}}
+	s := &stage{p: p, dog: watchdog{limit: p.cfg.StallTimeout}, ticket: newTicket()}
 	s.dog.start(time.Now())
 	s.gate.interval = time.Duration(float64(time.Second) / p.cfg.FPS)
 	s.ctl = modeControl{fps: p.cfg.FPS, pressureTicks: p.cfg.PressureSeconds, minHold: p.cfg.MinHold, maxHold: p.cfg.MaxHold,
@@ -79,9 +80,15 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 	}
 	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received), Arrived: au.Received}
 	want := !s.dec.Skips(du) && s.gate.want(au.PTS)
+	due := au.Received
+	if !want && !due.IsZero() {
+		due = due.Add(s.gate.untilNext(au.PTS))
+	}
+	s.p.cfg.CPU.enter(s.ticket, due)
 	start, cpu := time.Now(), threadCPU()
 	f, err := s.dec.Decode(du, want)
 	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
+	s.p.cfg.CPU.leave()
 	s.report(time.Since(start))
 	switch {
 	case errors.Is(err, decode.ErrNoFrame):
@@ -170,10 +177,13 @@ func (s *stage) stalled(now time.Time) error {
 }
 
 // analyse runs the analyzers on f and calls onResult. It is called from
-// one goroutine; errors are counted and reported to p.failed.
-func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, latency bool) {
+// one goroutine, t being its place in Config.CPU's queue; errors are
+// counted and reported to p.failed.
+func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, latency bool, t *gateTicket) {
 	p.anMu.Lock()
 	defer p.anMu.Unlock()
+	p.cfg.CPU.enter(t, f.Arrived)
+	defer p.cfg.CPU.leave()
 	r.Reset(f.Time)
 	for _, a := range p.analyzers {
 		start := time.Now()
