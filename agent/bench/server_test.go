@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,30 +29,36 @@ func childServer(args []string) int {
 	fs := flag.NewFlagSet("camsim", flag.ContinueOnError)
 	clip := fs.String("clip", "", "")
 	addr := fs.String("rtsp", "", "")
-	start := fs.Int("start-frame", 0, "")
+	starts := fs.String("start-frame", "0", "")
 	if len(args) == 0 || args[0] != "camsim" || fs.Parse(args[1:]) != nil {
 		fmt.Fprintln(os.Stderr, "child server: bad arguments", args)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	srv, err := camsim.New(camsim.Config{Clip: *clip, Addr: *addr, StartFrame: *start})
-	if err == nil {
-		err = srv.Start(ctx)
+	for _, f := range strings.Split(*starts, ",") {
+		start, err := strconv.Atoi(f)
+		var srv *camsim.Server
+		if err == nil {
+			srv, err = camsim.New(camsim.Config{Clip: *clip, Addr: *addr, StartFrame: start})
+		}
+		if err == nil {
+			err = srv.Start(ctx)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer srv.Close()
+		fmt.Println("serving at", srv.URL())
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer srv.Close()
-	fmt.Println("serving", srv.URL())
 	<-ctx.Done()
 	return 0
 }
 
-// TestServerCommand runs the RTSP servers as child processes, as `pantau
-// bench` does, so that their CPU is reported apart: one per stream, the
-// second started mid-GOP (--start-frame).
+// TestServerCommand runs the RTSP servers in a child process, as `pantau
+// bench` does, so that their CPU is reported apart: one simulated camera
+// per stream, the second started mid-GOP (--start-frame A,B).
 func TestServerCommand(t *testing.T) {
 	t.Setenv("PANTAU_BENCH_CHILD_SERVER", "1")
 	clip := clipDir + "vtest_h264.mp4"

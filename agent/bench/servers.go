@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -62,68 +61,61 @@ func (c clipCounts) gopFrames() int {
 
 // startServers serves the clip over RTSP on loopback: one simulated
 // camera per entry of starts (starting at that frame), or one for all
-// streams when starts is nil. Each is a child process when
-// cfg.ServerCommand is set (so its CPU is not counted), else in process.
-// It returns stream i's URL at index i (one URL when starts is nil) and a
-// stop function returning the children's CPU time.
+// streams when starts is nil. With cfg.ServerCommand they all run in one
+// child process (so their CPU is not counted, and N cameras cost one Go
+// runtime, not N), else in this process. It returns stream i's URL at
+// index i (one URL when starts is nil) and a stop function returning the
+// child's CPU time.
 func startServers(ctx context.Context, cfg Config, starts []int) ([]string, func() time.Duration, error) {
 	if starts == nil {
 		starts = []int{0}
 	}
+	if len(cfg.ServerCommand) > 0 {
+		return startChild(ctx, cfg, starts)
+	}
 	var urls []string
-	var stops []func() time.Duration
+	var srvs []*camsim.Server
 	stop := func() time.Duration {
-		var cpu time.Duration
-		for _, s := range stops {
-			cpu += s()
+		for _, s := range srvs {
+			s.Close()
 		}
-		return cpu
+		return 0
 	}
 	for _, start := range starts {
-		url, s, err := startServer(ctx, cfg, start)
+		srv, err := camsim.New(camsim.Config{Clip: cfg.Clip, Addr: "127.0.0.1:0", StartFrame: start})
+		if err == nil {
+			err = srv.Start(ctx)
+		}
 		if err != nil {
 			stop()
 			return nil, nil, err
 		}
-		urls, stops = append(urls, url), append(stops, s)
+		urls, srvs = append(urls, srv.URL()), append(srvs, srv)
 	}
 	return urls, stop, nil
 }
 
-// startServer starts one simulated camera at the clip's frame start.
-func startServer(ctx context.Context, cfg Config, start int) (string, func() time.Duration, error) {
-	if len(cfg.ServerCommand) == 0 {
-		srv, err := camsim.New(camsim.Config{Clip: cfg.Clip, Addr: "127.0.0.1:0", StartFrame: start})
-		if err != nil {
-			return "", nil, err
-		}
-		if err := srv.Start(ctx); err != nil {
-			return "", nil, err
-		}
-		return srv.URL(), func() time.Duration { srv.Close(); return 0 }, nil
+// startChild runs cfg.ServerCommand with "--rtsp 127.0.0.1:0
+// --start-frame A,B,…" appended; the child prints one line with an
+// rtsp:// URL per camera once it listens.
+func startChild(ctx context.Context, cfg Config, starts []int) ([]string, func() time.Duration, error) {
+	frames := make([]string, len(starts))
+	for i, f := range starts {
+		frames[i] = strconv.Itoa(f)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
 	cctx, cancel := context.WithCancel(ctx)
-	args := append(append([]string(nil), cfg.ServerCommand[1:]...), "--rtsp", addr)
-	if start > 0 {
-		args = append(args, "--start-frame", strconv.Itoa(start))
-	}
+	args := append(append([]string(nil), cfg.ServerCommand[1:]...), "--rtsp", "127.0.0.1:0", "--start-frame", strings.Join(frames, ","))
 	cmd := exec.CommandContext(cctx, cfg.ServerCommand[0], args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()
-		return "", nil, err
+		return nil, nil, err
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		cancel()
-		return "", nil, fmt.Errorf("bench: start RTSP server %v: %w", cfg.ServerCommand, err)
+		return nil, nil, fmt.Errorf("bench: start RTSP server %v: %w", cfg.ServerCommand, err)
 	}
 	// stop returns the child's CPU time.
 	stop := func() time.Duration {
@@ -134,18 +126,38 @@ func startServer(ctx context.Context, cfg Config, start int) (string, func() tim
 		}
 		return 0
 	}
-	// The server prints a line once it listens.
-	line := make(chan bool, 1)
-	go func() { line <- bufio.NewScanner(out).Scan() }()
-	select {
-	case ok := <-line:
-		if !ok {
-			stop()
-			return "", nil, fmt.Errorf("bench: RTSP server %v exited: %s", cfg.ServerCommand, stderr.String())
+	found := make(chan string)
+	go func() {
+		defer close(found)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			for _, f := range strings.Fields(sc.Text()) {
+				if strings.HasPrefix(f, "rtsp://") {
+					found <- f
+					break
+				}
+			}
 		}
-	case <-time.After(30 * time.Second):
-		stop()
-		return "", nil, fmt.Errorf("bench: RTSP server %v did not start in 30 s", cfg.ServerCommand)
+	}()
+	var urls []string
+	timeout := time.After(30 * time.Second)
+	for len(urls) < len(starts) {
+		select {
+		case u, ok := <-found:
+			if !ok {
+				stop()
+				return nil, nil, fmt.Errorf("bench: RTSP server %v exited: %s", cfg.ServerCommand, stderr.String())
+			}
+			urls = append(urls, u)
+		case <-timeout:
+			stop()
+			return nil, nil, fmt.Errorf("bench: RTSP server %v did not start %d cameras in 30 s", cfg.ServerCommand, len(starts))
+		}
 	}
-	return "rtsp://" + addr + "/cam", stop, nil
+	// Drain what the child may print later, so it never blocks on a full pipe.
+	go func() {
+		for range found {
+		}
+	}()
+	return urls, stop, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/pantau/pantau/agent/camsim"
@@ -19,7 +20,7 @@ import (
 //	pantau camsim --clip FILE [--rtsp :8554] [--path cam] [--user U --password P]
 //	              [--onvif :8080] [--captures DIR]
 //	              [--stall AFTER:FOR] [--rtcp-only] [--loss PCT] [--jitter D]
-//	              [--auth-lockout N:T] [--slow-describe D] [--start-frame N]
+//	              [--auth-lockout N:T] [--slow-describe D] [--start-frame N[,N…]]
 func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("camsim", stderr)
 	clipPath := fs.String("clip", "", "video file to serve in a loop (H.264 or H.265; MP4, MKV, TS …)")
@@ -36,7 +37,7 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	jitter := fs.Duration("jitter", 0, "delay each access unit by a random 0..D")
 	lockout := fs.String("auth-lockout", "", "N:T: after N wrong logins refuse every login for T, as cameras that lock the account")
 	slowDescribe := fs.Duration("slow-describe", 0, "wait D before answering DESCRIBE")
-	startFrame := fs.Int("start-frame", 0, "start the stream at this frame of the clip (as a camera whose GOP is at another phase)")
+	startFrames := fs.String("start-frame", "0", "start the stream at this frame of the clip (a camera whose GOP is at another phase); N,M,… serves one camera per frame from this process, on consecutive ports (port 0: free ones), one 'serving' line each")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,32 +86,47 @@ func cmdCamsim(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	srv, err := camsim.New(camsim.Config{
-		Clip:       *clipPath,
-		Addr:       *rtspAddr,
-		Path:       *path,
-		User:       *user,
-		Password:   *password,
-		Impair:     impair,
-		StartFrame: *startFrame,
-		Log:        log,
-	})
+	starts, err := parseStartFrames(*startFrames)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "pantau camsim: --start-frame: %v\n", err)
+		return errUsage
 	}
-	if err := srv.Start(ctx); err != nil {
-		return err
+	var first *camsim.Server
+	for i, start := range starts {
+		addr, err := nthAddr(*rtspAddr, i)
+		if err != nil {
+			return err
+		}
+		srv, err := camsim.New(camsim.Config{
+			Clip:       *clipPath,
+			Addr:       addr,
+			Path:       *path,
+			User:       *user,
+			Password:   *password,
+			Impair:     impair,
+			StartFrame: start,
+			Log:        log,
+		})
+		if err != nil {
+			return err
+		}
+		if err := srv.Start(ctx); err != nil {
+			return err
+		}
+		defer srv.Close()
+		if first == nil {
+			first = srv
+		}
+		url := srv.URL()
+		if *user != "" {
+			// Show where the credentials go, never the credentials.
+			url = urlcred.Redact(url[:len("rtsp://")] + "user:password@" + url[len("rtsp://"):])
+		}
+		info := srv.Info()
+		fmt.Fprintf(stdout, "serving %s (%s %dx%d, %d frames) at %s — Ctrl-C to stop\n",
+			*clipPath, info.Codec, info.Width, info.Height, srv.Frames(), url)
 	}
-	defer srv.Close()
-
-	url := srv.URL()
-	if *user != "" {
-		// Show where the credentials go, never the credentials.
-		url = urlcred.Redact(url[:len("rtsp://")] + "user:password@" + url[len("rtsp://"):])
-	}
-	info := srv.Info()
-	fmt.Fprintf(stdout, "serving %s (%s %dx%d, %d frames) at %s — Ctrl-C to stop\n",
-		*clipPath, info.Codec, info.Width, info.Height, srv.Frames(), url)
+	srv, info := first, first.Info()
 
 	if *onvifAddr == "" {
 		<-ctx.Done()
@@ -142,4 +158,38 @@ func camsimONVIF(ctx context.Context, stdout io.Writer, addr, captures, rtspURL,
 		fmt.Fprintf(stdout, "WS-Discovery answers unicast probes only: %v\n", err)
 	}
 	return osim.Run(ctx)
+}
+
+// parseStartFrames reads --start-frame: one frame index or several,
+// comma-separated.
+func parseStartFrames(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q: want frame numbers ≥ 0, comma-separated", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// nthAddr is the listen address of the i-th simulated camera: addr's port
+// + i (port 0 stays 0: a free port each).
+func nthAddr(addr string, i int) (string, error) {
+	if i == 0 {
+		return addr, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("camsim: --rtsp %q: %w", addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("camsim: --rtsp %q: bad port", addr)
+	}
+	if p != 0 {
+		p += i
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p)), nil
 }
