@@ -95,8 +95,24 @@ func TestTracking(t *testing.T) {
 			[]mover{hidden(person(0.1, 0.5, 0.02), 17, 23), person(0.86, 0.5, -0.02)}, [][]int{{1}, {2}}},
 		{"classes kept apart", Config{}, 10,
 			[]mover{person(0.3, 0.3, 0), class(person(0.3, 0.3, 0), "car")}, [][]int{{1}, {2}}},
-		{"unconfirmed dropped at first miss", Config{}, 20,
-			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 4)}, [][]int{{1, 2}}},
+		{"unconfirmed survives short misses", Config{}, 20,
+			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 5)}, [][]int{{1}}},
+		{"unconfirmed dropped after tentative age", Config{}, 20,
+			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 6)}, [][]int{{1, 2}}},
+		{"unconfirmed dropped at first miss when asked", Config{TentativeAge: -1}, 20,
+			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 3)}, [][]int{{1, 2}}},
+		// One walker's box is replaced, where it was, by a box twice as
+		// tall (the next walker, or one box around two): a new track, not
+		// the walker's.
+		{"a box of another height is another object", Config{}, 20,
+			[]mover{span(person(0.3, 0.3, 0.01), 0, 10), span(mover{class: "person", x: 0.4, y: 0.225, vx: 0.01, w: 0.08, h: 0.3, hidden: [2]int{-1, -1}}, 10, 20)},
+			[][]int{{1}, {2}}},
+		{"a box of another height, check off", Config{MaxResize: -1}, 20,
+			[]mover{span(person(0.3, 0.3, 0.01), 0, 10), span(mover{class: "person", x: 0.4, y: 0.225, vx: 0.01, w: 0.08, h: 0.3, hidden: [2]int{-1, -1}}, 10, 20)},
+			[][]int{{1}, {1}}},
+		{"a box a little taller is the same walker", Config{}, 20,
+			[]mover{span(person(0.3, 0.3, 0.01), 0, 10), span(mover{class: "person", x: 0.4, y: 0.28, vx: 0.01, w: 0.06, h: 0.19, hidden: [2]int{-1, -1}}, 10, 20)},
+			[][]int{{1}, {1}}},
 		{"late arrival", Config{}, 20,
 			[]mover{person(0.1, 0.2, 0.02), span(person(0.9, 0.7, -0.02), 5, 20)}, [][]int{{1}, {2}}},
 		{"centroid fallback for a small fast object", Config{}, 20,
@@ -198,6 +214,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{MinIoU: 1.5}, "min_iou"},
 		{Config{MaxAge: -1}, "max_age"},
 		{Config{MinHits: -2}, "min_hits"},
+		{Config{MaxResize: 0.5}, "max_resize"},
 	} {
 		if _, err := New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want one naming %s", c.cfg, err, c.want)
