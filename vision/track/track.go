@@ -83,7 +83,13 @@ type state struct {
 	vision.Track
 	cx, cy, w, h float64   // last matched box, centre form
 	vx, vy       float64   // centre velocity, per second
-	seen         time.Time // time of the last match
+	seen         time.Time // time the prediction starts from
+	// at is when cx, cy were observed (a match, or a move by motion);
+	// seen may be later, when the track was held still where it was (not
+	// looked at, or no motion over it). Velocities are measured from at,
+	// so a walker found again after being held is not given the whole
+	// way he went in the meantime as one frame's move.
+	at time.Time
 	px, py       float64   // predicted centre at the current frame
 	matched      bool
 	votes        map[string]float64 // summed score per class
@@ -203,7 +209,7 @@ func (tr *Tracker) UpdateInspected(t time.Time, dets []vision.Detection, inspect
 func (s *state) update(t time.Time, d vision.Detection, minHits int) {
 	c := d.Box.Center()
 	if s.Hits > 0 {
-		if dt := t.Sub(s.seen).Seconds(); dt > 0 {
+		if dt := t.Sub(s.at).Seconds(); dt > 0 {
 			vx, vy := (c.X-s.cx)/dt, (c.Y-s.cy)/dt
 			if s.Hits == 1 {
 				s.vx, s.vy = vx, vy
@@ -213,7 +219,7 @@ func (s *state) update(t time.Time, d vision.Detection, minHits int) {
 		}
 	}
 	s.cx, s.cy, s.w, s.h = c.X, c.Y, d.Box.W, d.Box.H
-	s.seen = t
+	s.seen, s.at = t, t
 	s.Box = d.Box
 	s.vote(d)
 	s.Hits++
