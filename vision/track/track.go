@@ -89,10 +89,10 @@ type state struct {
 	// looked at, or no motion over it). Velocities are measured from at,
 	// so a walker found again after being held is not given the whole
 	// way he went in the meantime as one frame's move.
-	at time.Time
-	px, py       float64   // predicted centre at the current frame
-	matched      bool
-	votes        map[string]float64 // summed score per class
+	at      time.Time
+	px, py  float64 // predicted centre at the current frame
+	matched bool
+	votes   map[string]float64 // summed score per class
 }
 
 type pair struct {
@@ -211,7 +211,9 @@ func (s *state) update(t time.Time, d vision.Detection, minHits int) {
 	if s.Hits > 0 {
 		if dt := t.Sub(s.at).Seconds(); dt > 0 {
 			vx, vy := (c.X-s.cx)/dt, (c.Y-s.cy)/dt
-			if s.Hits == 1 {
+			if s.Hits == 1 || s.seen.After(s.at) {
+				// A first move, or one after a hold (whose velocity was
+				// zeroed): nothing to average with.
 				s.vx, s.vy = vx, vy
 			} else {
 				s.vx, s.vy = (s.vx+vx)/2, (s.vy+vy)/2

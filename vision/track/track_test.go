@@ -253,3 +253,36 @@ func BenchmarkUpdate(b *testing.B) {
 		out = tr.Update(t0.Add(time.Duration(i)*100*time.Millisecond), dets, out[:0])
 	}
 }
+
+// TestVelocityAfterHold: a walker not looked at for half a second (the
+// detector inspected other parts of the frame) is held where he was seen;
+// found again, his speed is what he walked over that whole second, not
+// over the last frame, so his prediction through a missed frame stays on
+// him.
+func TestVelocityAfterHold(t *testing.T) {
+	tr, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := func(i int) vision.Rect { return vision.Rect{X: 0.1 + 0.02*float64(i), Y: 0.5, W: 0.06, H: 0.15} }
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 100 * time.Millisecond) }
+	elsewhere := []vision.Rect{{X: 0.9, Y: 0, W: 0.1, H: 0.1}}
+	var out []vision.Track
+	for i := 0; i < 11; i++ {
+		var dets []vision.Detection
+		var insp []vision.Rect
+		if i < 5 || i == 10 {
+			dets = []vision.Detection{{Class: "person", Score: 1, Box: box(i)}}
+		} else {
+			insp = elsewhere
+		}
+		out = tr.UpdateInspected(at(i), dets, insp, out[:0])
+	}
+	out = tr.Update(at(11), nil, out[:0])
+	if len(out) != 1 || out[0].ID != 1 || out[0].Lost != 1 {
+		t.Fatalf("tracks %+v, want track 1 lost for one frame", out)
+	}
+	if got, want := out[0].Box.X, box(11).X; got < want-0.005 || got > want+0.005 {
+		t.Errorf("predicted x %.3f, want %.3f (the walker's own speed)", got, want)
+	}
+}
