@@ -126,14 +126,17 @@ func startChild(ctx context.Context, cfg Config, starts []int) ([]string, func()
 		}
 		return 0
 	}
-	found := make(chan string)
+	// The scanner keeps reading to the end, so the child never blocks on
+	// a full pipe; found has room for every URL, so it never blocks either.
+	found := make(chan string, len(starts))
 	go func() {
 		defer close(found)
 		sc := bufio.NewScanner(out)
-		for sc.Scan() {
+		for n := 0; sc.Scan(); {
 			for _, f := range strings.Fields(sc.Text()) {
-				if strings.HasPrefix(f, "rtsp://") {
+				if strings.HasPrefix(f, "rtsp://") && n < len(starts) {
 					found <- f
+					n++
 					break
 				}
 			}
@@ -154,10 +157,5 @@ func startChild(ctx context.Context, cfg Config, starts []int) ([]string, func()
 			return nil, nil, fmt.Errorf("bench: RTSP server %v did not start %d cameras in 30 s", cfg.ServerCommand, len(starts))
 		}
 	}
-	// Drain what the child may print later, so it never blocks on a full pipe.
-	go func() {
-		for range found {
-		}
-	}()
 	return urls, stop, nil
 }
