@@ -102,7 +102,7 @@ func TestStillSceneStretchesTheFullPass(t *testing.T) {
 	var blobs []motion.Blob
 	c := NewInline(g, ClientConfig{Camera: "c", MaxRate: 5}, switchable{&blobs}, newRec())
 	defer c.Close()
-	var fullAt []float64 // seconds of the whole-frame passes
+	var fullAt []float64         // seconds of the whole-frame passes
 	for n := 0; n < 5*400; n++ { // 400 s at 5 fps
 		sec := float64(n) / 5
 		blobs = nil
