@@ -110,7 +110,7 @@ type Subtractor struct {
 	cells gocv.Mat
 	light [lightGrid * lightGrid]float64
 	// blocks is the frame shrunk by stillBlock; ref the blocks of the last
-	// frame the model learnt, diff their difference.
+	// frame the model learnt when it had no blobs, diff their difference.
 	blocks, ref, diff gocv.Mat
 	// lastStill is the last frame skipped, learnt when motion comes back.
 	lastStill gocv.Mat
@@ -208,12 +208,11 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 		}
 	}
 	s.frames++
-	gocv.Resize(gray, &s.blocks, image.Pt(max(1, sz.X/stillBlock), max(1, sz.Y/stillBlock)), 0, 0, gocv.InterpolationArea)
-	if s.lightChanged(s.blocks) {
+	if s.lightChanged(gray) {
 		s.globals++
 		return s.restartFrom(gray)
 	}
-	if s.still() {
+	if s.still(gray) {
 		s.skipped++
 		s.stills++
 		gray.CopyTo(&s.lastStill)
@@ -237,7 +236,6 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	if err := s.mog.apply(gray, &s.raw, catchUpRate(s.frames, 0, s.cfg.History)); err != nil {
 		return err
 	}
-	s.blocks.CopyTo(&s.ref)
 	s.fgClear = false
 	if !s.keep.Empty() {
 		gocv.BitwiseAnd(s.raw, s.keep, &s.raw)
@@ -250,7 +248,13 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 		s.globals++
 		return s.restartFrom(gray)
 	}
-	defer func() { s.moved = len(s.blobs) > 0 }()
+	defer func() {
+		// The frame to compare the next ones with: only needed when
+		// nothing moved (while things move every frame is modelled).
+		if s.moved = len(s.blobs) > 0; !s.moved {
+			s.shrinkBlocks(gray, &s.ref)
+		}
+	}()
 	n := gocv.ConnectedComponentsWithStats(s.fg, &s.labels, &s.stats, &s.cents)
 	if n <= 1 {
 		return nil
@@ -286,17 +290,25 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	return nil
 }
 
-// still reports whether the frame shrunk into s.blocks may skip the model:
-// past the model's first frames, the last frame modelled had no blobs,
-// and no block moved by more than StillDiff since.
-func (s *Subtractor) still() bool {
-	if s.cfg.StillDiff < 0 || s.moved || s.frames <= stillAfter || s.ref.Empty() ||
-		s.ref.Cols() != s.blocks.Cols() || s.ref.Rows() != s.blocks.Rows() {
+// still reports whether gray may skip the model: past the model's first
+// frames, the last frame modelled had no blobs, and no block moved by
+// more than StillDiff since.
+func (s *Subtractor) still(gray gocv.Mat) bool {
+	if s.cfg.StillDiff < 0 || s.moved || s.frames <= stillAfter || s.ref.Empty() {
+		return false
+	}
+	s.shrinkBlocks(gray, &s.blocks)
+	if s.ref.Cols() != s.blocks.Cols() || s.ref.Rows() != s.blocks.Rows() {
 		return false
 	}
 	gocv.AbsDiff(s.blocks, s.ref, &s.diff)
 	_, most, _, _ := gocv.MinMaxLoc(s.diff)
 	return float64(most) <= s.cfg.StillDiff
+}
+
+// shrinkBlocks averages gray over stillBlock² pixel blocks into dst.
+func (s *Subtractor) shrinkBlocks(gray gocv.Mat, dst *gocv.Mat) {
+	gocv.Resize(gray, dst, image.Pt(max(1, gray.Cols()/stillBlock), max(1, gray.Rows()/stillBlock)), 0, 0, gocv.InterpolationArea)
 }
 
 // restartFrom forgets the background and learns gray as the new one: the
