@@ -9,7 +9,8 @@ import (
 )
 
 // associate matches detections to tracks: first greedily by IoU with the
-// predicted boxes, then what is left by centre distance. A detection of
+// predicted boxes, then what is left by centre distance; a detection whose
+// height is not within MaxResize of the track's never matches it. A detection of
 // another class than the track's scores half, so a person on a bicycle
 // keeps the person track for the person box.
 // It sets usedD, usedT and updates matched tracks.
@@ -21,7 +22,7 @@ func (tr *Tracker) associate(dets []vision.Detection) {
 		s := &tr.tracks[ti]
 		pred := vision.Rect{X: s.px - s.w/2, Y: s.py - s.h/2, W: s.w, H: s.h}
 		for di, d := range dets {
-			if v := pred.IoU(d.Box); v >= tr.cfg.MinIoU {
+			if v := pred.IoU(d.Box); v >= tr.cfg.MinIoU && tr.sized(s, d.Box) {
 				tr.pairs = append(tr.pairs, pair{ti, di, v * classWeight(s.Class, d.Class)})
 			}
 		}
@@ -38,7 +39,7 @@ func (tr *Tracker) associate(dets []vision.Detection) {
 		s := &tr.tracks[ti]
 		size := max(s.w, s.h)
 		for di, d := range dets {
-			if tr.usedD[di] || size <= 0 {
+			if tr.usedD[di] || size <= 0 || !tr.sized(s, d.Box) {
 				continue
 			}
 			c := d.Box.Center()
@@ -48,6 +49,16 @@ func (tr *Tracker) associate(dets []vision.Detection) {
 		}
 	}
 	tr.greedy(dets)
+}
+
+// sized reports whether box b's height is within MaxResize of the height
+// of s's last box.
+func (tr *Tracker) sized(s *state, b vision.Rect) bool {
+	f := tr.cfg.MaxResize
+	if f < 0 || s.h <= 0 {
+		return true
+	}
+	return b.H <= s.h*f && b.H*f >= s.h
 }
 
 // greedy takes pairs best first, each track and detection at most once.

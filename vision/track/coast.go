@@ -48,10 +48,10 @@ func (tr *Tracker) Coast(t time.Time, regions []vision.Detection, out []vision.T
 		case perTrack[ti] == 1 && perRegion[which[ti]] == 1 && alike(regions[which[ti]].Box, s.w, s.h):
 			b := regions[which[ti]].Box
 			c := b.Center()
-			if dt := t.Sub(s.seen).Seconds(); dt > 0 {
+			if dt := t.Sub(s.at).Seconds(); dt > 0 {
 				s.vx, s.vy = (s.vx+(c.X-s.cx)/dt)/2, (s.vy+(c.Y-s.cy)/dt)/2
 			}
-			s.cx, s.cy, s.w, s.h, s.seen = c.X, c.Y, b.W, b.H, t
+			s.cx, s.cy, s.w, s.h, s.seen, s.at = c.X, c.Y, b.W, b.H, t, t
 			s.Box = b
 		default:
 			s.Box = vision.Rect{X: s.px - s.w/2, Y: s.py - s.h/2, W: s.w, H: s.h}

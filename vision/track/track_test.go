@@ -95,8 +95,24 @@ func TestTracking(t *testing.T) {
 			[]mover{hidden(person(0.1, 0.5, 0.02), 17, 23), person(0.86, 0.5, -0.02)}, [][]int{{1}, {2}}},
 		{"classes kept apart", Config{}, 10,
 			[]mover{person(0.3, 0.3, 0), class(person(0.3, 0.3, 0), "car")}, [][]int{{1}, {2}}},
-		{"unconfirmed dropped at first miss", Config{}, 20,
-			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 4)}, [][]int{{1, 2}}},
+		{"unconfirmed survives short misses", Config{}, 20,
+			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 5)}, [][]int{{1}}},
+		{"unconfirmed dropped after tentative age", Config{}, 20,
+			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 6)}, [][]int{{1, 2}}},
+		{"unconfirmed dropped at first miss when asked", Config{TentativeAge: -1}, 20,
+			[]mover{hidden(person(0.1, 0.5, 0.02), 2, 3)}, [][]int{{1, 2}}},
+		// One walker's box is replaced, where it was, by a box twice as
+		// tall (the next walker, or one box around two): a new track, not
+		// the walker's.
+		{"a box of another height is another object", Config{}, 20,
+			[]mover{span(person(0.3, 0.3, 0.01), 0, 10), span(mover{class: "person", x: 0.4, y: 0.225, vx: 0.01, w: 0.08, h: 0.3, hidden: [2]int{-1, -1}}, 10, 20)},
+			[][]int{{1}, {2}}},
+		{"a box of another height, check off", Config{MaxResize: -1}, 20,
+			[]mover{span(person(0.3, 0.3, 0.01), 0, 10), span(mover{class: "person", x: 0.4, y: 0.225, vx: 0.01, w: 0.08, h: 0.3, hidden: [2]int{-1, -1}}, 10, 20)},
+			[][]int{{1}, {1}}},
+		{"a box a little taller is the same walker", Config{}, 20,
+			[]mover{span(person(0.3, 0.3, 0.01), 0, 10), span(mover{class: "person", x: 0.4, y: 0.28, vx: 0.01, w: 0.06, h: 0.19, hidden: [2]int{-1, -1}}, 10, 20)},
+			[][]int{{1}, {1}}},
 		{"late arrival", Config{}, 20,
 			[]mover{person(0.1, 0.2, 0.02), span(person(0.9, 0.7, -0.02), 5, 20)}, [][]int{{1}, {2}}},
 		{"centroid fallback for a small fast object", Config{}, 20,
@@ -198,6 +214,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{MinIoU: 1.5}, "min_iou"},
 		{Config{MaxAge: -1}, "max_age"},
 		{Config{MinHits: -2}, "min_hits"},
+		{Config{MaxResize: 0.5}, "max_resize"},
 	} {
 		if _, err := New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want one naming %s", c.cfg, err, c.want)
@@ -234,5 +251,38 @@ func BenchmarkUpdate(b *testing.B) {
 			dets[j] = vision.Detection{Class: "person", Box: vision.Rect{X: x, Y: float64(j) / 10, W: 0.05, H: 0.09}}
 		}
 		out = tr.Update(t0.Add(time.Duration(i)*100*time.Millisecond), dets, out[:0])
+	}
+}
+
+// TestVelocityAfterHold: a walker not looked at for half a second (the
+// detector inspected other parts of the frame) is held where he was seen;
+// found again, his speed is what he walked over that whole second, not
+// over the last frame, so his prediction through a missed frame stays on
+// him.
+func TestVelocityAfterHold(t *testing.T) {
+	tr, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := func(i int) vision.Rect { return vision.Rect{X: 0.1 + 0.02*float64(i), Y: 0.5, W: 0.06, H: 0.15} }
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 100 * time.Millisecond) }
+	elsewhere := []vision.Rect{{X: 0.9, Y: 0, W: 0.1, H: 0.1}}
+	var out []vision.Track
+	for i := 0; i < 11; i++ {
+		var dets []vision.Detection
+		var insp []vision.Rect
+		if i < 5 || i == 10 {
+			dets = []vision.Detection{{Class: "person", Score: 1, Box: box(i)}}
+		} else {
+			insp = elsewhere
+		}
+		out = tr.UpdateInspected(at(i), dets, insp, out[:0])
+	}
+	out = tr.Update(at(11), nil, out[:0])
+	if len(out) != 1 || out[0].ID != 1 || out[0].Lost != 1 {
+		t.Fatalf("tracks %+v, want track 1 lost for one frame", out)
+	}
+	if got, want := out[0].Box.X, box(11).X; got < want-0.005 || got > want+0.005 {
+		t.Errorf("predicted x %.3f, want %.3f (the walker's own speed)", got, want)
 	}
 }
