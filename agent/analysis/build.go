@@ -98,7 +98,14 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			return nil, fmt.Errorf("detector: %w", err)
 		}
 		out = append(out, det)
-		tr, err := track.New(track.Config{MinIoU: cam.Tracker.IoU, MaxAge: cam.Tracker.MaxAge, MinHits: cam.Tracker.MinHits})
+		tc := track.Config{MinIoU: cam.Tracker.IoU, MaxAge: cam.Tracker.MaxAge, MinHits: cam.Tracker.MinHits}
+		if cam.Detector.Type == config.DetectorHOG {
+			// HOG's boxes are its fixed window at the pyramid's scales:
+			// their height jumps from frame to frame and tells little
+			// about identity (docs/accuracy.md, section 2).
+			tc.MaxResize = -1
+		}
+		tr, err := track.New(tc)
 		if err != nil {
 			return nil, fmt.Errorf("tracker: %w", err)
 		}
