@@ -46,6 +46,17 @@ if [ ! -e "$dir/.complete" ]; then
 	touch "$dir/.complete"
 fi
 
+# Debian's -dev packages make lib*.so absolute links (libm.so ->
+# /lib/aarch64-linux-gnu/libm.so.6). Under --sysroot those point at the
+# build machine or nowhere, and the linker then quietly takes the static
+# archive instead (libm.a's sqrt brings errno@GLIBC_PRIVATE, and with it a
+# "libc6 (<< 2.37)" Depends). Make every absolute link under usr/lib relative, inside the
+# folder; a second run finds none.
+find "$dir/usr/lib" -type l -lname '/*' -print0 | while IFS= read -r -d '' link; do
+	target=$(readlink "$link")
+	ln -sfn "$(realpath -s -m --relative-to="$(dirname "$link")" "$dir$target")" "$link"
+done
+
 # The database names absolute paths, so it is tied to where the folder is.
 admin=$dir/var/lib/dpkg
 if [ "$(cat "$admin/pantau-prefix" 2>/dev/null)" != "$dir" ]; then

@@ -93,6 +93,12 @@ case $arch/$file_arch in
 amd64/*X86-64* | arm64/*AArch64*) ;;
 *) die "$bin is a $file_arch binary, not $arch" ;;
 esac
+# A GLIBC_PRIVATE import means pieces of a static glibc archive were linked
+# in (a dangling lib*.so link in a sysroot): the package would then depend
+# on one exact libc6 release.
+if readelf --dyn-syms --wide "$bin" | grep -q '@GLIBC_PRIVATE'; then
+	die "$bin imports GLIBC_PRIVATE symbols ($(readelf --dyn-syms --wide "$bin" | grep -o '[^ ]*@GLIBC_PRIVATE' | sort -u | tr '\n' ' ')): a static glibc archive was linked in; re-run scripts/deb-sysroot.sh $arch"
+fi
 
 # Runs the packaged binary here: natively, or under qemu-user with the
 # sysroot as the library prefix.
