@@ -98,7 +98,21 @@ func Build(cam config.Camera, opt Options) (_ []Analyzer, err error) {
 			return nil, fmt.Errorf("detector: %w", err)
 		}
 		out = append(out, det)
-		tr, err := track.New(track.Config{MinIoU: cam.Tracker.IoU, MaxAge: cam.Tracker.MaxAge, MinHits: cam.Tracker.MinHits})
+		tc := track.Config{MinIoU: cam.Tracker.IoU, MaxAge: cam.Tracker.MaxAge, MinHits: cam.Tracker.MinHits}
+		switch cam.Detector.Type {
+		case config.DetectorHOG:
+			// HOG's boxes are its fixed window at the pyramid's scales:
+			// their height jumps from frame to frame and tells little
+			// about identity (docs/accuracy.md, section 2).
+			tc.MaxResize = -1
+		case config.DetectorBlob:
+			// A blob is there whenever something moves: one that
+			// vanishes for a frame is flicker (right after the
+			// background restarts, say), not a walker the detector
+			// missed, so a tentative blob track ends at its first miss.
+			tc.TentativeAge = -1
+		}
+		tr, err := track.New(tc)
 		if err != nil {
 			return nil, fmt.Errorf("tracker: %w", err)
 		}

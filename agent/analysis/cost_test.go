@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"image"
+	"math"
+	"math/rand/v2"
 	"os"
 	"syscall"
 	"testing"
@@ -47,6 +49,22 @@ func vtestFrames(tb testing.TB, still bool) []gocv.Mat {
 	return out
 }
 
+// addNoise adds fresh Gaussian noise of σ sigma to every frame, as a real
+// sensor gives a still scene (the still frames are otherwise identical).
+func addNoise(tb testing.TB, frames []gocv.Mat, sigma float64) {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, m := range frames {
+		px, err := m.DataPtrUint8()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for i, v := range px {
+			px[i] = uint8(max(0, min(255, math.Round(float64(v)+r.NormFloat64()*sigma))))
+		}
+	}
+}
+
 // cpuTime is the CPU this process used so far (every thread: OpenCV's
 // and the Go runtime's too).
 func cpuTime() time.Duration {
@@ -55,9 +73,16 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// steadyFrom is the frame (10 s at 5 fps) after which runChain's steady
+// figure counts: past the start-up (motion's 2 s warm-up, the detector's
+// tile sweep meanwhile, the first full passes), what a camera that has
+// run for a while costs.
+const steadyFrom = 50
+
 // runChain plays the frames through cam's chain (inline detector, as
-// `pantau eval` runs it) and returns the CPU used per second of video.
-func runChain(tb testing.TB, cam config.Camera, model string, frames []gocv.Mat) (cores float64, crossings int, infers int) {
+// `pantau eval` runs it) and returns the CPU used per second of video,
+// over the whole clip and from frame steadyFrom on.
+func runChain(tb testing.TB, cam config.Camera, model string, frames []gocv.Mat) (cores, steady float64, crossings int, infers int) {
 	tb.Helper()
 	var im inferCount
 	as, err := Build(cam, Options{Model: model, PoolMetrics: &im})
@@ -69,7 +94,11 @@ func runChain(tb testing.TB, cam config.Camera, model string, frames []gocv.Mat)
 	defer f.Close()
 	var r vision.Result
 	start := cpuTime()
+	var steadyStart time.Duration
 	for i, m := range frames {
+		if i == steadyFrom {
+			steadyStart = cpuTime()
+		}
 		m.CopyTo(&f.Gray)
 		f.Time = time.Unix(0, 0).Add(time.Duration(i) * 200 * time.Millisecond)
 		r.Reset(f.Time)
@@ -84,8 +113,13 @@ func runChain(tb testing.TB, cam config.Camera, model string, frames []gocv.Mat)
 			}
 		}
 	}
+	end := cpuTime()
 	video := time.Duration(len(frames)) * 200 * time.Millisecond
-	return (cpuTime() - start).Seconds() / video.Seconds(), crossings, im.n
+	cores = (end - start).Seconds() / video.Seconds()
+	if len(frames) > steadyFrom {
+		steady = (end - steadyStart).Seconds() / (time.Duration(len(frames)-steadyFrom) * 200 * time.Millisecond).Seconds()
+	}
+	return cores, steady, crossings, im.n
 }
 
 // inferCount counts inferences (the one figure of the detector's metrics
@@ -103,7 +137,8 @@ func (c *inferCount) Workers(int)             {}
 // lines) costs on vtest at the default settings, in cores averaged over
 // the clip (CPU seconds per second of video), against the previous
 // default (motion blobs) side by side, on the busy clip and on a still
-// scene. Decoding is not included (see `pantau bench`). Run with
+// scene; steady_cores is the same from the 10th second on (without the
+// start-up). Decoding is not included (see `pantau bench`). Run with
 // -benchtime=1x: one iteration is the whole clip. Figures in
 // docs/performance.md.
 func BenchmarkCost(b *testing.B) {
@@ -121,19 +156,24 @@ func BenchmarkCost(b *testing.B) {
 	for _, scene := range []struct {
 		name  string
 		still bool
-	}{{"vtest", false}, {"still", true}} {
+		noise float64
+	}{{"vtest", false, 0}, {"still", true, 0}, {"still_noise", true, 3}} {
 		frames := vtestFrames(b, scene.still)
+		if scene.noise > 0 {
+			addNoise(b, frames, scene.noise)
+		}
 		for _, det := range []struct {
 			name string
 			cam  config.Camera
 		}{{"dnn_pool_default", dnn}, {"blob_baseline", blob}} {
 			b.Run(scene.name+"/"+det.name, func(b *testing.B) {
-				var cores float64
+				var cores, steady float64
 				var n, inf int
 				for range b.N {
-					cores, n, inf = runChain(b, det.cam, cfg.Detector.Model, frames)
+					cores, steady, n, inf = runChain(b, det.cam, cfg.Detector.Model, frames)
 				}
 				b.ReportMetric(cores, "cores")
+				b.ReportMetric(steady, "steady_cores")
 				b.ReportMetric(float64(inf)/(float64(len(frames))/5), "inferences/s")
 				b.ReportMetric(float64(n), "crossings")
 			})
@@ -166,7 +206,7 @@ func TestCostShort(t *testing.T) {
 	if os.Getenv("PANTAU_LONG_TESTS") != "" {
 		n = len(frames)
 	}
-	cores, crossings, inf := runChain(t, cfg.Cameras[0], cfg.Detector.Model, frames[:n])
+	cores, _, crossings, inf := runChain(t, cfg.Cameras[0], cfg.Detector.Model, frames[:n])
 	t.Logf("default chain on %d vtest frames: %.3f cores, %d crossings, %d inferences", n, cores, crossings, inf)
 	rate := cfg.Cameras[0].Detector.MaxRate
 	if max := float64(n)/5*rate + 1; float64(inf) > max {

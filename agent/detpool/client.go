@@ -25,7 +25,10 @@ type ClientConfig struct {
 	MaxRate float64
 	// FullEvery is how often a whole frame is sent instead of crops, so
 	// objects that do not move (a parked car, a person standing) are seen
-	// too. It defaults to 10 s.
+	// too. It defaults to 10 s. While nothing moves at all the picture is
+	// the one the last pass saw, so the gap doubles after each pass, up to
+	// stillFullStretch times FullEvery, and comes back to FullEvery with
+	// the first motion.
 	FullEvery time.Duration
 	// CropSize is the side of the crops, in pixels of the analysed frame:
 	// the model's input size, so people are seen at the scale it was
@@ -88,6 +91,8 @@ type Client struct {
 	tokens   float64
 	last     time.Time // frame time of the previous Analyze
 	lastFull time.Time
+	stretch  int               // the full pass's gap in FullEvery: above 1 while nothing moves
+	moved    bool              // motion (or a blind warm-up) since the last full pass
 	px       []image.Rectangle // scratch
 	tile     int               // next tile of the warm-up sweep
 
@@ -155,6 +160,11 @@ func (c *Client) UseTracks(ts TrackSource) { c.tracks = ts }
 // the same.
 const explainedEvery = 2 * time.Second
 
+// stillFullStretch bounds the periodic full pass's gap on a still scene, in
+// FullEvery: it is what a standing object that appeared without motion
+// being seen (a slow walker under the motion threshold) may wait.
+const stillFullStretch = 6
+
 // Close frees the inline model, if any. A pooled client has nothing of
 // its own: a job it left waiting is freed by the pool.
 func (c *Client) Close() error {
@@ -179,7 +189,11 @@ func (c *Client) Analyze(f *frame.Frame, r *vision.Result) error {
 	}
 	refresh := f.Time.Sub(c.explained) >= explainedEvery
 	for _, b := range blobs {
-		if masked(b.Box, c.cfg.Masks) || !near(b.Box, c.cfg.Rules) {
+		if masked(b.Box, c.cfg.Masks) {
+			continue
+		}
+		c.moved, c.stretch = true, 1
+		if !near(b.Box, c.cfg.Rules) {
 			continue
 		}
 		if refresh || !explains(c.trackBuf, b.Box) {
@@ -223,10 +237,12 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 	}
 	c.last = f.Time
 	w, h := f.Gray.Cols(), f.Gray.Rows()
-	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= c.cfg.FullEvery
+	gap := time.Duration(max(c.stretch, 1)) * c.cfg.FullEvery
+	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= gap
+	blind := c.blind()
 	var regions []image.Rectangle
 	switch {
-	case c.blind():
+	case blind:
 		// Motion cannot tell where to look yet (its warm-up after a start
 		// or a restart): sweep the frame in tiles at the model's scale,
 		// as many as the rate allows, so people already walking are
@@ -255,6 +271,14 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 	c.tokens -= need
 	if full {
 		c.lastFull = f.Time
+		switch {
+		case blind:
+			c.moved = true // motion cannot tell yet
+		case !c.moved:
+			c.stretch = min(2*max(c.stretch, 1), stillFullStretch)
+		default:
+			c.moved = false
+		}
 	}
 	j := &job{client: c, time: f.Time, motion: len(c.px) > 0, w: w, h: h}
 	for _, rg := range regions {

@@ -2,10 +2,12 @@ package detpool
 
 import (
 	"image"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/motion"
 )
 
 // warming stands in for the motion analyzer during its warm-up: no blobs
@@ -83,5 +85,57 @@ func TestWarmUpSweep(t *testing.T) {
 	}
 	if len(seen) != 6 {
 		t.Errorf("%d distinct tiles inspected, want all 6 of a 640×480 frame", len(seen))
+	}
+}
+
+// switchable is a motion stand-in whose blobs the test turns on and off.
+type switchable struct{ blobs *[]motion.Blob }
+
+func (s switchable) Blobs(time.Time) ([]motion.Blob, bool) { return *s.blobs, true }
+
+// On a scene where nothing moves the periodic full pass would see what the
+// last one saw: its gap doubles up to six times FullEvery, and the first
+// motion brings it back to FullEvery.
+func TestStillSceneStretchesTheFullPass(t *testing.T) {
+	g := &gated{}
+	w, h := 640, 480
+	var blobs []motion.Blob
+	c := NewInline(g, ClientConfig{Camera: "c", MaxRate: 5}, switchable{&blobs}, newRec())
+	defer c.Close()
+	var fullAt []float64         // seconds of the whole-frame passes
+	for n := 0; n < 5*400; n++ { // 400 s at 5 fps
+		sec := float64(n) / 5
+		blobs = nil
+		if sec >= 300 { // someone walks in at 300 s, far from the frame's edges
+			blobs = []motion.Blob{blob(image.Rect(300, 200, 330, 260), w, h)}
+		}
+		before := len(g.served())
+		f := grayFrame(w, h, t0.Add(time.Duration(n)*200*time.Millisecond))
+		var r vision.Result
+		if err := c.Analyze(f, &r); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		for _, wd := range g.served()[before:] {
+			if wd == w {
+				fullAt = append(fullAt, sec)
+			}
+		}
+	}
+	t.Logf("whole-frame passes at %v s", fullAt)
+	var still, moving []float64
+	for _, s := range fullAt {
+		if s < 300 {
+			still = append(still, s)
+		} else {
+			moving = append(moving, s)
+		}
+	}
+	// 0, then gaps of 20, 40, 60, 60…: 0 20 60 120 180 240.
+	if want := []float64{0, 20, 60, 120, 180, 240}; !slices.Equal(still, want) {
+		t.Errorf("still scene: whole-frame passes at %v s, want %v", still, want)
+	}
+	if len(moving) < 9 || moving[0] > 300 {
+		t.Errorf("with motion from 300 s: whole-frame passes at %v s, want one at once and then every 10 s", moving)
 	}
 }

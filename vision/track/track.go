@@ -271,3 +271,6 @@ func (tr *Tracker) Live(out []vision.Track) []vision.Track {
 	}
 	return out
 }
+
+// Config returns the tracker's settings, defaults filled in.
+func (tr *Tracker) Config() Config { return tr.cfg }
