@@ -10,9 +10,9 @@ import (
 
 // associate matches detections to tracks: first greedily by IoU with the
 // predicted boxes, then what is left by centre distance; a detection whose
-// height is not within MaxResize of the track's never matches it. A detection of
-// another class than the track's scores half, so a person on a bicycle
-// keeps the person track for the person box.
+// height is not within MaxResize of the track's never matches it. A
+// detection of another class than the track's scores half, so a person on
+// a bicycle keeps the person track for the person box.
 // It sets usedD, usedT and updates matched tracks.
 func (tr *Tracker) associate(dets []vision.Detection) {
 	tr.usedD = resize(tr.usedD, len(dets))

@@ -236,18 +236,22 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	gocv.MorphologyEx(s.raw, &s.tmp, gocv.MorphOpen, s.openK)
 	gocv.MorphologyEx(s.tmp, &s.fg, gocv.MorphClose, s.closeK)
 	s.blobs = s.blobs[:0]
-	s.moved = true
 	if s.frames > 1 && float64(gocv.CountNonZero(s.fg)) > s.cfg.GlobalChange*float64(sz.X*sz.Y) {
 		s.globals++
 		return s.restartFrom(gray)
 	}
-	defer func() {
-		// The frame to compare the next ones with: only needed when
-		// nothing moved (while things move every frame is modelled).
-		if s.moved = len(s.blobs) > 0; !s.moved {
-			s.shrinkBlocks(gray, &s.ref)
-		}
-	}()
+	err := s.components(sz, full)
+	// The frame to compare the next ones with: only needed when nothing
+	// moved (while things move every frame is modelled).
+	if s.moved = len(s.blobs) > 0; !s.moved {
+		s.shrinkBlocks(gray, &s.ref)
+	}
+	return err
+}
+
+// components appends the blobs of the cleaned mask s.fg (of size sz, from
+// a frame of size full) to s.blobs.
+func (s *Subtractor) components(sz, full image.Point) error {
 	n := gocv.ConnectedComponentsWithStats(s.fg, &s.labels, &s.stats, &s.cents)
 	if n <= 1 {
 		return nil
