@@ -32,7 +32,8 @@ type ClientConfig struct {
 	FullEvery time.Duration
 	// CropSize is the side of the crops, in pixels of the analysed frame:
 	// the model's input size, so people are seen at the scale it was
-	// trained for. It defaults to 300.
+	// trained for. It defaults to the smaller side of the model's input
+	// when the model tells it (InputSizer), else 300.
 	CropSize int
 	// MaxCrops is how many crops one frame may need before one region
 	// around all the motion is sent instead. It defaults to 3.
@@ -58,6 +59,12 @@ type ClientConfig struct {
 // it.
 type BlobSource interface {
 	Blobs(t time.Time) (blobs []motion.Blob, ok bool)
+}
+
+// InputSizer is an Inferer that tells its network's input size, in
+// pixels (*detect.DNN implements it).
+type InputSizer interface {
+	InputSize() (w, h int)
 }
 
 // Warmer is a BlobSource that can tell it is still learning its
@@ -111,7 +118,14 @@ type result struct {
 	inspected []vision.Rect
 }
 
-func (c *ClientConfig) defaults() {
+// defaults fills in the zero fields; inf is the model the crops go to
+// (nil when unknown).
+func (c *ClientConfig) defaults(inf Inferer) {
+	if s, ok := inf.(InputSizer); ok && c.CropSize <= 0 {
+		if w, h := s.InputSize(); min(w, h) > 0 {
+			c.CropSize = min(w, h)
+		}
+	}
 	if c.MaxRate <= 0 {
 		c.MaxRate = 2
 	}
@@ -129,7 +143,11 @@ func (c *ClientConfig) defaults() {
 // Client returns camera's analyzer on the pool. src is the camera's motion
 // analyzer, which must run before it.
 func (p *Pool) Client(cfg ClientConfig, src BlobSource) *Client {
-	cfg.defaults()
+	var inf Inferer
+	if len(p.inferers) > 0 {
+		inf = p.inferers[0] // every worker runs the same model
+	}
+	cfg.defaults(inf)
 	return &Client{cfg: cfg, pool: p, src: src, m: p.cfg.Metrics, tokens: 1}
 }
 
@@ -138,7 +156,7 @@ func (p *Pool) Client(cfg ClientConfig, src BlobSource) *Client {
 // pool's timing, for `pantau eval` (repeatable) and `pantau check`. The
 // Client owns inf and closes it. m may be nil.
 func NewInline(inf Inferer, cfg ClientConfig, src BlobSource, m Metrics) *Client {
-	cfg.defaults()
+	cfg.defaults(inf)
 	if m == nil {
 		m = nopMetrics{}
 	}

@@ -139,3 +139,49 @@ func TestStillSceneStretchesTheFullPass(t *testing.T) {
 		t.Errorf("with motion from 300 s: whole-frame passes at %v s, want one at once and then every 10 s", moving)
 	}
 }
+
+// sized is a model stand-in that tells its input size (as *detect.DNN
+// does).
+type sized struct {
+	*gated
+	side int
+}
+
+func (s sized) InputSize() (int, int) { return s.side, s.side }
+
+// Crops are cut at the model's input size when the model tells it (so a
+// person is seen at the scale the model works at), else at 300.
+func TestCropsFollowTheModelsInputSize(t *testing.T) {
+	w, h := 640, 480
+	motion := fixedBlobs{[]motion.Blob{blob(image.Rect(300, 200, 330, 260), w, h)}}
+	for _, c := range []struct {
+		inf  Inferer
+		want int
+	}{
+		{sized{&gated{}, 224}, 224},
+		{sized{&gated{}, 160}, 160},
+		{&gated{}, 300},
+	} {
+		cl := NewInline(c.inf, ClientConfig{Camera: "c", MaxRate: 5}, motion, nil)
+		// The first frame is the full pass; the second has the motion.
+		for k := range 2 {
+			f := grayFrame(w, h, t0.Add(time.Duration(k)*200*time.Millisecond))
+			var r vision.Result
+			if err := cl.Analyze(f, &r); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+		cl.Close()
+		var g *gated
+		switch m := c.inf.(type) {
+		case sized:
+			g = m.gated
+		case *gated:
+			g = m
+		}
+		if got := g.served(); len(got) != 2 || got[0] != w || got[1] != c.want {
+			t.Errorf("model input %d: crops %v wide, want the full frame (%d) then one crop of %d", c.want, got, w, c.want)
+		}
+	}
+}
