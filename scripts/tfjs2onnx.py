@@ -498,15 +498,17 @@ def ssd_anchors(grids):
 
 
 def feature_maps(e):
-    """The sides of the box predictors' feature maps, in output order."""
-    sides = []
+    """The sides of the box predictors' feature maps, in output order
+    (BoxPredictor_0, _1, ...: the order of the concat of their outputs)."""
+    sides = {}
     for name, _, _ in e.pending:
-        if re.match(r"^BoxPredictor_\d+/BoxEncodingPredictor/Conv2D$", name):
+        m = re.match(r"^BoxPredictor_(\d+)/BoxEncodingPredictor/Conv2D$", name)
+        if m:
             _, h, w, _ = e.shape[name]
             if h != w:
                 sys.exit("tfjs2onnx: %s: feature map %dx%d is not square" % (name, h, w))
-            sides.append(h)
-    return sides
+            sides[int(m.group(1))] = h
+    return [sides[k] for k in sorted(sides)]
 
 
 def check_anchors(g, e=None):
