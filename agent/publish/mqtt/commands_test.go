@@ -229,6 +229,36 @@ func TestCommandGate(t *testing.T) {
 	waitRuns(1) // and not run again
 }
 
+// TestCommandGateSaysWhy: the gate's answers name what was wrong in the
+// sender's terms: a ts ahead of the agent's clock is said to be ahead
+// (not "sent -5m ago"), and a repeat of a running command names its id.
+func TestCommandGateSaysWhy(t *testing.T) {
+	var g cmdGate
+	now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	body := func(ts time.Time, id string) []byte {
+		return []byte(fmt.Sprintf(`{"ts":%q,"id":%q,"request_id":"r"}`, ts.Format(time.RFC3339), id))
+	}
+	for _, tc := range []struct {
+		ts   time.Time
+		want string
+	}{
+		{now.Add(-90 * time.Second), "sent 1m30s ago, more than commands.max_age 1m0s"},
+		{now.Add(5 * time.Minute), "ts is 5m0s ahead of this agent's clock, more than commands.max_age 1m0s"},
+	} {
+		out, ok := g.admit("reload", body(tc.ts, ""), now, time.Minute)
+		if ok || out == nil || !strings.Contains(out.err.Error(), tc.want) {
+			t.Fatalf("ts %v: %v, want refused saying %q", tc.ts, out, tc.want)
+		}
+	}
+	if _, ok := g.admit("reload", body(now, "c-7"), now, time.Minute); !ok {
+		t.Fatal("a fresh command was not admitted")
+	}
+	out, ok := g.admit("reload", body(now, "c-7"), now, time.Minute)
+	if ok || out == nil || !strings.Contains(out.err.Error(), `busy: this command (id "c-7") is running already`) {
+		t.Fatalf("the same id while it runs: %v", out)
+	}
+}
+
 // TestCommandFloodIsBounded: thousands of commands sent at once (QoS 0,
 // so the broker's in-flight window does not pace them) while one runs:
 // the client's goroutines stay within maxCommandsInFlight of what they
