@@ -31,7 +31,7 @@ import (
 func TestFullDiskThroughTheBinary(t *testing.T) {
 	work := t.TempDir()
 	disk := testdisk.Tmpfs(t, 2<<20)
-	bin := buildPantau(t, work)
+	bin := buildPantau(t)
 	brokerURL := testbroker.Start(t).URL()
 	cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"), Addr: "127.0.0.1:0"})
 	if err != nil {
@@ -68,14 +68,7 @@ cameras:
 	// Events and counts share the camera's seq; status and occupancy
 	// carry none.
 	sub := testbroker.Subscribe(t, brokerURL, "pantau/v1/s1/box1/#")
-	var log readmeOutput
-	agent := exec.Command(bin, "run", "-c", cfgPath)
-	agent.Stdout, agent.Stderr = &log, &log
-	agent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agent.Process.Signal(syscall.SIGTERM); agent.Wait() })
+	log := startBinaryAgent(t, bin, cfgPath)
 	base := "http://" + addr
 
 	readyz := func() (int, map[string]string) {
@@ -257,4 +250,21 @@ cameras:
 		drops = append(drops, r+"="+metric(`pantau_spool_dropped_total{reason="`+r+`"}`))
 	}
 	t.Logf("cam1 seqs across the full disk: %v; drops %v", seqs, drops)
+}
+
+// startBinaryAgent starts `bin run -c cfgPath` with the test's environment plus
+// env, stopped with SIGTERM at the end of the test (and killed if the test
+// process dies); its output is returned as it comes.
+func startBinaryAgent(t *testing.T, bin, cfgPath string, env ...string) *readmeOutput {
+	t.Helper()
+	var log readmeOutput
+	agent := exec.Command(bin, "run", "-c", cfgPath)
+	agent.Env = append(os.Environ(), env...)
+	agent.Stdout, agent.Stderr = &log, &log
+	agent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { agent.Process.Signal(syscall.SIGTERM); agent.Wait() })
+	return &log
 }

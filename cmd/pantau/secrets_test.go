@@ -7,10 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,7 +39,7 @@ const (
 // /metrics, /readyz or /api/v1/cameras.
 func TestNoPasswordInAnyOutput(t *testing.T) {
 	work := t.TempDir()
-	bin := buildPantau(t, work)
+	bin := buildPantau(t)
 	broker := testbroker.Start(t)
 	startCam := func(password string) (plain, hostPath string) {
 		cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"),
@@ -80,15 +78,7 @@ func TestNoPasswordInAnyOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := testbroker.Subscribe(t, broker.URL(), "pantau/v1/#")
-	var log readmeOutput
-	agent := exec.Command(bin, "run", "-c", cfgPath)
-	agent.Env = append(os.Environ(), "CREDENTIALS_DIRECTORY="+creds)
-	agent.Stdout, agent.Stderr = &log, &log
-	agent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agent.Process.Signal(syscall.SIGTERM); agent.Wait() })
+	log := startBinaryAgent(t, bin, cfgPath, "CREDENTIALS_DIRECTORY="+creds)
 	dump := func() string { return "agent log:\n" + log.String() }
 
 	// Every right form of the password must really open the stream: a
