@@ -104,7 +104,9 @@ func (g *cmdGate) finish(name string, body []byte, out commandOutcome) {
 }
 
 // forget drops ids older than dedupeFor, and the oldest beyond
-// maxRemembered.
+// maxRemembered. A command still running keeps its id (its answer is
+// due); one that never returns must not keep every later id too, so past
+// maxRemembered the finished ones behind it go, oldest first.
 func (g *cmdGate) forget(now time.Time) {
 	n := 0
 	for n < len(g.order) {
@@ -113,10 +115,22 @@ func (g *cmdGate) forget(now time.Time) {
 			break
 		}
 		if m != nil && !m.done {
-			break // still running: its answer is due
+			break
 		}
 		delete(g.seen, g.order[n])
 		n++
 	}
 	g.order = g.order[n:]
+	if excess := len(g.order) - maxRemembered; excess > 0 {
+		keep := g.order[:0]
+		for _, k := range g.order {
+			if m := g.seen[k]; excess > 0 && (m == nil || m.done) {
+				delete(g.seen, k)
+				excess--
+				continue
+			}
+			keep = append(keep, k)
+		}
+		g.order = keep
+	}
 }
