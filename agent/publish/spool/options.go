@@ -80,7 +80,7 @@ type Options struct {
 	Monotonic func() time.Duration
 	// BootID names the boot that Monotonic counts from; "" means unknown
 	// (every Open is then taken for a reboot). It defaults to the
-	// kernel's boot_id.
+	// kernel's boot_id with the default Monotonic, to "" with another.
 	BootID func() string
 }
 
@@ -122,9 +122,13 @@ func (o *Options) defaults() error {
 			return fmt.Errorf("CLOCK_BOOTTIME: %w", err)
 		}
 		o.Monotonic = func() time.Duration { d, _ := bootTime(); return d }
+		if o.BootID == nil {
+			o.BootID = readBootID
+		}
 	}
 	if o.BootID == nil {
-		o.BootID = readBootID
+		// The kernel's boot id does not name another Monotonic clock.
+		o.BootID = func() string { return "" }
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
