@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 	"time"
 
 	"github.com/pantau/pantau/vision"
@@ -40,8 +39,6 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 	if p.ownFailed != nil {
 		defer p.ownFailed.Remove()
 	}
-	runtime.LockOSThread() // for DecodeCPU, see decodeLoop
-	defer runtime.UnlockOSThread()
 	var res vision.Result
 	for {
 		if err := ctx.Err(); err != nil {

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
 
@@ -52,10 +51,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // decodeLoop takes units from the queue until ctx is done.
 func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error {
-	// One OS thread per camera decoder, as libavcodec runs one thread per
-	// stream; it also makes the per-thread CPU clock (DecodeCPU) valid.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// Not locked to an OS thread: libavcodec runs on the decoder's own
+	// thread and this goroutine waits for it in the netpoller; a locked
+	// goroutine would need its own thread woken for every picture.
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	// Drops are not logged here: every drop goes to Metrics.FrameDropped,

@@ -85,9 +85,8 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		due = due.Add(s.gate.untilNext(au.PTS))
 	}
 	s.p.cfg.CPU.enter(s.ticket, due)
-	start, cpu := time.Now(), threadCPU()
+	start := time.Now()
 	f, err := s.dec.Decode(du, want)
-	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
 	s.p.cfg.CPU.leave()
 	s.report(time.Since(start))
 	switch {
@@ -133,6 +132,7 @@ func (s *stage) report(took time.Duration) {
 		s.dog.picture(time.Now(), s.counts())
 	}
 	p.st.skipped.Add(st.NotKey + st.NonRef - s.seen.NotKey - s.seen.NonRef)
+	p.st.decodeCPU.Add(int64(st.CPU - s.seen.CPU))
 	for n := st.Errors - s.seen.Errors; n > 0; n-- {
 		p.st.decodeErrs.Add(1)
 		p.m.DecodeError()

@@ -1,5 +1,14 @@
 // avdec.c: see avdec.h.
+#define _GNU_SOURCE // pthread_setname_np
 #include "avdec.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/error.h>
@@ -13,6 +22,18 @@ struct avdec {
 	AVFrame *frame;
 	uint8_t *buf;
 	int cap;
+	// The decoding thread (avdec_submit). mu guards the fields after it;
+	// the thread owns ctx, pkt and buf while pending is set.
+	pthread_t thread;
+	int running;
+	int done_fd; // eventfd written after each unit; the caller's to close
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int pending, quit;
+	int size;
+	int64_t seq;
+	int ret;
+	int64_t cpu_ns;
 };
 
 void avdec_quiet(void) { av_log_set_level(AV_LOG_QUIET); }
@@ -20,8 +41,59 @@ int avdec_eagain(void) { return AVERROR(EAGAIN); }
 
 void avdec_strerror(int code, char *buf, int size) { av_strerror(code, buf, size); }
 
+static int64_t thread_cpu_ns(void) {
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int send_unit(avdec *d, int size, int64_t seq);
+
+// worker is the decoding thread: it sends each submitted unit to
+// libavcodec and writes done_fd, so that the Go side waits in its
+// netpoller instead of in a long cgo call (see avdec.h).
+static void *worker(void *arg) {
+	avdec *d = arg;
+	// Signals go to Go's threads, except SIGPROF: the CPU profiler then
+	// still counts decoding (as external code).
+	sigset_t set;
+	sigfillset(&set);
+	sigdelset(&set, SIGPROF);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		while (!d->pending && !d->quit) pthread_cond_wait(&d->cv, &d->mu);
+		if (d->quit) break;
+		int size = d->size;
+		int64_t seq = d->seq;
+		pthread_mutex_unlock(&d->mu);
+		int64_t cpu = thread_cpu_ns();
+		int ret = send_unit(d, size, seq);
+		cpu = thread_cpu_ns() - cpu;
+		pthread_mutex_lock(&d->mu);
+		d->ret = ret;
+		d->cpu_ns += cpu;
+		d->pending = 0;
+		uint64_t one = 1;
+		// Cannot block: the counter is read after every unit.
+		while (write(d->done_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
 void avdec_close(avdec *d) {
 	if (!d) return;
+	if (d->running) {
+		pthread_mutex_lock(&d->mu);
+		d->quit = 1;
+		pthread_cond_signal(&d->cv);
+		pthread_mutex_unlock(&d->mu);
+		pthread_join(d->thread, NULL);
+		pthread_mutex_destroy(&d->mu);
+		pthread_cond_destroy(&d->cv);
+	}
 	avcodec_free_context(&d->ctx);
 	av_packet_free(&d->pkt);
 	av_frame_free(&d->frame);
@@ -29,7 +101,12 @@ void avdec_close(avdec *d) {
 	av_free(d);
 }
 
-int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter) {
+int avdec_done_fd(void) {
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int done_fd) {
 	*out = NULL;
 	const AVCodec *c = avcodec_find_decoder(codec == 265 ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
 	if (!c) return AVERROR_DECODER_NOT_FOUND;
@@ -51,6 +128,18 @@ int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter) {
 	d->ctx->flags |= AV_CODEC_FLAG_OUTPUT_CORRUPT;
 	ret = avcodec_open2(d->ctx, c, NULL);
 	if (ret < 0) goto fail;
+	d->done_fd = done_fd;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->cv, NULL);
+	ret = pthread_create(&d->thread, NULL, worker, d);
+	if (ret != 0) {
+		pthread_mutex_destroy(&d->mu);
+		pthread_cond_destroy(&d->cv);
+		ret = AVERROR(ret);
+		goto fail;
+	}
+	d->running = 1;
+	pthread_setname_np(d->thread, "avdec");
 	*out = d;
 	return 0;
 fail:
@@ -69,7 +158,7 @@ uint8_t *avdec_buffer(avdec *d, int size) {
 	return d->buf;
 }
 
-int avdec_send(avdec *d, int size, int64_t seq) {
+static int send_unit(avdec *d, int size, int64_t seq) {
 	memset(d->buf + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
 	d->pkt->data = d->buf;
 	d->pkt->size = size;
@@ -80,6 +169,29 @@ int avdec_send(avdec *d, int size, int64_t seq) {
 	d->pkt->data = NULL;
 	d->pkt->size = 0;
 	return ret;
+}
+
+void avdec_submit(avdec *d, int size, int64_t seq) {
+	pthread_mutex_lock(&d->mu);
+	d->size = size;
+	d->seq = seq;
+	d->pending = 1;
+	pthread_cond_signal(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+int avdec_result(avdec *d) {
+	pthread_mutex_lock(&d->mu);
+	int ret = d->pending ? AVERROR(EBUSY) : d->ret;
+	pthread_mutex_unlock(&d->mu);
+	return ret;
+}
+
+int64_t avdec_cpu_ns(avdec *d) {
+	pthread_mutex_lock(&d->mu);
+	int64_t ns = d->cpu_ns;
+	pthread_mutex_unlock(&d->mu);
+	return ns;
 }
 
 int avdec_receive(avdec *d, avdec_picture *pic) {

@@ -16,7 +16,9 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -107,6 +109,9 @@ type Stats struct {
 	Errors       uint64 // corrupt or undecodable units and concealed pictures
 	SizeChanges  uint64 // changes of the decoded resolution
 	CodecChanges uint64 // decoder re-opened for another codec
+	// CPU is the CPU time decoding took: libavcodec on the decoder's own
+	// thread plus the copy into analysis frames on the caller's.
+	CPU time.Duration
 }
 
 type unitMeta struct {
@@ -125,12 +130,26 @@ var quietOnce sync.Once
 
 // Decoder decodes one stream. It is used from one goroutine; the frames it
 // returns may be released from any goroutine. Close it when done.
+//
+// libavcodec runs on a thread of the decoder's own, not Go's: Decode
+// hands the unit over and waits for the thread's eventfd in Go's
+// netpoller, so no cgo call lasts longer than a copy. A cgo call of more
+// than 10 ms (a 1080p keyframe, or any picture on a loaded machine) makes
+// Go's sysmon take its thread's P and then poll every 20 µs for a
+// while: 13 % of one stream's CPU when decoding ran in cgo calls
+// (docs/performance.md).
 type Decoder struct {
 	opt     Options
 	h265    bool
 	av      *C.avdec
-	keyOnly bool
-	waitKey bool
+	done    *os.File // the decoder thread's eventfd, read in the netpoller
+	doneFD  C.int    // its descriptor (File.Fd would make it blocking)
+	doneBuf [8]byte
+	goCPU   time.Duration // Stats.CPU spent on the caller's thread
+	// closedCPU is Stats.CPU of the decoder threads SetCodec ended.
+	closedCPU time.Duration
+	keyOnly   bool
+	waitKey   bool
 	// recovering: decoding started without an IDR; flagged pictures are
 	// expected until the intra refresh completes (recoverUnits so far).
 	recovering   bool
@@ -174,8 +193,14 @@ func New(opt Options) (*Decoder, error) {
 	if opt.Frames == 0 {
 		opt.Frames = 4
 	}
-	d := &Decoder{opt: opt, keyOnly: opt.KeyframesOnly, waitKey: true, pool: newFramePool(opt.Frames)}
+	fd := C.avdec_done_fd()
+	if fd < 0 {
+		return nil, fmt.Errorf("decode: eventfd: %w", syscall.Errno(-fd))
+	}
+	d := &Decoder{opt: opt, keyOnly: opt.KeyframesOnly, waitKey: true, pool: newFramePool(opt.Frames),
+		done: os.NewFile(uintptr(fd), "avdec"), doneFD: fd}
 	if err := d.open(opt.Codec); err != nil {
+		d.done.Close()
 		return nil, err
 	}
 	d.pic = (*C.avdec_picture)(C.calloc(1, C.sizeof_avdec_picture))
@@ -195,7 +220,7 @@ func (d *Decoder) open(codec string) error {
 	case d.opt.LoopFilter == "nonref":
 		skipLF = 2 // AVDISCARD_NONREF
 	}
-	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF); ret < 0 {
+	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF, d.doneFD); ret < 0 {
 		return fmt.Errorf("decode: open %s decoder: %w", codec, avError(ret))
 	}
 	d.opt.Codec = codec
@@ -216,6 +241,7 @@ func (d *Decoder) SetCodec(codec string) error {
 	if codec != "h264" && codec != "h265" {
 		return fmt.Errorf("decode: codec %q: want h264 or h265", codec)
 	}
+	d.closedCPU += time.Duration(C.avdec_cpu_ns(d.av))
 	C.avdec_close(d.av)
 	d.av = nil
 	d.params.reset()
@@ -255,6 +281,11 @@ func (d *Decoder) Close() error {
 	if d.av != nil {
 		C.avdec_close(d.av)
 		d.av = nil
+	}
+	if d.done != nil {
+		// After avdec_close: the thread that writes it has ended.
+		d.done.Close()
+		d.done = nil
 	}
 	if d.pic != nil {
 		C.free(unsafe.Pointer(d.pic))
