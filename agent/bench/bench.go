@@ -304,8 +304,12 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 	r.RSSBaseBytes = l.rssBase
 	r.RSSTotalBytes = l.rssTotal
 	r.RSSPerStreamBytes = (l.rssTotal - l.rssBase) / int64(cfg.Streams)
-	lat := slices.Clone(l.latencies)
+	lat := make([]time.Duration, len(l.timings))
+	for i, t := range l.timings {
+		lat[i] = t.Done.Sub(t.Arrived)
+	}
 	slices.Sort(lat)
+	r.LatencyStages = latencyStages(l.timings)
 	r.LatencyP50Ms = float64(percentile(lat, 50).Microseconds()) / 1000
 	r.LatencyP95Ms = float64(percentile(lat, 95).Microseconds()) / 1000
 	for _, err := range l.clientErrs {

@@ -52,14 +52,14 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 			return p.Stats(), err
 		}
 		p.st.received.Add(1)
-		f, err := s.handle(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
+		h, err := s.handle(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
 			Received: p.cfg.FileStart.Add(au.PTS)})
 		if err != nil {
 			return p.Stats(), err
 		}
-		if f != nil {
-			p.analyse(f, &res, false, s.ticket)
-			f.Release()
+		if h.f != nil {
+			p.analyse(h, &res, false, s.ticket)
+			h.f.Release()
 		}
 		if p.cfg.Decode == ModeAuto && au.RandomAccess {
 			// No CPU pressure in a file: only the keyframe-rate rule.

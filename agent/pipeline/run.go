@@ -28,9 +28,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer wg.Done()
 		var r vision.Result
 		t := newTicket()
-		for f := mb.take(); f != nil; f = mb.take() {
-			p.analyse(f, &r, true, t)
-			f.Release()
+		for h := mb.take(); h.f != nil; h = mb.take() {
+			p.analyse(h, &r, true, t)
+			h.f.Release()
 		}
 	}()
 	err = p.decodeLoop(ctx, s, mb)
@@ -68,11 +68,11 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 			if s.dropStale(au, time.Now()) {
 				continue
 			}
-			f, err := s.handle(au)
+			h, err := s.handle(au)
 			if err != nil {
 				return err
 			}
-			if f != nil && mb.put(f) {
+			if h.f != nil && mb.put(h) {
 				p.drop(DropAnalyzerBusy)
 			}
 		case now := <-tick.C:
