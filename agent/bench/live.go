@@ -153,7 +153,7 @@ func runLive(ctx context.Context, cfg Config, urls []string, profile func(start 
 		defer analysis.Close(chain)
 		p, err := pipeline.New(pipeline.Config{
 			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf, CPU: gate,
-			Timing: lat.add,
+			ReferenceNice: cfg.ReferenceNice, Timing: lat.add,
 		}, analysis.Pipeline(chain), nil, nil, cfg.Log)
 		if err != nil {
 			return res, err

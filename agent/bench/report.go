@@ -21,6 +21,9 @@ type Report struct {
 	Mode       string  `json:"mode"`
 	FPS        float64 `json:"fps"`
 	LoopFilter string  `json:"loop_filter,omitempty"`
+	// ReferenceNice is how much nicer the threads decoding pictures that
+	// are not analysed ran (0: one decoding thread per stream).
+	ReferenceNice int `json:"reference_nice"`
 	// Rounds is how many Pantau and peer windows alternated; the figures
 	// are sums over them.
 	Rounds          int  `json:"rounds"`

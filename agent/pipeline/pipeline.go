@@ -148,6 +148,10 @@ type Config struct {
 	// and each analysis waits for one of its tokens (see CPUGate). Nil
 	// (the default) leaves the scheduling to the kernel.
 	CPU *CPUGate
+	// ReferenceNice is decode.Options.ReferenceNice: how much nicer the
+	// thread is that decodes pictures only later ones need. It defaults
+	// to decode.DefaultReferenceNice; negative decodes all on one thread.
+	ReferenceNice int
 	// Timing, when set, is called on the analyzer goroutine after each
 	// frame Run analysed, with where its time went; for benchmarks. It
 	// must not block.

@@ -114,6 +114,7 @@ func (s *stage) open(codec string) error {
 		Colour:        s.p.cfg.NeedColour,
 		KeepGoing:     !s.p.cfg.ResyncOnLoss,
 		LoopFilter:    s.p.cfg.LoopFilter,
+		ReferenceNice: s.p.cfg.ReferenceNice,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,20 +18,33 @@
 #include <libavutil/mem.h>
 #include <libavutil/pixdesc.h>
 
+typedef struct avdec_worker avdec_worker;
+
+// avdec_worker is one of a decoder's two threads: the first decodes the
+// units whose picture is wanted, the second, at a lower priority, those
+// decoded only as references (see avdec_submit).
+struct avdec_worker {
+	avdec *d;
+	pthread_t thread;
+	pthread_cond_t cv;
+	int background;
+	int running;
+};
+
 struct avdec {
 	AVCodecContext *ctx;
 	AVPacket *pkt;
 	AVFrame *frame;
 	uint8_t *buf;
 	int cap;
-	// The decoding thread (avdec_submit). mu guards the fields after it;
-	// the thread owns ctx, pkt and buf while pending is set.
-	pthread_t thread;
-	int running;
 	int done_fd; // eventfd written after each unit; the caller's to close
+	int bg_nice;
+	avdec_worker w[2];
+	// mu guards the fields after it; the worker decoding a unit owns ctx,
+	// pkt and buf while pending is set.
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	int pending, quit;
+	int background; // which worker the pending unit is for
 	int size;
 	int64_t seq;
 	int ret;
@@ -49,20 +64,30 @@ static int64_t thread_cpu_ns(void) {
 
 static int send_unit(avdec *d, int size, int64_t seq);
 
-// worker is the decoding thread: it sends each submitted unit to
+// worker runs a decoding thread: it sends each unit submitted to it to
 // libavcodec and writes done_fd, so that the Go side waits in its
 // netpoller instead of in a long cgo call (see avdec.h).
 static void *worker(void *arg) {
-	avdec *d = arg;
+	avdec_worker *w = arg;
+	avdec *d = w->d;
 	// Signals go to Go's threads, except SIGPROF: the CPU profiler then
 	// still counts decoding (as external code).
 	sigset_t set;
 	sigfillset(&set);
 	sigdelset(&set, SIGPROF);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (w->background) {
+		// Only this thread: on Linux the "process" is the thread id.
+		// Raising one's nice value needs no privilege; failing it, the
+		// thread decodes at the normal priority.
+		pid_t tid = (pid_t)syscall(SYS_gettid);
+		errno = 0;
+		int nice = getpriority(PRIO_PROCESS, tid);
+		if (errno == 0) setpriority(PRIO_PROCESS, tid, nice + d->bg_nice);
+	}
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
-		while (!d->pending && !d->quit) pthread_cond_wait(&d->cv, &d->mu);
+		while (!(d->pending && d->background == w->background) && !d->quit) pthread_cond_wait(&w->cv, &d->mu);
 		if (d->quit) break;
 		int size = d->size;
 		int64_t seq = d->seq;
@@ -83,16 +108,47 @@ static void *worker(void *arg) {
 	return NULL;
 }
 
+// stop_workers ends the threads started (after the unit being decoded).
+static void stop_workers(avdec *d) {
+	pthread_mutex_lock(&d->mu);
+	d->quit = 1;
+	for (int i = 0; i < 2; i++)
+		if (d->w[i].running) pthread_cond_signal(&d->w[i].cv);
+	pthread_mutex_unlock(&d->mu);
+	for (int i = 0; i < 2; i++) {
+		if (!d->w[i].running) continue;
+		pthread_join(d->w[i].thread, NULL);
+		pthread_cond_destroy(&d->w[i].cv);
+		d->w[i].running = 0;
+	}
+}
+
+// start_workers starts the decoding thread, and the background one when
+// bg_nice > 0. It returns 0 or a positive errno.
+static int start_workers(avdec *d) {
+	static const char *names[2] = {"avdec", "avdec-ref"};
+	for (int i = 0; i < (d->bg_nice > 0 ? 2 : 1); i++) {
+		avdec_worker *w = &d->w[i];
+		w->d = d;
+		w->background = i;
+		pthread_cond_init(&w->cv, NULL);
+		int err = pthread_create(&w->thread, NULL, worker, w);
+		if (err != 0) {
+			pthread_cond_destroy(&w->cv);
+			stop_workers(d);
+			return err;
+		}
+		w->running = 1;
+		pthread_setname_np(w->thread, names[i]);
+	}
+	return 0;
+}
+
 void avdec_close(avdec *d) {
 	if (!d) return;
-	if (d->running) {
-		pthread_mutex_lock(&d->mu);
-		d->quit = 1;
-		pthread_cond_signal(&d->cv);
-		pthread_mutex_unlock(&d->mu);
-		pthread_join(d->thread, NULL);
+	if (d->w[0].running) {
+		stop_workers(d);
 		pthread_mutex_destroy(&d->mu);
-		pthread_cond_destroy(&d->cv);
 	}
 	avcodec_free_context(&d->ctx);
 	av_packet_free(&d->pkt);
@@ -106,7 +162,7 @@ int avdec_done_fd(void) {
 	return fd < 0 ? -errno : fd;
 }
 
-int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int done_fd) {
+int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int done_fd, int bg_nice) {
 	*out = NULL;
 	const AVCodec *c = avcodec_find_decoder(codec == 265 ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
 	if (!c) return AVERROR_DECODER_NOT_FOUND;
@@ -129,17 +185,14 @@ int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int do
 	ret = avcodec_open2(d->ctx, c, NULL);
 	if (ret < 0) goto fail;
 	d->done_fd = done_fd;
+	d->bg_nice = bg_nice;
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->cv, NULL);
-	ret = pthread_create(&d->thread, NULL, worker, d);
+	ret = start_workers(d);
 	if (ret != 0) {
 		pthread_mutex_destroy(&d->mu);
-		pthread_cond_destroy(&d->cv);
 		ret = AVERROR(ret);
 		goto fail;
 	}
-	d->running = 1;
-	pthread_setname_np(d->thread, "avdec");
 	*out = d;
 	return 0;
 fail:
@@ -171,12 +224,13 @@ static int send_unit(avdec *d, int size, int64_t seq) {
 	return ret;
 }
 
-void avdec_submit(avdec *d, int size, int64_t seq) {
+void avdec_submit(avdec *d, int size, int64_t seq, int background) {
 	pthread_mutex_lock(&d->mu);
 	d->size = size;
 	d->seq = seq;
 	d->pending = 1;
-	pthread_cond_signal(&d->cv);
+	d->background = background && d->w[1].running;
+	pthread_cond_signal(&d->w[d->background].cv);
 	pthread_mutex_unlock(&d->mu);
 }
 

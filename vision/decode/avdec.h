@@ -35,19 +35,21 @@ int avdec_done_fd(void);
 // skip_loop_filter is 0 (run it), 1 (skip on all pictures) or 2 (skip on
 // non-reference pictures). It starts the decoder's own thread ("avdec"),
 // which writes done_fd (an eventfd; the caller closes it after
-// avdec_close) once per unit decoded. Decoding runs there, not in a cgo
-// call: a cgo call longer than 10 ms makes Go's sysmon take the calling
-// thread's P and then poll every 20 µs (docs/performance.md).
-int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int done_fd);
+// avdec_close) once per unit decoded, and with bg_nice > 0 a second one
+// ("avdec-ref") bg_nice steps nicer for the units submitted as
+// background. Decoding runs there, not in a cgo call: a cgo call longer
+// than 10 ms makes Go's sysmon take the calling thread's P and then poll
+// every 20 µs (docs/performance.md).
+int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int done_fd, int bg_nice);
 // avdec_buffer makes room for size bytes of Annex-B input (plus padding)
 // and returns the buffer to fill, or NULL when out of memory. Not while a
 // unit is submitted.
 uint8_t *avdec_buffer(avdec *d, int size);
 // avdec_submit hands the first size bytes of the buffer, one access unit,
-// to the decoder's thread and returns at once; done_fd is written when it
-// was decoded. One unit at a time: nothing else may be called on d until
-// then, except avdec_close.
-void avdec_submit(avdec *d, int size, int64_t seq);
+// to a decoder's thread (the background one if asked and started) and
+// returns at once; done_fd is written when it was decoded. One unit at a
+// time: nothing else may be called on d until then, except avdec_close.
+void avdec_submit(avdec *d, int size, int64_t seq, int background);
 // avdec_result returns the result of the last submitted unit: 0 or a
 // negative AVERROR (AVERROR(EBUSY) while it is still decoding).
 int avdec_result(avdec *d);

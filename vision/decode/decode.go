@@ -25,6 +25,9 @@ import (
 	"github.com/pantau/pantau/vision/frame"
 )
 
+// DefaultReferenceNice is Options.ReferenceNice's default.
+const DefaultReferenceNice = 10
+
 // DefaultAnalysisWidth is the analysis width when Options.AnalysisWidth is 0.
 const DefaultAnalysisWidth = 640
 
@@ -80,6 +83,14 @@ type Options struct {
 	// Frames is how many frames may be out (held by the caller) at once.
 	// It defaults to 4.
 	Frames int
+	// ReferenceNice lowers the priority (a nice increment) of the thread
+	// that decodes the units whose picture is not wanted, decoded only
+	// because later pictures refer to them: they are due only when the
+	// next wanted picture is, so they yield the CPU to the wanted
+	// pictures and the analysis of every camera. Wanted pictures are
+	// decoded on a thread at the process's priority. It defaults to 10;
+	// negative decodes every unit on that one thread.
+	ReferenceNice int
 }
 
 // AccessUnit is one coded picture for Decode: NAL units without start
@@ -181,7 +192,7 @@ func New(opt Options) (*Decoder, error) {
 	default:
 		return nil, fmt.Errorf("decode: loop filter %q: want all, nonref or never", opt.LoopFilter)
 	}
-	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 {
+	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 || opt.ReferenceNice > 39 {
 		return nil, fmt.Errorf("decode: negative option in %+v", opt)
 	}
 	if opt.AnalysisWidth == 0 {
@@ -192,6 +203,9 @@ func New(opt Options) (*Decoder, error) {
 	}
 	if opt.Frames == 0 {
 		opt.Frames = 4
+	}
+	if opt.ReferenceNice == 0 {
+		opt.ReferenceNice = DefaultReferenceNice
 	}
 	fd := C.avdec_done_fd()
 	if fd < 0 {
@@ -220,7 +234,7 @@ func (d *Decoder) open(codec string) error {
 	case d.opt.LoopFilter == "nonref":
 		skipLF = 2 // AVDISCARD_NONREF
 	}
-	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF, d.doneFD); ret < 0 {
+	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF, d.doneFD, C.int(max(d.opt.ReferenceNice, 0))); ret < 0 {
 		return fmt.Errorf("decode: open %s decoder: %w", codec, avError(ret))
 	}
 	d.opt.Codec = codec

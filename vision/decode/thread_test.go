@@ -11,32 +11,40 @@ import (
 	"github.com/pantau/pantau/vision/clip"
 )
 
-// decoderThreads returns the threads of this process named "avdec" (the
-// decoders' own threads) with their CPU time, read from /proc.
-func decoderThreads(t *testing.T) map[int]time.Duration {
+// thread is one of this process's threads, from /proc.
+type thread struct {
+	name string
+	cpu  time.Duration
+	nice int
+}
+
+// decoderThreads returns the threads of this process named "avdec…" (the
+// decoders' own threads) by thread id.
+func decoderThreads(t *testing.T) map[int]thread {
 	t.Helper()
 	dir := "/proc/self/task"
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[int]time.Duration{}
+	out := map[int]thread{}
 	for _, e := range ents {
 		comm, err := os.ReadFile(dir + "/" + e.Name() + "/comm")
-		if err != nil || strings.TrimSpace(string(comm)) != "avdec" {
+		if err != nil || !strings.HasPrefix(string(comm), "avdec") {
 			continue // a thread that ended meanwhile, or not a decoder's
 		}
 		stat, err := os.ReadFile(dir + "/" + e.Name() + "/stat")
 		if err != nil {
 			continue
 		}
-		// utime and stime are fields 14 and 15; the name before them is
-		// in parentheses and may hold spaces.
+		// utime, stime and nice are fields 14, 15 and 19; the name
+		// before them is in parentheses and may hold spaces.
 		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 		ut, _ := strconv.ParseInt(f[11], 10, 64)
 		st, _ := strconv.ParseInt(f[12], 10, 64)
+		nice, _ := strconv.Atoi(f[16])
 		tid, _ := strconv.Atoi(e.Name())
-		out[tid] = time.Duration(ut+st) * (time.Second / 100) // USER_HZ
+		out[tid] = thread{name: strings.TrimSpace(string(comm)), cpu: time.Duration(ut+st) * (time.Second / 100), nice: nice}
 	}
 	return out
 }
@@ -66,51 +74,73 @@ func checkNoDecoderLeft(t *testing.T) {
 }
 
 // TestDecodingOnOwnThread checks that libavcodec runs on the decoder's
-// own thread, not in a cgo call on the caller's: a cgo call longer than
+// own threads, not in a cgo call on the caller's: a cgo call longer than
 // 10 ms makes Go's sysmon take the thread's P and poll every 20 µs
 // (docs/performance.md). If decoding came back to the caller's thread,
-// the decoder thread's share of the process CPU would fall to nothing.
+// the decoder threads' share of the process CPU would fall to nothing.
+// Units decoded only as references go to the nicer "avdec-ref" thread.
 func TestDecodingOnOwnThread(t *testing.T) {
 	checkMats(t)
 	checkNoDecoderLeft(t)
 	aus, info := loadClip(t, "vtest_h264.mp4")
-	d, err := New(Options{Codec: info.Codec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	threads := decoderThreads(t)
-	if len(threads) != 1 {
-		t.Fatalf("decoder threads %v, want one", threads)
-	}
-	mine := 0
-	for tid := range threads {
-		mine = tid
-	}
-	cpu0 := processCPU()
-	for i, au := range aus {
-		// Mostly not wanted: libavcodec's work, hardly any resizing.
-		f, err := d.Decode(unit(au), i%50 == 0)
+	for _, c := range []struct {
+		refNice int
+		names   []string
+	}{
+		{0, []string{"avdec", "avdec-ref"}}, // the default: 10
+		{-1, []string{"avdec"}},
+	} {
+		d, err := New(Options{Codec: info.Codec, ReferenceNice: c.refNice})
 		if err != nil {
-			t.Fatalf("AU %d: %v", i, err)
+			t.Fatal(err)
 		}
-		if f != nil {
-			f.Release()
+		before := decoderThreads(t)
+		byName := map[string]int{}
+		for tid, th := range before {
+			byName[th.name] = tid
 		}
-	}
-	total := processCPU() - cpu0
-	own := decoderThreads(t)[mine] - threads[mine]
-	st := d.Stats()
-	t.Logf("process %v, decoder thread %v, Stats.CPU %v, %d pictures", total, own, st.CPU, st.Pictures)
-	if st.Pictures < uint64(len(aus)) {
-		t.Fatalf("%d pictures from %d units", st.Pictures, len(aus))
-	}
-	if own < total*6/10 {
-		t.Errorf("decoder thread used %v of the process's %v: decoding is not on its own thread", own, total)
-	}
-	// Stats.CPU is measured per thread with a finer clock than /proc's.
-	if st.CPU < own*8/10 || st.CPU > total+20*time.Millisecond {
-		t.Errorf("Stats.CPU %v, want about the decoder thread's %v (process %v)", st.CPU, own, total)
+		if len(before) != len(c.names) || len(byName) != len(c.names) {
+			t.Fatalf("ReferenceNice %d: decoder threads %v, want %v", c.refNice, before, c.names)
+		}
+		if ref, ok := byName["avdec-ref"]; ok && before[ref].nice != before[byName["avdec"]].nice+DefaultReferenceNice {
+			t.Errorf("nice: avdec-ref %d, avdec %d", before[ref].nice, before[byName["avdec"]].nice)
+		}
+		cpu0 := processCPU()
+		for i, au := range aus {
+			// Mostly not wanted: libavcodec's work, hardly any resizing.
+			f, err := d.Decode(unit(au), i%50 == 0)
+			if err != nil {
+				t.Fatalf("AU %d: %v", i, err)
+			}
+			if f != nil {
+				f.Release()
+			}
+		}
+		total := processCPU() - cpu0
+		after := decoderThreads(t)
+		var own time.Duration
+		for tid, th := range after {
+			own += th.cpu - before[tid].cpu
+		}
+		st := d.Stats()
+		d.Close()
+		t.Logf("ReferenceNice %d: process %v, decoder threads %v, Stats.CPU %v, %d pictures", c.refNice, total, own, st.CPU, st.Pictures)
+		if st.Pictures < uint64(len(aus)) {
+			t.Fatalf("%d pictures from %d units", st.Pictures, len(aus))
+		}
+		if own < total*6/10 {
+			t.Errorf("decoder threads used %v of the process's %v: decoding is not on their own", own, total)
+		}
+		// Stats.CPU is measured per thread with a finer clock than /proc's.
+		if st.CPU < own*8/10 || st.CPU > total+20*time.Millisecond {
+			t.Errorf("Stats.CPU %v, want about the decoder threads' %v (process %v)", st.CPU, own, total)
+		}
+		if ref, ok := byName["avdec-ref"]; ok {
+			// 49 of 50 units decoded only as references.
+			if refCPU := after[ref].cpu - before[ref].cpu; refCPU < own*7/10 {
+				t.Errorf("avdec-ref used %v of the decoder threads' %v", refCPU, own)
+			}
+		}
 	}
 }
 
@@ -213,7 +243,7 @@ func TestCloseWhileDecoding(t *testing.T) {
 		}
 		if i%2 == 0 {
 			// A 1080p keyframe: tens of milliseconds on the thread.
-			if _, err := d.submit(key.NALUs, 0); err != nil {
+			if _, err := d.submit(key.NALUs, 0, i%4 == 0); err != nil {
 				t.Fatal(err)
 			}
 		}

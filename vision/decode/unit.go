@@ -136,7 +136,7 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 	seq := d.seq
 	d.seq++
 	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, arrived: au.Arrived, want: want}
-	size, err := d.submit(nalus, seq)
+	size, err := d.submit(nalus, seq, !want)
 	if err != nil {
 		return err
 	}
@@ -155,8 +155,9 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 }
 
 // submit copies nalus as Annex-B into libavcodec's input buffer and hands
-// them to the decoder's thread; d.done is written when they are decoded.
-func (d *Decoder) submit(nalus [][]byte, seq int64) (int, error) {
+// them to the decoder's thread (the background one for a unit decoded
+// only as a reference); d.done is written when they are decoded.
+func (d *Decoder) submit(nalus [][]byte, seq int64, background bool) (int, error) {
 	size := 0
 	for _, n := range nalus {
 		size += 4 + len(n)
@@ -171,7 +172,11 @@ func (d *Decoder) submit(nalus [][]byte, seq int64) (int, error) {
 		off += copy(buf[off:], []byte{0, 0, 0, 1})
 		off += copy(buf[off:], n)
 	}
-	C.avdec_submit(d.av, C.int(size), C.int64_t(seq))
+	bg := C.int(0)
+	if background {
+		bg = 1
+	}
+	C.avdec_submit(d.av, C.int(size), C.int64_t(seq), bg)
 	return size, nil
 }
 
