@@ -77,7 +77,10 @@ func (s *stage) handle(au AccessUnit) (handed, error) {
 		}
 		s.lastRA, s.haveRA = au.PTS, true
 	}
-	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received), Arrived: au.Received}
+	// Behind: units wait in the queue, so a wanted picture may wait
+	// behind this one; decoded at the normal priority even if unwanted.
+	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received),
+		Arrived: au.Received, Behind: len(s.p.queue) > 0}
 	want := !s.dec.Skips(du) && s.gate.want(au.PTS)
 	due := au.Received
 	if !want && !due.IsZero() {

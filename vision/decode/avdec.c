@@ -29,6 +29,7 @@ struct avdec_worker {
 	pthread_cond_t cv;
 	int background;
 	int running;
+	int ready; // set by the thread once its priority is set
 };
 
 struct avdec {
@@ -86,6 +87,8 @@ static void *worker(void *arg) {
 		if (errno == 0) setpriority(PRIO_PROCESS, tid, nice + d->bg_nice);
 	}
 	pthread_mutex_lock(&d->mu);
+	w->ready = 1;
+	pthread_cond_signal(&w->cv);
 	for (;;) {
 		while (!(d->pending && d->background == w->background) && !d->quit) pthread_cond_wait(&w->cv, &d->mu);
 		if (d->quit) break;
@@ -140,6 +143,11 @@ static int start_workers(avdec *d) {
 		}
 		w->running = 1;
 		pthread_setname_np(w->thread, names[i]);
+		// Wait until it runs at its priority, so that New returns a
+		// decoder whose threads are all set.
+		pthread_mutex_lock(&d->mu);
+		while (!w->ready) pthread_cond_wait(&w->cv, &d->mu);
+		pthread_mutex_unlock(&d->mu);
 	}
 	return 0;
 }

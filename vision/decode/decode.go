@@ -85,11 +85,12 @@ type Options struct {
 	Frames int
 	// ReferenceNice lowers the priority (a nice increment) of the thread
 	// that decodes the units whose picture is not wanted, decoded only
-	// because later pictures refer to them: they are due only when the
-	// next wanted picture is, so they yield the CPU to the wanted
-	// pictures and the analysis of every camera. Wanted pictures are
-	// decoded on a thread at the process's priority. It defaults to 10;
-	// negative decodes every unit on that one thread.
+	// because later pictures refer to them, while the caller keeps up
+	// (AccessUnit.Behind not set): they are due only when the next
+	// wanted picture is, so they yield the CPU to the wanted pictures and
+	// the analysis of every camera. Other units are decoded on a thread
+	// at the process's priority. It defaults to 10; negative decodes
+	// every unit on that one thread.
 	ReferenceNice int
 }
 
@@ -103,6 +104,10 @@ type AccessUnit struct {
 	RandomAccess bool
 	Time         time.Time
 	Arrived      time.Time
+	// Behind says the caller has more units waiting: the unit is decoded
+	// at the normal priority even when its picture is not wanted (see
+	// Options.ReferenceNice), as a wanted picture may wait behind it.
+	Behind bool
 }
 
 // Stats counts what a Decoder did since New.

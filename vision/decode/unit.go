@@ -136,7 +136,7 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 	seq := d.seq
 	d.seq++
 	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, arrived: au.Arrived, want: want}
-	size, err := d.submit(nalus, seq, !want)
+	size, err := d.submit(nalus, seq, !want && !au.Behind)
 	if err != nil {
 		return err
 	}
