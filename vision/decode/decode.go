@@ -161,11 +161,11 @@ type Decoder struct {
 	done    *os.File // the decoder thread's eventfd, read in the netpoller
 	doneFD  C.int    // its descriptor (File.Fd would make it blocking)
 	doneBuf [8]byte
-	goCPU   time.Duration // Stats.CPU spent on the caller's thread
-	// closedCPU is Stats.CPU of the decoder threads SetCodec ended.
-	closedCPU time.Duration
-	keyOnly   bool
-	waitKey   bool
+	// Stats.CPU: on the caller's thread, on the decoder's threads as of
+	// the last unit, and on those SetCodec ended.
+	goCPU, avCPU, closedCPU time.Duration
+	keyOnly                 bool
+	waitKey                 bool
 	// recovering: decoding started without an IDR; flagged pictures are
 	// expected until the intra refresh completes (recoverUnits so far).
 	recovering   bool
@@ -197,8 +197,11 @@ func New(opt Options) (*Decoder, error) {
 	default:
 		return nil, fmt.Errorf("decode: loop filter %q: want all, nonref or never", opt.LoopFilter)
 	}
-	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 || opt.ReferenceNice > 39 {
+	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 {
 		return nil, fmt.Errorf("decode: negative option in %+v", opt)
+	}
+	if opt.ReferenceNice > 19 {
+		return nil, fmt.Errorf("decode: reference nice %d: want at most 19 (negative: one thread)", opt.ReferenceNice)
 	}
 	if opt.AnalysisWidth == 0 {
 		opt.AnalysisWidth = DefaultAnalysisWidth
@@ -261,6 +264,7 @@ func (d *Decoder) SetCodec(codec string) error {
 		return fmt.Errorf("decode: codec %q: want h264 or h265", codec)
 	}
 	d.closedCPU += time.Duration(C.avdec_cpu_ns(d.av))
+	d.avCPU = 0
 	C.avdec_close(d.av)
 	d.av = nil
 	d.params.reset()
@@ -292,7 +296,11 @@ func (d *Decoder) SetParameterSets(vps, sps, pps []byte) {
 }
 
 // Stats returns the decoder's counters.
-func (d *Decoder) Stats() Stats { return d.stats }
+func (d *Decoder) Stats() Stats {
+	s := d.stats
+	s.CPU = d.closedCPU + d.avCPU + d.goCPU
+	return s
+}
 
 // Close frees the decoder and the pooled frames not held by the caller;
 // frames still held are freed when they are released.

@@ -147,7 +147,7 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 		return fatalError{fmt.Errorf("decode: waiting for the decoder thread: %w", err)}
 	}
 	ret := C.avdec_result(d.av)
-	d.stats.CPU = d.closedCPU + time.Duration(C.avdec_cpu_ns(d.av)) + d.goCPU
+	d.avCPU = time.Duration(C.avdec_cpu_ns(d.av))
 	if ret < 0 && ret != C.avdec_eagain() {
 		return fmt.Errorf("%w: %d bytes, pts %v: %v", ErrCorrupt, size, au.PTS, avError(ret))
 	}
