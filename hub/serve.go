@@ -35,6 +35,9 @@ func Serve(ctx context.Context, cfg *config.Config, log *slog.Logger, o ServeOpt
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.MQTT.Warnings() {
+		log.Warn(w)
+	}
 	password := ""
 	if cfg.Store.PasswordFile != "" {
 		b, err := os.ReadFile(cfg.Store.PasswordFile)

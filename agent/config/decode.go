@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/pantau/pantau/devices/urlcred"
 )
 
 // decoder walks a YAML node tree alongside a Go value, so that every error
@@ -243,7 +245,8 @@ func number(n *yaml.Node) (float64, bool) {
 
 // describe says what a node is, for error messages. Scalars are quoted;
 // they never come from credential keys because those are strings and
-// strings accept any scalar.
+// strings accept any scalar, but a URL misplaced under another key may
+// carry a password, so its credentials are masked.
 func describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -251,7 +254,7 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return fmt.Sprintf("a list of %d", len(n.Content))
 	case yaml.ScalarNode:
-		v := n.Value
+		v := urlcred.Redact(n.Value) // the whole scalar: its user info up to the last @
 		if len(v) > 40 {
 			v = v[:40] + "…"
 		}

@@ -8,13 +8,13 @@ import (
 // MarshalYAML writes a point as [x, y].
 func (p Point) MarshalYAML() (any, error) { return []float64{p.X, p.Y}, nil }
 
-// Redacted returns a copy of c with every password replaced by "xxxxx" and
+// Redacted returns a copy of c with every password replaced by urlcred.Mask and
 // the credentials in URLs removed, safe to print or log.
 func (c *Config) Redacted() *Config {
 	r := *c
 	hide := func(s *string) {
 		if *s != "" {
-			*s = "xxxxx"
+			*s = urlcred.Mask
 		}
 	}
 	hide(&r.MQTT.Password)

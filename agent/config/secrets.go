@@ -127,8 +127,15 @@ func Warnings(c *Config, path string) []string {
 			out = append(out, "mqtt.commands is the old name of the top-level commands section: it is still read, but move its keys there (commands.enabled, commands.disabled, commands.max_age)")
 		}
 	}
-	if c.MQTT.TLS.InsecureSkipVerify {
-		out = append(out, "mqtt.tls.insecure_skip_verify is on: the broker's certificate is not checked, so anyone on the path can pose as the broker; use it for tests only")
+	return append(out, c.MQTT.Warnings()...)
+}
+
+// Warnings says what is unsafe in an MQTT connection that works: the
+// broker's certificate not checked. The agent and the hub (which shares
+// these keys) log it at start.
+func (m MQTTConfig) Warnings() []string {
+	if m.TLS.InsecureSkipVerify {
+		return []string{"mqtt.tls.insecure_skip_verify is on: the broker's certificate is not checked, so anyone on the path can pose as the broker; use it for tests only"}
 	}
-	return out
+	return nil
 }

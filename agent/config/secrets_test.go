@@ -63,6 +63,43 @@ func TestPasswordSources(t *testing.T) {
 	}
 }
 
+// TestDiscoveryPasswordSources: discovery logins take their passwords from
+// the same sources as cameras, and a config that has them only that way
+// holds no inline password (no world-readable warning).
+func TestDiscoveryPasswordSources(t *testing.T) {
+	dir := t.TempDir()
+	creds := t.TempDir()
+	os.WriteFile(filepath.Join(creds, "cam_nvr"), []byte("disc-from-credential\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "disc.pw"), []byte("disc-from-file\n"), 0o600)
+	t.Setenv("CREDENTIALS_DIRECTORY", creds)
+	t.Setenv("PANTAU_TEST_DISC_PW", "disc-from-env")
+	p := writeConfig(t, dir, "", `discovery:
+  credentials:
+    - {match: 10.0.0.9, username: admin, password_credential: cam_nvr}
+    - {match: AAA111, username: admin, password_file: disc.pw}
+  default_credentials: {username: admin, password_env: PANTAU_TEST_DISC_PW}
+`, 0o644)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Discovery
+	if d.Credentials[0].Password != "disc-from-credential" || d.Credentials[1].Password != "disc-from-file" || d.DefaultCredentials.Password != "disc-from-env" {
+		t.Fatalf("discovery passwords %q, %q, default %q", d.Credentials[0].Password, d.Credentials[1].Password, d.DefaultCredentials.Password)
+	}
+	if w := Warnings(c, p); len(w) != 0 {
+		t.Fatalf("warnings for a 0644 config without inline passwords: %q", w)
+	}
+	y, err := c.YAML()
+	if err != nil || strings.Contains(string(y), "disc-from-") {
+		t.Fatalf("the printed config holds a discovery password (%v):\n%s", err, y)
+	}
+	t.Setenv("PANTAU_TEST_DISC_PW", "")
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "discovery.default_credentials.password_env") {
+		t.Fatalf("unset variable: %v, want the error naming discovery.default_credentials.password_env", err)
+	}
+}
+
 func TestWarnings(t *testing.T) {
 	dir := t.TempDir()
 	inline := writeConfig(t, dir, "username: admin\npassword: hunter22", "", 0o644)

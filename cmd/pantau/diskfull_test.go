@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,7 +31,7 @@ import (
 func TestFullDiskThroughTheBinary(t *testing.T) {
 	work := t.TempDir()
 	disk := testdisk.Tmpfs(t, 2<<20)
-	bin := buildPantau(t, work)
+	bin := buildPantau(t)
 	brokerURL := testbroker.Start(t).URL()
 	cam, err := camsim.New(camsim.Config{Clip: filepath.Join("..", "..", "testdata", "clips", "vtest_h264.mp4"), Addr: "127.0.0.1:0"})
 	if err != nil {
@@ -67,14 +68,7 @@ cameras:
 	// Events and counts share the camera's seq; status and occupancy
 	// carry none.
 	sub := testbroker.Subscribe(t, brokerURL, "pantau/v1/s1/box1/#")
-	var log readmeOutput
-	agent := exec.Command(bin, "run", "-c", cfgPath)
-	agent.Stdout, agent.Stderr = &log, &log
-	agent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agent.Process.Signal(syscall.SIGTERM); agent.Wait() })
+	log := startBinaryAgent(t, bin, cfgPath)
 	base := "http://" + addr
 
 	readyz := func() (int, map[string]string) {
@@ -136,6 +130,7 @@ cameras:
 	var wg sync.WaitGroup
 	wg.Add(1)
 	filler := filepath.Join(disk, "filler")
+	fullSince := time.Now()
 	go func() {
 		defer wg.Done()
 		f, err := os.OpenFile(filler, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -200,6 +195,7 @@ cameras:
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
+	fullFor := time.Since(fullSince)
 	before := len(countSeqs())
 	waitFor(t, 30*time.Second, "ready again with messages flowing", func() string {
 		if code, checks := readyz(); code != 200 {
@@ -224,12 +220,51 @@ cameras:
 	if dropped := metric(`pantau_spool_dropped_total{reason="disk_full"}`); missing == 0 || fmt.Sprint(missing) != dropped {
 		t.Fatalf("%d seqs missing (%v), %s counted as disk_full: every drop must show as a gap and every gap be counted", missing, seqs, dropped)
 	}
-	if !strings.Contains(log.String(), "disk_full") {
-		t.Fatalf("the log does not summarise the disk_full drops:\n%s", log.String())
+	// Summarised: the first drop at once, then one line per 10 s (the
+	// agent's summary period) with what came since, each drop in exactly
+	// one line; not a line per drop.
+	var summary []string
+	summed := 0
+	dropped := metric(`pantau_spool_dropped_total{reason="disk_full"}`)
+	waitFor(t, 15*time.Second, "the last drops summarised (10 s period)", func() string {
+		summary, summed = nil, 0
+		for _, l := range log.lines() {
+			if _, n, ok := strings.Cut(l, " disk_full="); ok {
+				summary = append(summary, l)
+				k, _ := strconv.Atoi(strings.Fields(n)[0])
+				summed += k
+			}
+		}
+		if strconv.Itoa(summed) != dropped {
+			return fmt.Sprintf("%d of %s drops in the log", summed, dropped)
+		}
+		return ""
+	}, dump)
+	if len(summary) == 0 || len(summary) > 3+int(fullFor/(10*time.Second)) || strconv.Itoa(summed) != dropped {
+		t.Fatalf("%d log lines about disk_full in %v of full disk, summing %d drops of %s counted; want one at once, then at most one per 10 s, summing them all:\n%s",
+			len(summary), fullFor.Round(time.Second), summed, dropped, strings.Join(summary, "\n"))
 	}
+	t.Logf("the log summarised the drops in %d line(s) over %v of full disk: %s", len(summary), fullFor.Round(time.Second), summary[0])
 	var drops []string
 	for _, r := range []string{"disk_full", "disk_error", "full", "full_counts", "corrupt", "age", "too_big"} {
 		drops = append(drops, r+"="+metric(`pantau_spool_dropped_total{reason="`+r+`"}`))
 	}
 	t.Logf("cam1 seqs across the full disk: %v; drops %v", seqs, drops)
+}
+
+// startBinaryAgent starts `bin run -c cfgPath` with the test's environment plus
+// env, stopped with SIGTERM at the end of the test (and killed if the test
+// process dies); its output is returned as it comes.
+func startBinaryAgent(t *testing.T, bin, cfgPath string, env ...string) *readmeOutput {
+	t.Helper()
+	var log readmeOutput
+	agent := exec.Command(bin, "run", "-c", cfgPath)
+	agent.Env = append(os.Environ(), env...)
+	agent.Stdout, agent.Stderr = &log, &log
+	agent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { agent.Process.Signal(syscall.SIGTERM); agent.Wait() })
+	return &log
 }

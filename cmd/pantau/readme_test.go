@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,7 +65,7 @@ func TestReadmeTechnicianPath(t *testing.T) {
 		if _, err := os.Stat(readmeClip); err != nil {
 			t.Fatalf("%v: run scripts/testdata.sh (make testdata) first", err)
 		}
-		t.Setenv(readmeBinEnv, buildPantau(t, t.TempDir()))
+		t.Setenv(readmeBinEnv, buildPantau(t))
 		onvifsim.ReexecInNetns(t, "TestReadmeTechnicianPath")
 		return
 	}
@@ -260,22 +263,41 @@ func TestStripShellComment(t *testing.T) {
 	}
 }
 
-// buildPantau builds this package into dir/bin/pantau, as make build does
-// into the checkout's bin/.
-func buildPantau(t *testing.T, dir string) string {
+// buildPantau builds this package into a bin/pantau, as make build does
+// into the checkout's bin/, once per test run: the tests that run the
+// binary share it (TestMain removes it).
+func buildPantau(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal("go not found on PATH: install Go 1.26 (see README)")
+	built.once.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			built.err = errors.New("go not found on PATH: install Go 1.26 (see README)")
+			return
+		}
+		dir, err := os.MkdirTemp("", "pantau-test-bin")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir, built.bin = dir, filepath.Join(dir, "bin", "pantau")
+		start := time.Now()
+		if out, err := exec.Command(goBin, "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		t.Logf("built %s in %s", built.bin, time.Since(start).Round(time.Millisecond))
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	bin := filepath.Join(dir, "bin", "pantau")
-	start := time.Now()
-	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	t.Logf("built %s in %s", bin, time.Since(start).Round(time.Millisecond))
-	return bin
+	return built.bin
+}
+
+// built is the binary buildPantau made.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
 }
 
 // readmeBinEnv passes the binary built outside the namespace to the test

@@ -6,7 +6,6 @@ import (
 	"github.com/pantau/pantau/devices/urlcred"
 	"io"
 	"net"
-	"net/url"
 	"strings"
 	"syscall"
 
@@ -67,33 +66,7 @@ func (c *Client) newError(class error, what string, cause error) error {
 		msg += ": " + cause.Error()
 		causes = append(causes, cause)
 	}
-	return &streamError{msg: c.scrub(msg), causes: causes}
-}
-
-// scrub removes the URL's user info and password from s, raw and
-// URL-escaped, in case a library error quoted them.
-func (c *Client) scrub(s string) string {
-	raw := c.cfg.URL
-	if i := strings.Index(raw, "://"); i >= 0 {
-		raw = raw[i+3:]
-	}
-	at := strings.LastIndex(raw, "@")
-	if at < 0 {
-		return s
-	}
-	userinfo := raw[:at]
-	s = strings.ReplaceAll(s, userinfo, urlcred.Mask)
-	if _, pass, ok := strings.Cut(userinfo, ":"); ok && pass != "" {
-		for _, p := range []string{pass, url.PathEscape(pass), url.QueryEscape(pass)} {
-			if un, err := url.PathUnescape(p); err == nil && len(un) >= 3 {
-				s = strings.ReplaceAll(s, un, urlcred.Mask)
-			}
-			if len(p) >= 3 {
-				s = strings.ReplaceAll(s, p, urlcred.Mask)
-			}
-		}
-	}
-	return s
+	return &streamError{msg: urlcred.Scrub(msg, c.cfg.URL), causes: causes}
 }
 
 // classify turns an error from gortsplib into one of ours. stage names

@@ -75,6 +75,19 @@ func TestWith(t *testing.T) {
 	}
 }
 
+func TestScrub(t *testing.T) {
+	for _, tc := range []struct{ raw, in, want string }{
+		{"rtsp://admin:p@ss:w/d@cam/1", "401 for admin:p@ss:w/d, password p@ss:w/d (p%40ss%3Aw%2Fd)", "401 for xxxxx, password xxxxx (xxxxx)"},
+		{"rtsp://admin:p%40ss@cam/1", "sent p@ss and p%40ss", "sent xxxxx and xxxxx"},
+		{"rtsp://cam/1", "nothing secret: admin", "nothing secret: admin"},
+		{"rtsp://admin:ab@cam/1", "a short password ab stays (it would mask every ab)", "a short password ab stays (it would mask every ab)"},
+	} {
+		if got := Scrub(tc.in, tc.raw); got != tc.want {
+			t.Errorf("Scrub(%q, %q) = %q, want %q", tc.in, tc.raw, got, tc.want)
+		}
+	}
+}
+
 // FuzzNoPasswordInOutput: for any password (printable, no space or quote)
 // typed raw or escaped into a URL's user info or a credential parameter,
 // no output of the package holds it.
@@ -134,6 +147,13 @@ func FuzzNoPasswordInOutput(f *testing.F) {
 				if leaks(out) {
 					t.Fatalf("password %q in output %q of %q", pass, out, raw)
 				}
+			}
+		}
+		// A library's error that quoted the password outside any URL.
+		for _, raw := range forms(pass)[:2] {
+			quoted := "auth refused for " + pass + " (" + url.PathEscape(pass) + ", " + esc + ")"
+			if out := Scrub(quoted, raw); leaks(out) {
+				t.Fatalf("password %q in Scrub output %q of %q", pass, out, raw)
 			}
 		}
 	})

@@ -43,12 +43,13 @@ type cmdHeader struct {
 func (g *cmdGate) admit(name string, body []byte, now time.Time, maxAge time.Duration) (*commandOutcome, bool) {
 	var h cmdHeader
 	_ = json.Unmarshal(body, &h) // a malformed body is refused by its schema when run
-	key := h.ID
-	if key == "" {
-		key = h.RequestID
+	id := h.ID
+	if id == "" {
+		id = h.RequestID
 	}
-	if key != "" {
-		key = name + "\x00" + key
+	key := ""
+	if id != "" {
+		key = name + "\x00" + id
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -61,7 +62,7 @@ func (g *cmdGate) admit(name string, body []byte, now time.Time, maxAge time.Dur
 			out := m.out
 			return &out, false
 		}
-		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: busy: this command (id %q) is running already", name, h.ID+h.RequestID)}, false
+		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: busy: this command (id %q) is running already", name, id)}, false
 	}
 	if h.TS == "" {
 		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: ts: required (RFC 3339 time it was sent; commands older than %v are refused)", name, maxAge)}, false
@@ -70,8 +71,10 @@ func (g *cmdGate) admit(name string, body []byte, now time.Time, maxAge time.Dur
 	if err != nil {
 		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: ts: not an RFC 3339 time", name)}, false
 	}
-	if age := now.Sub(ts); age > maxAge || age < -maxAge {
+	if age := now.Sub(ts); age > maxAge {
 		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: sent %v ago, more than commands.max_age %v: refused (queued while the agent was away, or a wrong clock)", name, age.Round(time.Second), maxAge)}, false
+	} else if age < -maxAge {
+		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: ts is %v ahead of this agent's clock, more than commands.max_age %v: refused (a wrong clock here or at the sender)", name, (-age).Round(time.Second), maxAge)}, false
 	}
 	if g.running[name] {
 		return &commandOutcome{requestID: h.RequestID, err: fmt.Errorf("command %s: busy: another %s is running, try again", name, name)}, false
@@ -101,7 +104,9 @@ func (g *cmdGate) finish(name string, body []byte, out commandOutcome) {
 }
 
 // forget drops ids older than dedupeFor, and the oldest beyond
-// maxRemembered.
+// maxRemembered. A command still running keeps its id (its answer is
+// due); one that never returns must not keep every later id too, so past
+// maxRemembered the finished ones behind it go, oldest first.
 func (g *cmdGate) forget(now time.Time) {
 	n := 0
 	for n < len(g.order) {
@@ -110,10 +115,22 @@ func (g *cmdGate) forget(now time.Time) {
 			break
 		}
 		if m != nil && !m.done {
-			break // still running: its answer is due
+			break
 		}
 		delete(g.seen, g.order[n])
 		n++
 	}
 	g.order = g.order[n:]
+	if excess := len(g.order) - maxRemembered; excess > 0 {
+		keep := g.order[:0]
+		for _, k := range g.order {
+			if m := g.seen[k]; excess > 0 && (m == nil || m.done) {
+				delete(g.seen, k)
+				excess--
+				continue
+			}
+			keep = append(keep, k)
+		}
+		g.order = keep
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -227,6 +228,64 @@ func TestCommandGate(t *testing.T) {
 		t.Fatalf("a repeated id got %d ok answers, want 2 (answered again)", n)
 	}
 	waitRuns(1) // and not run again
+}
+
+// TestCommandGateSaysWhy: the gate's answers name what was wrong in the
+// sender's terms: a ts ahead of the agent's clock is said to be ahead
+// (not "sent -5m ago"), and a repeat of a running command names its id.
+func TestCommandGateSaysWhy(t *testing.T) {
+	var g cmdGate
+	now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	body := func(ts time.Time, id string) []byte {
+		return []byte(fmt.Sprintf(`{"ts":%q,"id":%q,"request_id":"r"}`, ts.Format(time.RFC3339), id))
+	}
+	for _, tc := range []struct {
+		ts   time.Time
+		want string
+	}{
+		{now.Add(-90 * time.Second), "sent 1m30s ago, more than commands.max_age 1m0s"},
+		{now.Add(5 * time.Minute), "ts is 5m0s ahead of this agent's clock, more than commands.max_age 1m0s"},
+	} {
+		out, ok := g.admit("reload", body(tc.ts, ""), now, time.Minute)
+		if ok || out == nil || !strings.Contains(out.err.Error(), tc.want) {
+			t.Fatalf("ts %v: %v, want refused saying %q", tc.ts, out, tc.want)
+		}
+	}
+	if _, ok := g.admit("reload", body(now, "c-7"), now, time.Minute); !ok {
+		t.Fatal("a fresh command was not admitted")
+	}
+	out, ok := g.admit("reload", body(now, "c-7"), now, time.Minute)
+	if ok || out == nil || !strings.Contains(out.err.Error(), `busy: this command (id "c-7") is running already`) {
+		t.Fatalf("the same id while it runs: %v", out)
+	}
+}
+
+// TestCommandGateMemoryIsBoundedWithAHungCommand: a command that never
+// returns keeps its own id, not every id seen after it: the gate remembers
+// at most maxRemembered (plus the ones running), and still answers the
+// hung one's repeat as busy.
+func TestCommandGateMemoryIsBoundedWithAHungCommand(t *testing.T) {
+	var g cmdGate
+	now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC)
+	body := func(id string) []byte {
+		return []byte(fmt.Sprintf(`{"ts":%q,"id":%q,"request_id":"r"}`, now.Format(time.RFC3339), id))
+	}
+	if _, ok := g.admit("discover", body("hung"), now, time.Minute); !ok {
+		t.Fatal("the first command was not admitted")
+	}
+	for i := range maxRemembered + 500 {
+		b := body(strconv.Itoa(i))
+		if _, ok := g.admit("status", b, now, time.Minute); !ok {
+			t.Fatalf("status %d not admitted", i)
+		}
+		g.finish("status", b, commandOutcome{requestID: "r"})
+	}
+	if n := len(g.seen); n > maxRemembered+1 || len(g.order) != n {
+		t.Fatalf("%d ids remembered (%d in order) behind a hung command, want at most %d", n, len(g.order), maxRemembered+1)
+	}
+	if out, ok := g.admit("discover", body("hung"), now, time.Minute); ok || out == nil || !strings.Contains(out.err.Error(), "busy") {
+		t.Fatalf("the hung command's repeat: %v, want busy", out)
+	}
 }
 
 // TestCommandFloodIsBounded: thousands of commands sent at once (QoS 0,
