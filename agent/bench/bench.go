@@ -72,6 +72,9 @@ type Config struct {
 	// camera, started at a different point of the GOP, as independent
 	// cameras are (see startFrames).
 	Aligned bool
+	// ReferenceNice is the pipelines' pipeline.Config.ReferenceNice (0:
+	// the default, negative: one decoding thread per stream).
+	ReferenceNice int
 	// CPUTokens, when > 0, makes the pipelines share a pipeline.CPUGate
 	// of that many tokens.
 	CPUTokens int
@@ -144,7 +147,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep := &Report{
 		Clip: cfg.Clip, Codec: counts.info.Codec, Width: counts.info.Width, Height: counts.info.Height,
 		ClipFPS: counts.info.FPS, Streams: cfg.Streams, Mode: cfg.Mode, FPS: cfg.FPS, Rounds: cfg.Rounds,
-		LoopFilter: cfg.LoopFilter, ServerInProcess: len(cfg.ServerCommand) == 0, Machine: machine(),
+		LoopFilter: cfg.LoopFilter, ReferenceNice: refNice(cfg.ReferenceNice), ServerInProcess: len(cfg.ServerCommand) == 0, Machine: machine(),
 	}
 
 	rep.StartFrames = startFrames(cfg, counts)
@@ -304,8 +307,12 @@ func (r *Report) addLive(l liveResult, cfg Config) {
 	r.RSSBaseBytes = l.rssBase
 	r.RSSTotalBytes = l.rssTotal
 	r.RSSPerStreamBytes = (l.rssTotal - l.rssBase) / int64(cfg.Streams)
-	lat := slices.Clone(l.latencies)
+	lat := make([]time.Duration, len(l.timings))
+	for i, t := range l.timings {
+		lat[i] = t.Done.Sub(t.Arrived)
+	}
 	slices.Sort(lat)
+	r.LatencyStages = latencyStages(l.timings)
 	r.LatencyP50Ms = float64(percentile(lat, 50).Microseconds()) / 1000
 	r.LatencyP95Ms = float64(percentile(lat, 95).Microseconds()) / 1000
 	for _, err := range l.clientErrs {
@@ -337,4 +344,16 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%s, %d cores, %s/%s, %s", model, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// refNice is the nice increment a pipeline's ReferenceNice setting
+// gives the reference-only decoding thread (0: none, one thread).
+func refNice(n int) int {
+	switch {
+	case n == 0:
+		return decode.DefaultReferenceNice
+	case n < 0:
+		return 0
+	}
+	return n
 }

@@ -46,6 +46,13 @@ func TestRun(t *testing.T) {
 		rep.NaiveOverPantau <= 0 || rep.RSSTotalBytes <= 0 || rep.LatencyP95Ms <= 0 || rep.LatencyP95Ms < rep.LatencyP50Ms {
 		t.Errorf("missing figures: %+v", rep)
 	}
+	// The stages of the slowest 5 % add up to at least the p95 (each of
+	// those frames took at least that long).
+	if s := rep.LatencyStages; s == nil || s.Frames == 0 || s.Slowest == 0 ||
+		s.Queue.Slowest+s.Decode.Slowest+s.Handoff.Slowest+s.Analysis.Slowest < rep.LatencyP95Ms-0.01 ||
+		s.Decode.P50 <= 0 || s.Analysis.P50 <= 0 || s.Queue.P95 < s.Queue.P50 {
+		t.Errorf("latency stages %+v, p95 %.1f ms", s, rep.LatencyP95Ms)
+	}
 	if rep.RealtimeFloorCPUPerFrame <= 0 || rep.DecodeRatioToRealtimeFloor <= 0 {
 		t.Errorf("no real-time floor: %+v", rep)
 	}
@@ -67,7 +74,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"streams", "mode", "analysed_fps", "dropped", "cpu_per_frame_s", "floor_cpu_per_frame_s",
-		"naive_cpu_per_frame_s", "ratio_to_floor", "peer_cpu_per_frame_s", "pantau_over_peer", "naive_over_pantau", "rss_per_stream_bytes", "latency_p95_ms"} {
+		"naive_cpu_per_frame_s", "ratio_to_floor", "peer_cpu_per_frame_s", "pantau_over_peer", "naive_over_pantau", "rss_per_stream_bytes", "latency_p95_ms", "latency_stages"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}

@@ -12,9 +12,7 @@ import (
 	"github.com/pantau/pantau/agent/pipeline"
 	"github.com/pantau/pantau/agent/retry"
 	"github.com/pantau/pantau/devices/rtsp"
-	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/detect"
-	"github.com/pantau/pantau/vision/frame"
 )
 
 // stream is one camera: an RTSP client feeding a pipeline with the
@@ -54,33 +52,21 @@ func buildChain(bc Config) ([]analysis.Analyzer, string, error) {
 	return chain, cfg.Decode.LoopFilter, err
 }
 
-// latencyProbe ends the chain: it records how long ago the analysed
-// picture's last RTP packet arrived (Frame.Arrived), i.e. the time from
-// the network to the end of the analysis. Frame.Time is not used: it is
-// the presentation time mapped to the wall clock once per session, so a
-// late or early first unit would shift every figure.
-type latencyProbe struct{ l *latencies }
-
-func (latencyProbe) Name() string { return "latency" }
-
-func (p latencyProbe) Analyze(f *frame.Frame, _ *vision.Result) error {
-	if !f.Arrived.IsZero() {
-		p.l.add(time.Since(f.Arrived))
-	}
-	return nil
-}
-
-// latencies collects AU→result latencies while measuring.
+// latencies collects the analysed frames' timings while measuring. The
+// latency is from the arrival of the unit's last RTP packet
+// (Frame.Arrived) to the end of the analysis; Frame.Time is not used: it
+// is the presentation time mapped to the wall clock once per session, so
+// a late or early first unit would shift every figure.
 type latencies struct {
 	mu  sync.Mutex
 	on  bool
-	all []time.Duration
+	all []pipeline.Timing
 }
 
-func (l *latencies) add(d time.Duration) {
+func (l *latencies) add(t pipeline.Timing) {
 	l.mu.Lock()
 	if l.on {
-		l.all = append(l.all, d)
+		l.all = append(l.all, t)
 	}
 	l.mu.Unlock()
 }
@@ -100,7 +86,7 @@ type liveResult struct {
 	// streams are each pipeline's counters over the window (after −
 	// before; Mode is the mode at the end).
 	streams    []pipeline.Stats
-	latencies  []time.Duration
+	timings    []pipeline.Timing
 	clientErrs []error
 }
 
@@ -136,7 +122,7 @@ func (l *liveResult) add(o liveResult) {
 			t.Dropped[k] += v
 		}
 	}
-	l.latencies = append(l.latencies, o.latencies...)
+	l.timings = append(l.timings, o.timings...)
 	l.clientErrs = append(l.clientErrs, o.clientErrs...)
 }
 
@@ -167,7 +153,8 @@ func runLive(ctx context.Context, cfg Config, urls []string, profile func(start 
 		defer analysis.Close(chain)
 		p, err := pipeline.New(pipeline.Config{
 			AnalysisWidth: cfg.AnalysisWidth, FPS: cfg.FPS, Decode: cfg.Mode, LoopFilter: lf, CPU: gate,
-		}, append(analysis.Pipeline(chain), latencyProbe{&lat}), nil, nil, cfg.Log)
+			ReferenceNice: cfg.ReferenceNice, Timing: lat.add,
+		}, analysis.Pipeline(chain), nil, nil, cfg.Log)
 		if err != nil {
 			return res, err
 		}
@@ -246,6 +233,6 @@ func runLive(ctx context.Context, cfg Config, urls []string, profile func(start 
 			res.clientErrs = append(res.clientErrs, err)
 		}
 	}
-	res.latencies = lat.all
+	res.timings = lat.all
 	return res, nil
 }

@@ -21,6 +21,9 @@ type Report struct {
 	Mode       string  `json:"mode"`
 	FPS        float64 `json:"fps"`
 	LoopFilter string  `json:"loop_filter,omitempty"`
+	// ReferenceNice is how much nicer the threads decoding pictures that
+	// are not analysed ran (0: one decoding thread per stream).
+	ReferenceNice int `json:"reference_nice"`
 	// Rounds is how many Pantau and peer windows alternated; the figures
 	// are sums over them.
 	Rounds          int  `json:"rounds"`
@@ -101,6 +104,8 @@ type Report struct {
 	// Latency from access-unit arrival to the end of the analysis.
 	LatencyP50Ms float64 `json:"latency_p50_ms"`
 	LatencyP95Ms float64 `json:"latency_p95_ms"`
+	// LatencyStages breaks the latency down by stage.
+	LatencyStages *LatencyStages `json:"latency_stages,omitempty"`
 
 	PerStream []StreamReport `json:"per_stream"`
 	Errors    []string       `json:"errors,omitempty"`
@@ -151,6 +156,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("          decoder thread %.2f ms per decoded frame (libavcodec + copy to the analysis frame)", 1000*r.DecodeCPUPerFrame)
 	p("          RSS %.1f MB total, %.1f MB base, %.1f MB per stream", mb(r.RSSTotalBytes), mb(r.RSSBaseBytes), mb(r.RSSPerStreamBytes))
 	p("          latency last RTP packet→end of analysis p50 %.1f ms, p95 %.1f ms", r.LatencyP50Ms, r.LatencyP95Ms)
+	if s := r.LatencyStages; s != nil {
+		p("          slowest 5 %% (%d of %d frames), mean ms: waiting for the decoder %.1f, decoding %.1f, hand-off %.1f, analysis %.1f",
+			s.Slowest, s.Frames, s.Queue.Slowest, s.Decode.Slowest, s.Handoff.Slowest, s.Analysis.Slowest)
+	}
 	if r.FloorCPUPerFrame > 0 {
 		p("floor     %.2f ms per decoded frame (%s)", 1000*r.FloorCPUPerFrame, strings.Join(r.FloorCommand, " "))
 		p("          pantau/floor %.2f× per decoded frame (whole process), decoder thread/floor %.2f×", r.RatioToFloor, r.DecodeRatioToFloor)

@@ -23,14 +23,14 @@ func BenchmarkHandoff(b *testing.B) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for f := mb.take(); f != nil; f = mb.take() {
-			f.Release()
+		for h := mb.take(); h.f != nil; h = mb.take() {
+			h.f.Release()
 		}
 	}()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		mb.put(<-pool)
+		mb.put(handed{f: <-pool})
 	}
 	mb.close()
 	<-done

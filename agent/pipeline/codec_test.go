@@ -25,13 +25,13 @@ func TestDecoderFromFirstUnit(t *testing.T) {
 	}
 	pictures := 0
 	for _, au := range aus[:30] {
-		f, err := s.handle(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Received: time.Now(), Codec: "h265"})
+		h, err := s.handle(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Received: time.Now(), Codec: "h265"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f != nil {
+		if h.f != nil {
 			pictures++
-			f.Release()
+			h.f.Release()
 		}
 	}
 	if st := s.dec.Stats(); s.dec.Codec() != "h265" || st.CodecChanges != 0 || pictures < 25 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 	"time"
 
 	"github.com/pantau/pantau/vision"
@@ -24,6 +23,9 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 	}
 	defer r.Close()
 	cfg.Codec = r.Codec()
+	// A file has no deadlines: nothing to yield the CPU to within it, and
+	// a nicer thread would only make it slower on a busy machine.
+	cfg.ReferenceNice = -1
 	if cfg.FileStart.IsZero() {
 		cfg.FileStart = time.Unix(0, 0).UTC()
 	}
@@ -40,8 +42,6 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 	if p.ownFailed != nil {
 		defer p.ownFailed.Remove()
 	}
-	runtime.LockOSThread() // for DecodeCPU, see decodeLoop
-	defer runtime.UnlockOSThread()
 	var res vision.Result
 	for {
 		if err := ctx.Err(); err != nil {
@@ -55,14 +55,14 @@ func RunFile(ctx context.Context, path string, cfg Config, analyzers []Analyzer,
 			return p.Stats(), err
 		}
 		p.st.received.Add(1)
-		f, err := s.handle(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
+		h, err := s.handle(AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess,
 			Received: p.cfg.FileStart.Add(au.PTS)})
 		if err != nil {
 			return p.Stats(), err
 		}
-		if f != nil {
-			p.analyse(f, &res, false, s.ticket)
-			f.Release()
+		if h.f != nil {
+			p.analyse(h, &res, false, s.ticket)
+			h.f.Release()
 		}
 		if p.cfg.Decode == ModeAuto && au.RandomAccess {
 			// No CPU pressure in a file: only the keyframe-rate rule.

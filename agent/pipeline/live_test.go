@@ -32,7 +32,8 @@ func TestRunLive(t *testing.T) {
 	var lateResults atomic.Int64
 	var modes []string
 	m := &countMetrics{modes: &modes}
-	p, err := New(Config{}, []Analyzer{rec}, func(r *vision.Result) {
+	var timings []Timing // appended on the analyzer goroutine, read after Run
+	p, err := New(Config{Timing: func(t Timing) { timings = append(timings, t) }}, []Analyzer{rec}, func(r *vision.Result) {
 		if time.Since(r.Time) > time.Minute {
 			lateResults.Add(1)
 		}
@@ -79,6 +80,17 @@ func TestRunLive(t *testing.T) {
 	}
 	if m.received.Load() != 150 || m.decoded.Load() != 150 || uint64(m.analysed.Load()) != st.Analysed || len(modes) == 0 || modes[0] != ModeFull {
 		t.Errorf("metrics: received %d decoded %d analysed %d modes %v", m.received.Load(), m.decoded.Load(), m.analysed.Load(), modes)
+	}
+	// Config.Timing: once per analysed frame, its stages in order.
+	if uint64(len(timings)) != st.Analysed {
+		t.Errorf("%d timings for %d analysed frames", len(timings), st.Analysed)
+	}
+	for i, tm := range timings {
+		if tm.Arrived.IsZero() || tm.DecodeStart.Before(tm.Arrived) || tm.Decoded.Before(tm.DecodeStart) ||
+			tm.AnalysisStart.Before(tm.Decoded) || tm.Done.Before(tm.AnalysisStart) {
+			t.Errorf("timing %d out of order: %+v", i, tm)
+			break
+		}
 	}
 }
 

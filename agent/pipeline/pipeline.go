@@ -38,6 +38,16 @@ type AccessUnit struct {
 	Codec string
 }
 
+// Timing is where an analysed frame's time went, from the arrival of its
+// access unit (the last RTP packet) to the end of the analysis: waiting
+// for the decoder (Arrived to DecodeStart), decoding (to Decoded),
+// waiting for the analyzers (to AnalysisStart) and analysing (to Done).
+// With B-frames the decoding times are those of the unit that made the
+// decoder hand the picture out.
+type Timing struct {
+	Arrived, DecodeStart, Decoded, AnalysisStart, Done time.Time
+}
+
 // Analyzer looks at frames. Analyze is called from one goroutine, in the
 // order the analyzers were given, with r reset before the first one; it
 // must not keep f or r after returning.
@@ -138,6 +148,14 @@ type Config struct {
 	// and each analysis waits for one of its tokens (see CPUGate). Nil
 	// (the default) leaves the scheduling to the kernel.
 	CPU *CPUGate
+	// ReferenceNice is decode.Options.ReferenceNice: how much nicer the
+	// thread is that decodes pictures only later ones need. It defaults
+	// to decode.DefaultReferenceNice; negative decodes all on one thread.
+	ReferenceNice int
+	// Timing, when set, is called on the analyzer goroutine after each
+	// frame Run analysed, with where its time went; for benchmarks. It
+	// must not block.
+	Timing func(Timing)
 	// FileStart is, for RunFile, the wall-clock time of the clip's first
 	// picture (Frame.Time = FileStart + PTS). It defaults to the Unix epoch.
 	FileStart time.Time

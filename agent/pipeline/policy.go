@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // rateGate picks the pictures to analyse: one in every interval of
@@ -242,16 +241,4 @@ func (c *cpuMeter) busy() float64 {
 		return 1
 	}
 	return float64(cpu-c.cpu) / float64(wall) / float64(runtime.GOMAXPROCS(0))
-}
-
-// threadCPU is the CPU time of the calling OS thread (Linux). The decoder
-// goroutine is locked to its thread, so the difference around a Decode
-// call is the CPU that call cost, excluding every other goroutine.
-func threadCPU() time.Duration {
-	var ts syscall.Timespec
-	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID
-	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
-		return 0
-	}
-	return time.Duration(ts.Nano())
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
 
@@ -29,9 +28,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		defer wg.Done()
 		var r vision.Result
 		t := newTicket()
-		for f := mb.take(); f != nil; f = mb.take() {
-			p.analyse(f, &r, true, t)
-			f.Release()
+		for h := mb.take(); h.f != nil; h = mb.take() {
+			p.analyse(h, &r, true, t)
+			h.f.Release()
 		}
 	}()
 	err = p.decodeLoop(ctx, s, mb)
@@ -52,10 +51,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 
 // decodeLoop takes units from the queue until ctx is done.
 func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error {
-	// One OS thread per camera decoder, as libavcodec runs one thread per
-	// stream; it also makes the per-thread CPU clock (DecodeCPU) valid.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// Not locked to an OS thread: libavcodec runs on the decoder's own
+	// thread and this goroutine waits for it in the netpoller; a locked
+	// goroutine would need its own thread woken for every picture.
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	// Drops are not logged here: every drop goes to Metrics.FrameDropped,
@@ -70,11 +68,11 @@ func (p *Pipeline) decodeLoop(ctx context.Context, s *stage, mb *mailbox) error 
 			if s.dropStale(au, time.Now()) {
 				continue
 			}
-			f, err := s.handle(au)
+			h, err := s.handle(au)
 			if err != nil {
 				return err
 			}
-			if f != nil && mb.put(f) {
+			if h.f != nil && mb.put(h) {
 				p.drop(DropAnalyzerBusy)
 			}
 		case now := <-tick.C:

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pantau/pantau/vision"
 	"github.com/pantau/pantau/vision/decode"
-	"github.com/pantau/pantau/vision/frame"
 )
 
 // stage is the decoding side of a pipeline: decoder, analysis-rate gate
@@ -59,15 +58,15 @@ func (p *Pipeline) newStage() (*stage, error) {
 
 // handle decodes au and returns the frame to analyse, if any. Errors other
 // than corrupt input and an exhausted frame pool are fatal.
-func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
+func (s *stage) handle(au AccessUnit) (handed, error) {
 	if s.dec == nil {
 		if err := s.open(au.Codec); err != nil {
-			return nil, err
+			return handed{}, err
 		}
 	}
 	if au.Codec != "" && au.Codec != s.dec.Codec() {
 		if err := s.dec.SetCodec(au.Codec); err != nil {
-			return nil, err
+			return handed{}, err
 		}
 		s.gate.reset()
 		s.haveRA, s.ctl.gop = false, 0
@@ -78,28 +77,31 @@ func (s *stage) handle(au AccessUnit) (*frame.Frame, error) {
 		}
 		s.lastRA, s.haveRA = au.PTS, true
 	}
-	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received), Arrived: au.Received}
+	// Behind: units wait in the queue, so a wanted picture may wait
+	// behind this one; decoded at the normal priority even if unwanted.
+	du := decode.AccessUnit{NALUs: au.NALUs, PTS: au.PTS, RandomAccess: au.RandomAccess, Time: s.clock.at(au.PTS, au.Received),
+		Arrived: au.Received, Behind: len(s.p.queue) > 0}
 	want := !s.dec.Skips(du) && s.gate.want(au.PTS)
 	due := au.Received
 	if !want && !due.IsZero() {
 		due = due.Add(s.gate.untilNext(au.PTS))
 	}
 	s.p.cfg.CPU.enter(s.ticket, due)
-	start, cpu := time.Now(), threadCPU()
+	start := time.Now()
 	f, err := s.dec.Decode(du, want)
-	s.p.st.decodeCPU.Add(int64(threadCPU() - cpu))
 	s.p.cfg.CPU.leave()
-	s.report(time.Since(start))
+	end := time.Now()
+	s.report(end.Sub(start))
 	switch {
 	case errors.Is(err, decode.ErrNoFrame):
 		s.p.drop(DropNoFrame)
 	case err != nil && !errors.Is(err, decode.ErrCorrupt):
-		return nil, err
+		return handed{}, err
 	}
 	if f != nil {
 		f.Time = s.clock.monotonic(f.Time)
 	}
-	return f, nil
+	return handed{f: f, decodeStart: start, decoded: end}, nil
 }
 
 // open opens the decoder for codec ("" means Config.Codec).
@@ -115,6 +117,7 @@ func (s *stage) open(codec string) error {
 		Colour:        s.p.cfg.NeedColour,
 		KeepGoing:     !s.p.cfg.ResyncOnLoss,
 		LoopFilter:    s.p.cfg.LoopFilter,
+		ReferenceNice: s.p.cfg.ReferenceNice,
 	})
 	if err != nil {
 		return err
@@ -133,6 +136,7 @@ func (s *stage) report(took time.Duration) {
 		s.dog.picture(time.Now(), s.counts())
 	}
 	p.st.skipped.Add(st.NotKey + st.NonRef - s.seen.NotKey - s.seen.NonRef)
+	p.st.decodeCPU.Add(int64(st.CPU - s.seen.CPU))
 	for n := st.Errors - s.seen.Errors; n > 0; n-- {
 		p.st.decodeErrs.Add(1)
 		p.m.DecodeError()
@@ -176,14 +180,17 @@ func (s *stage) stalled(now time.Time) error {
 	return s.dog.check(now, s.ctl.gop, s.counts())
 }
 
-// analyse runs the analyzers on f and calls onResult. It is called from
-// one goroutine, t being its place in Config.CPU's queue; errors are
-// counted and reported to p.failed.
-func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, latency bool, t *gateTicket) {
+// analyse runs the analyzers on h.f and calls onResult. It is called
+// from one goroutine, t being its place in Config.CPU's queue; errors are
+// counted and reported to p.failed. live: a camera's frame (latency and
+// Config.Timing), not a file's.
+func (p *Pipeline) analyse(h handed, r *vision.Result, live bool, t *gateTicket) {
+	f := h.f
 	p.anMu.Lock()
 	defer p.anMu.Unlock()
 	p.cfg.CPU.enter(t, f.Arrived)
 	defer p.cfg.CPU.leave()
+	started := time.Now()
 	r.Reset(f.Time)
 	for _, a := range p.analyzers {
 		start := time.Now()
@@ -199,7 +206,13 @@ func (p *Pipeline) analyse(f *frame.Frame, r *vision.Result, latency bool, t *ga
 	}
 	p.st.analysed.Add(1)
 	p.st.lastFrame.Store(f.Time.UnixNano())
-	if latency && !f.Arrived.IsZero() {
-		p.st.addLatency(time.Since(f.Arrived))
+	if !live || f.Arrived.IsZero() {
+		return
+	}
+	done := time.Now()
+	p.st.addLatency(done.Sub(f.Arrived))
+	if p.cfg.Timing != nil {
+		p.cfg.Timing(Timing{Arrived: f.Arrived, DecodeStart: h.decodeStart, Decoded: h.decoded,
+			AnalysisStart: started, Done: done})
 	}
 }

@@ -22,8 +22,9 @@ type Stats struct {
 	// Dropped counts dropped units and frames by reason (Drop* constants);
 	// every reason is present.
 	Dropped map[string]uint64
-	// DecodeCPU is the CPU time spent in the decoder (libavcodec and the
-	// copy to the analysis frame), measured on the decoder's thread.
+	// DecodeCPU is the CPU time spent in the decoder (libavcodec on the
+	// decoder's thread and the copy to the analysis frame), measured per
+	// thread (decode.Stats.CPU).
 	DecodeCPU time.Duration
 	// AnalyzerErrors counts errors returned by analyzers.
 	AnalyzerErrors uint64

@@ -28,6 +28,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.OpenCVThreads, "opencv-threads", 0, "OpenCV threads in Pantau's windows (default 1, as the agent; -1: OpenCV's default)")
 	fs.IntVar(&cfg.Rounds, "rounds", 1, "Pantau and peer windows alternate this many times (figures are summed)")
 	fs.BoolVar(&cfg.Aligned, "aligned", false, "serve every stream from one simulated camera: all keyframes at the same instant (worst case; default: one camera per stream, GOPs spread)")
+	fs.IntVar(&cfg.ReferenceNice, "ref-nice", 0, "nice increment of the threads decoding pictures that are not analysed (0: the default, -1: one decoding thread per stream)")
 	fs.IntVar(&cfg.CPUTokens, "cpu-tokens", 0, "pipelines share a gate of N tokens for decoding and analysis (0: none)")
 	fs.BoolVar(&cfg.NoPeer, "no-peer", false, "skip the ffmpeg-subprocess peer pipeline")
 	fs.BoolVar(&cfg.NoFloor, "no-floor", false, "skip the ffmpeg floor")

@@ -28,19 +28,40 @@ void avdec_quiet(void);
 // from neutral, in 8-bit levels, on a sparse grid (signalstats' SATAVG);
 // -1 for a gray-only picture.
 double avdec_saturation(const avdec_picture *pic);
+// avdec_done_fd returns a new non-blocking eventfd for avdec_open, or a
+// negative errno.
+int avdec_done_fd(void);
 // avdec_open returns a negative AVERROR on failure; codec is 264 or 265;
 // skip_loop_filter is 0 (run it), 1 (skip on all pictures) or 2 (skip on
-// non-reference pictures).
-int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter);
+// non-reference pictures). It starts the decoder's own thread ("avdec"),
+// which writes done_fd (an eventfd; the caller closes it after
+// avdec_close) once per unit decoded, and with bg_nice > 0 a second one
+// ("avdec-ref") bg_nice steps nicer for the units submitted as
+// background. Decoding runs there, not in a cgo call: a cgo call longer
+// than 10 ms makes Go's sysmon take the calling thread's P and then poll
+// every 20 µs (docs/performance.md).
+int avdec_open(avdec **out, int codec, int threads, int skip_loop_filter, int done_fd, int bg_nice);
 // avdec_buffer makes room for size bytes of Annex-B input (plus padding)
-// and returns the buffer to fill, or NULL when out of memory.
+// and returns the buffer to fill, or NULL when out of memory. Not while a
+// unit is submitted.
 uint8_t *avdec_buffer(avdec *d, int size);
-// avdec_send decodes the first size bytes of the buffer as one access unit.
-int avdec_send(avdec *d, int size, int64_t seq);
+// avdec_submit hands the first size bytes of the buffer, one access unit,
+// to a decoder's thread (the background one if asked and started) and
+// returns at once; done_fd is written when it was decoded. One unit at a
+// time: nothing else may be called on d until then, except avdec_close.
+void avdec_submit(avdec *d, int size, int64_t seq, int background);
+// avdec_result returns the result of the last submitted unit: 0 or a
+// negative AVERROR (AVERROR(EBUSY) while it is still decoding).
+int avdec_result(avdec *d);
+// avdec_cpu_ns is the CPU time the decoder's thread used since avdec_open.
+int64_t avdec_cpu_ns(avdec *d);
 // avdec_receive returns 0 and fills pic, AVERROR(EAGAIN) when no picture
-// is ready, or another negative AVERROR.
+// is ready, or another negative AVERROR. It is cheap: the picture was
+// decoded on the decoder's thread.
 int avdec_receive(avdec *d, avdec_picture *pic);
 void avdec_flush(avdec *d);
+// avdec_close stops the decoder's thread (after the unit it is decoding,
+// if any) and frees d.
 void avdec_close(avdec *d);
 int avdec_eagain(void);
 void avdec_strerror(int code, char *buf, int size);

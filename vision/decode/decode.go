@@ -16,12 +16,17 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
 	"github.com/pantau/pantau/vision/frame"
 )
+
+// DefaultReferenceNice is Options.ReferenceNice's default.
+const DefaultReferenceNice = 10
 
 // DefaultAnalysisWidth is the analysis width when Options.AnalysisWidth is 0.
 const DefaultAnalysisWidth = 640
@@ -78,6 +83,15 @@ type Options struct {
 	// Frames is how many frames may be out (held by the caller) at once.
 	// It defaults to 4.
 	Frames int
+	// ReferenceNice lowers the priority (a nice increment) of the thread
+	// that decodes the units whose picture is not wanted, decoded only
+	// because later pictures refer to them, while the caller keeps up
+	// (AccessUnit.Behind not set): they are due only when the next
+	// wanted picture is, so they yield the CPU to the wanted pictures and
+	// the analysis of every camera. Other units are decoded on a thread
+	// at the process's priority. It defaults to 10; negative decodes
+	// every unit on that one thread.
+	ReferenceNice int
 }
 
 // AccessUnit is one coded picture for Decode: NAL units without start
@@ -90,6 +104,10 @@ type AccessUnit struct {
 	RandomAccess bool
 	Time         time.Time
 	Arrived      time.Time
+	// Behind says the caller has more units waiting: the unit is decoded
+	// at the normal priority even when its picture is not wanted (see
+	// Options.ReferenceNice), as a wanted picture may wait behind it.
+	Behind bool
 }
 
 // Stats counts what a Decoder did since New.
@@ -107,6 +125,9 @@ type Stats struct {
 	Errors       uint64 // corrupt or undecodable units and concealed pictures
 	SizeChanges  uint64 // changes of the decoded resolution
 	CodecChanges uint64 // decoder re-opened for another codec
+	// CPU is the CPU time decoding took: libavcodec on the decoder's own
+	// thread plus the copy into analysis frames on the caller's.
+	CPU time.Duration
 }
 
 type unitMeta struct {
@@ -125,12 +146,26 @@ var quietOnce sync.Once
 
 // Decoder decodes one stream. It is used from one goroutine; the frames it
 // returns may be released from any goroutine. Close it when done.
+//
+// libavcodec runs on a thread of the decoder's own, not Go's: Decode
+// hands the unit over and waits for the thread's eventfd in Go's
+// netpoller, so no cgo call lasts longer than a copy. A cgo call of more
+// than 10 ms (a 1080p keyframe, or any picture on a loaded machine) makes
+// Go's sysmon take its thread's P and then poll every 20 µs for a
+// while: 13 % of one stream's CPU when decoding ran in cgo calls
+// (docs/performance.md).
 type Decoder struct {
 	opt     Options
 	h265    bool
 	av      *C.avdec
-	keyOnly bool
-	waitKey bool
+	done    *os.File // the decoder thread's eventfd, read in the netpoller
+	doneFD  C.int    // its descriptor (File.Fd would make it blocking)
+	doneBuf [8]byte
+	// Stats.CPU: on the caller's thread, on the decoder's threads as of
+	// the last unit, and on those SetCodec ended.
+	goCPU, avCPU, closedCPU time.Duration
+	keyOnly                 bool
+	waitKey                 bool
 	// recovering: decoding started without an IDR; flagged pictures are
 	// expected until the intra refresh completes (recoverUnits so far).
 	recovering   bool
@@ -165,6 +200,9 @@ func New(opt Options) (*Decoder, error) {
 	if opt.AnalysisWidth < 0 || opt.Threads < 0 || opt.Frames < 0 {
 		return nil, fmt.Errorf("decode: negative option in %+v", opt)
 	}
+	if opt.ReferenceNice > 19 {
+		return nil, fmt.Errorf("decode: reference nice %d: want at most 19 (negative: one thread)", opt.ReferenceNice)
+	}
 	if opt.AnalysisWidth == 0 {
 		opt.AnalysisWidth = DefaultAnalysisWidth
 	}
@@ -174,8 +212,17 @@ func New(opt Options) (*Decoder, error) {
 	if opt.Frames == 0 {
 		opt.Frames = 4
 	}
-	d := &Decoder{opt: opt, keyOnly: opt.KeyframesOnly, waitKey: true, pool: newFramePool(opt.Frames)}
+	if opt.ReferenceNice == 0 {
+		opt.ReferenceNice = DefaultReferenceNice
+	}
+	fd := C.avdec_done_fd()
+	if fd < 0 {
+		return nil, fmt.Errorf("decode: eventfd: %w", syscall.Errno(-fd))
+	}
+	d := &Decoder{opt: opt, keyOnly: opt.KeyframesOnly, waitKey: true, pool: newFramePool(opt.Frames),
+		done: os.NewFile(uintptr(fd), "avdec"), doneFD: fd}
 	if err := d.open(opt.Codec); err != nil {
+		d.done.Close()
 		return nil, err
 	}
 	d.pic = (*C.avdec_picture)(C.calloc(1, C.sizeof_avdec_picture))
@@ -195,7 +242,7 @@ func (d *Decoder) open(codec string) error {
 	case d.opt.LoopFilter == "nonref":
 		skipLF = 2 // AVDISCARD_NONREF
 	}
-	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF); ret < 0 {
+	if ret := C.avdec_open(&d.av, cc, C.int(d.opt.Threads), skipLF, d.doneFD, C.int(max(d.opt.ReferenceNice, 0))); ret < 0 {
 		return fmt.Errorf("decode: open %s decoder: %w", codec, avError(ret))
 	}
 	d.opt.Codec = codec
@@ -216,6 +263,8 @@ func (d *Decoder) SetCodec(codec string) error {
 	if codec != "h264" && codec != "h265" {
 		return fmt.Errorf("decode: codec %q: want h264 or h265", codec)
 	}
+	d.closedCPU += time.Duration(C.avdec_cpu_ns(d.av))
+	d.avCPU = 0
 	C.avdec_close(d.av)
 	d.av = nil
 	d.params.reset()
@@ -247,7 +296,11 @@ func (d *Decoder) SetParameterSets(vps, sps, pps []byte) {
 }
 
 // Stats returns the decoder's counters.
-func (d *Decoder) Stats() Stats { return d.stats }
+func (d *Decoder) Stats() Stats {
+	s := d.stats
+	s.CPU = d.closedCPU + d.avCPU + d.goCPU
+	return s
+}
 
 // Close frees the decoder and the pooled frames not held by the caller;
 // frames still held are freed when they are released.
@@ -255,6 +308,11 @@ func (d *Decoder) Close() error {
 	if d.av != nil {
 		C.avdec_close(d.av)
 		d.av = nil
+	}
+	if d.done != nil {
+		// After avdec_close: the thread that writes it has ended.
+		d.done.Close()
+		d.done = nil
 	}
 	if d.pic != nil {
 		C.free(unsafe.Pointer(d.pic))

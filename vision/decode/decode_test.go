@@ -153,7 +153,7 @@ func TestAnalysisSize(t *testing.T) {
 }
 
 func TestOptionErrors(t *testing.T) {
-	for _, o := range []Options{{Codec: "vp9"}, {AnalysisWidth: -1}, {Threads: -2}, {Frames: -1}} {
+	for _, o := range []Options{{Codec: "vp9"}, {AnalysisWidth: -1}, {Threads: -2}, {Frames: -1}, {ReferenceNice: 20}} {
 		if d, err := New(o); err == nil {
 			d.Close()
 			t.Errorf("New(%+v) did not fail", o)

@@ -4,7 +4,10 @@ package decode
 import "C"
 
 import (
+	"errors"
 	"fmt"
+	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/pantau/pantau/vision/frame"
@@ -52,6 +55,10 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		nalus = d.scratch
 	}
 	if err := d.send(nalus, au, want); err != nil {
+		var fatal fatalError
+		if errors.As(err, &fatal) {
+			return nil, err
+		}
 		d.stats.Errors++
 		d.waitKey = !d.opt.KeepGoing
 		return d.pop(), err
@@ -63,7 +70,13 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		d.recovering = !whole
 		d.recoverUnits = 0
 	}
-	return d.receive()
+	cpu, tid := threadCPU(), syscall.Gettid()
+	f, err := d.receive()
+	// Preempted and resumed on another thread (rare): not counted.
+	if syscall.Gettid() == tid {
+		d.goCPU += threadCPU() - cpu
+	}
+	return f, err
 }
 
 // Skips reports whether Decode would skip au whatever want says (keyframes
@@ -118,15 +131,40 @@ func unitSize(nalus [][]byte) int {
 	return n
 }
 
-// send copies nalus as Annex-B into libavcodec's input buffer and decodes.
+// send decodes nalus on the decoder's thread and waits for it.
 func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
+	seq := d.seq
+	d.seq++
+	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, arrived: au.Arrived, want: want}
+	size, err := d.submit(nalus, seq, !want && !au.Behind)
+	if err != nil {
+		return err
+	}
+	d.stats.Sent++
+	// The decoder's thread writes the eventfd when done; Read parks this
+	// goroutine in the netpoller meanwhile (no thread of Go's waits).
+	if _, err := d.done.Read(d.doneBuf[:]); err != nil {
+		return fatalError{fmt.Errorf("decode: waiting for the decoder thread: %w", err)}
+	}
+	ret := C.avdec_result(d.av)
+	d.avCPU = time.Duration(C.avdec_cpu_ns(d.av))
+	if ret < 0 && ret != C.avdec_eagain() {
+		return fmt.Errorf("%w: %d bytes, pts %v: %v", ErrCorrupt, size, au.PTS, avError(ret))
+	}
+	return nil
+}
+
+// submit copies nalus as Annex-B into libavcodec's input buffer and hands
+// them to the decoder's thread (the background one for a unit decoded
+// only as a reference); d.done is written when they are decoded.
+func (d *Decoder) submit(nalus [][]byte, seq int64, background bool) (int, error) {
 	size := 0
 	for _, n := range nalus {
 		size += 4 + len(n)
 	}
 	p := C.avdec_buffer(d.av, C.int(size))
 	if p == nil {
-		return fmt.Errorf("decode: out of memory for a %d-byte access unit", size)
+		return 0, fmt.Errorf("decode: out of memory for a %d-byte access unit", size)
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(p)), size)
 	off := 0
@@ -134,14 +172,27 @@ func (d *Decoder) send(nalus [][]byte, au AccessUnit, want bool) error {
 		off += copy(buf[off:], []byte{0, 0, 0, 1})
 		off += copy(buf[off:], n)
 	}
-	seq := d.seq
-	d.seq++
-	d.meta[seq%metaRing] = unitMeta{seq: seq, pts: au.PTS, time: au.Time, arrived: au.Arrived, want: want}
-	d.stats.Sent++
-	if ret := C.avdec_send(d.av, C.int(size), C.int64_t(seq)); ret < 0 && ret != C.avdec_eagain() {
-		return fmt.Errorf("%w: %d bytes, pts %v: %v", ErrCorrupt, size, au.PTS, avError(ret))
+	bg := C.int(0)
+	if background {
+		bg = 1
 	}
-	return nil
+	C.avdec_submit(d.av, C.int(size), C.int64_t(seq), bg)
+	return size, nil
+}
+
+// fatalError is an error after which the decoder is unusable.
+type fatalError struct{ error }
+
+func (e fatalError) Unwrap() error { return e.error }
+
+// threadCPU is the CPU time of the calling OS thread (Linux).
+func threadCPU() time.Duration {
+	var ts syscall.Timespec
+	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID
+	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }
 
 // receive drains libavcodec into the ready queue and returns its oldest

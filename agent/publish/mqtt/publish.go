@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -133,8 +134,11 @@ func (c *Client) publishDirect(ctx context.Context, topic string, b []byte, reta
 		}
 		c.mu.Unlock()
 	}
-	if errors.Is(err, errLost) || errors.Is(err, paho.ErrNotConnected) {
-		return nil // paho saw the loss before our handler did
+	var netErr *net.OpError
+	if errors.Is(err, errLost) || errors.Is(err, paho.ErrNotConnected) || errors.As(err, &netErr) {
+		// paho saw the loss before our handler did, or its write hit the
+		// dead socket first (broken pipe, closed connection).
+		return nil
 	}
 	return fmt.Errorf("mqtt: publish %s: %w (kept; sent again after the next connect)", topic, err)
 }

@@ -138,6 +138,9 @@ func TestCrashCampaign(t *testing.T) {
 		killsOpen int
 	)
 	policies := []Fsync{FsyncAlways, FsyncInterval, FsyncNever}
+	// Every round runs in this boot: the spool clock, carried across kills
+	// by state.json, must never go back nor run ahead of the real time.
+	start := time.Now()
 	for round := 0; round < rounds; round++ {
 		seed := rnd.Int63()
 		cmd := exec.Command(exe, "-test.run=^$")
@@ -211,9 +214,17 @@ func TestCrashCampaign(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d (seed %d): open after kill: %v", round, seed, err)
 		}
+		if st := s.Stats(); st.Oldest > time.Since(start)+time.Second {
+			t.Fatalf("round %d (seed %d): oldest record %v old, the campaign started %v ago", round, seed, st.Oldest, time.Since(start))
+		}
 		got := map[uint64]bool{}
 		last := map[string]uint64{}
+		var stamp time.Time
 		for _, r := range drain(t, s) {
+			if r.Spooled.Before(stamp) {
+				t.Fatalf("round %d (seed %d): record %d stamped %v, before the one ahead of it (%v)", round, seed, r.Index, r.Spooled, stamp)
+			}
+			stamp = r.Spooled
 			got[r.Index] = true
 			if acked[r.Index] {
 				t.Fatalf("round %d (seed %d): acked record %d came back", round, seed, r.Index)

@@ -11,7 +11,7 @@
 //	seg-<first index, 20 digits>.rec   append-only segments of records (format 2)
 //	seg-<first index, 20 digits>.log   format-1 segments of an older agent, read only
 //	acks.log                           index ranges that are done (acked or dropped)
-//	state.json                         next index, last seq per camera, deleted ranges
+//	state.json                         next index, last seq per camera, deleted ranges, clock
 //	reserve                            64 KiB kept free for state.json on a full disk
 //	LOCK                               flock(2): one process per spool
 //
@@ -85,12 +85,18 @@
 //
 // # Clocks
 //
-// Ages are measured on a spool clock: the wall clock at Open (or the
-// newest record's stamp, if the wall clock is behind it, as on a box
-// without RTC before NTP) plus monotonic time since. Records are stamped
-// with it, so wall-clock jumps either way change no age while the process
-// runs. Across a restart the downtime is counted from the wall clock;
-// where it is behind the records, it counts as zero.
+// Ages are measured on a spool clock, moved by CLOCK_BOOTTIME (which never
+// jumps and counts suspend). Records are stamped with it, so wall-clock
+// jumps either way change no age while the process runs. state.json keeps
+// the spool clock, the kernel's boot_id and CLOCK_BOOTTIME when saved (at
+// the first Open of a boot, at every delete and at Close), so an Open in
+// the same boot goes on from there by the boottime elapsed, whatever the
+// wall clock says now: a restart after NTP moved the clock counts only
+// the real downtime. After a reboot boottime starts again and the
+// downtime is unknown: the spool clock starts at the wall clock, or at the
+// newest record's stamp if the wall clock is behind it (a box without RTC
+// before NTP), where the downtime counts as zero. A state.json without the
+// clock (written before it was kept) is taken as from another boot.
 //
 // # Bounds
 //

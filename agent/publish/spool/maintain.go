@@ -17,7 +17,7 @@ type plan struct {
 	copies  []span     // compact's live records when planned
 	acks    [][2]uint64
 	rewrite bool // acks.log is rewritten with acks
-	seq     bool // state is saved for a seq no file holds (seqUnsaved)
+	seq     bool // state is saved because of stateUnsaved
 }
 
 type span struct {
@@ -125,10 +125,10 @@ func (s *Spool) planLocked() plan {
 		p.rewrite, p.acks = true, s.doneRangesLocked()
 		s.ackTail = [][2]uint64{}
 	}
-	if len(p.remove) > 0 || p.compact != nil || s.seqUnsaved {
+	if len(p.remove) > 0 || p.compact != nil || s.stateUnsaved {
 		st := s.stateLocked(p.remove)
-		p.state, p.seq = &st, s.seqUnsaved
-		s.seqUnsaved = false
+		p.state, p.seq = &st, s.stateUnsaved
+		s.stateUnsaved = false
 	}
 	return p
 }
@@ -138,7 +138,7 @@ func (s *Spool) carryOut(p plan) error {
 	if p.state != nil {
 		save := s.saveStateReserve
 		if len(p.remove) == 0 && p.compact == nil {
-			// Only for a refused seq: the reserve is kept for saves that
+			// Only for stateUnsaved: the reserve is kept for saves that
 			// free the disk.
 			save = s.saveState
 		}
@@ -147,7 +147,7 @@ func (s *Spool) carryOut(p plan) error {
 			p.remove, p.compact = nil, nil
 			if p.seq {
 				s.mu.Lock()
-				s.seqUnsaved = true // the next round tries again
+				s.stateUnsaved = true // the next round tries again
 				s.mu.Unlock()
 			}
 		}

@@ -74,13 +74,15 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the wall clock, read at Open only. It defaults to time.Now.
 	Now func() time.Time
-	// Monotonic is a clock that never jumps, as time since some fixed
-	// point; ages are measured with it. It defaults to Go's monotonic
-	// clock.
+	// Monotonic is a clock that never jumps, as time since boot; ages are
+	// measured with it, across a restart in the same boot too. It
+	// defaults to CLOCK_BOOTTIME (which counts suspend).
 	Monotonic func() time.Duration
+	// BootID names the boot that Monotonic counts from; "" means unknown
+	// (every Open is then taken for a reboot). It defaults to the
+	// kernel's boot_id with the default Monotonic, to "" with another.
+	BootID func() string
 }
-
-var processStart = time.Now()
 
 func (o *Options) defaults() error {
 	if o.MaxBytes == 0 {
@@ -116,7 +118,17 @@ func (o *Options) defaults() error {
 		o.Now = time.Now
 	}
 	if o.Monotonic == nil {
-		o.Monotonic = func() time.Duration { return time.Since(processStart) }
+		if _, err := bootTime(); err != nil {
+			return fmt.Errorf("CLOCK_BOOTTIME: %w", err)
+		}
+		o.Monotonic = func() time.Duration { d, _ := bootTime(); return d }
+		if o.BootID == nil {
+			o.BootID = readBootID
+		}
+	}
+	if o.BootID == nil {
+		// The kernel's boot id does not name another Monotonic clock.
+		o.BootID = func() string { return "" }
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

@@ -42,7 +42,8 @@ func Open(dir string, opt Options) (*Spool, error) {
 		gen: newGen(), syncReq: make(chan struct{}, 1), maintReq: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	var drops dropSet
-	if err := s.recover(&drops); err != nil {
+	saved, err := s.recover(&drops)
+	if err != nil {
 		s.closeFiles()
 		return nil, err
 	}
@@ -58,11 +59,8 @@ func Open(dir string, opt Options) (*Spool, error) {
 		}
 	}
 	s.durable = s.nextIndex - 1
-	// The spool clock goes on from the newest record when the wall clock
-	// is behind it (a box without RTC before NTP).
-	s.base, s.mono0 = s.opt.Now(), s.opt.Monotonic()
-	if newest := time.Unix(0, s.newest); newest.After(s.base) {
-		s.base = newest
+	if !s.startClock(saved) {
+		s.stateUnsaved = true // anchor the clock in this boot before a crash
 	}
 	s.reserve = s.makeReserve() == nil // a full disk: Probe tries again
 	s.mu.Lock()
@@ -86,7 +84,7 @@ type segFile struct {
 	v1    bool
 }
 
-func (s *Spool) recover(drops *dropSet) error {
+func (s *Spool) recover(drops *dropSet) (clockAnchor, error) {
 	stPath := filepath.Join(s.dir, "state.json")
 	var st state
 	b, err := os.ReadFile(stPath)
@@ -100,11 +98,11 @@ func (s *Spool) recover(drops *dropSet) error {
 	case os.IsNotExist(err):
 		stateBad = "missing"
 	default:
-		return fmt.Errorf("spool: %w", err)
+		return clockAnchor{}, fmt.Errorf("spool: %w", err)
 	}
 	acked, maxAcked, err := s.readAcks()
 	if err != nil {
-		return err
+		return clockAnchor{}, err
 	}
 	done := acked
 	for _, r := range st.Done {
@@ -120,7 +118,7 @@ func (s *Spool) recover(drops *dropSet) error {
 	}
 	files, err := s.segmentFiles()
 	if err != nil {
-		return err
+		return clockAnchor{}, err
 	}
 	var lost [][2]uint64
 	for i, sf := range files {
@@ -129,7 +127,7 @@ func (s *Spool) recover(drops *dropSet) error {
 			nextFirst = files[i+1].first
 		}
 		if err := s.loadSegment(sf, nextFirst, done, &lost, drops); err != nil {
-			return err
+			return clockAnchor{}, err
 		}
 	}
 	// An index is never given twice: not one named by a record, by an
@@ -145,7 +143,7 @@ func (s *Spool) recover(drops *dropSet) error {
 	if len(s.segs) == 0 || s.segs[len(s.segs)-1].v1 {
 		seg, err := s.newSegment(s.nextIndex)
 		if err != nil {
-			return err
+			return clockAnchor{}, err
 		}
 		s.segs = append(s.segs, seg)
 	}
@@ -153,7 +151,7 @@ func (s *Spool) recover(drops *dropSet) error {
 	for _, r := range lost {
 		s.ackLocked(r[0], r[1])
 	}
-	return nil
+	return clockAnchor{boot: st.BootID, clock: st.ClockNS, mono: time.Duration(st.BoottimeNS)}, nil
 }
 
 // segmentFiles lists the segments by first index: format 2 (.rec) and

@@ -20,11 +20,12 @@ type Spool struct {
 	dir  string
 	opt  Options
 	lock *os.File
-	// Spool clock: base on the wall clock at Open plus monotonic time
+	// Spool clock: base at Open (see startClock) plus monotonic time
 	// since then (see "Clocks" in the package documentation).
 	base   time.Time
 	mono0  time.Duration
-	newest int64 // newest record found at Open (unix ns)
+	boot   string // Options.BootID at Open
+	newest int64  // newest record found at Open (unix ns)
 
 	maintMu sync.Mutex
 
@@ -54,10 +55,11 @@ type Spool struct {
 	reserve   bool // the reserve file exists
 	// maintWanted: maintain was called while another one ran.
 	maintWanted bool
-	// seqUnsaved: a refused record used a seq that no file holds yet;
-	// maintenance saves state.json so that a crash does not give it again
-	// (and hide the gap).
-	seqUnsaved bool
+	// stateUnsaved: state.json is behind in a way a crash must not lose:
+	// a refused record used a seq that no file holds yet (a crash would
+	// give it again and hide the gap), or the clock anchor is from another
+	// boot. Maintenance saves it and tries again after a failure.
+	stateUnsaved bool
 	// noCountsBelow: no live counts record has a smaller index.
 	noCountsBelow uint64
 	compactions   int // segment rewrites, for tests
@@ -147,19 +149,19 @@ func (s *Spool) Append(ctx context.Context, camera string, kind Kind, topic stri
 	s.seq[camera] = r.Seq
 	size := int64(encodedSize(camera, topic, len(body)))
 	if size > s.opt.MaxBytes {
-		s.seqUnsaved = true
+		s.stateUnsaved = true
 		s.mu.Unlock()
 		drops.add(DropTooBig, 1)
 		return Record{}, fmt.Errorf("spool: message of %d bytes exceeds max_bytes %d", size, s.opt.MaxBytes)
 	}
 	if !s.makeRoomLocked(size, &drops) {
-		s.seqUnsaved = true
+		s.stateUnsaved = true
 		s.mu.Unlock()
 		drops.add(DropFull, 1)
 		return Record{}, ErrFull
 	}
 	if err := s.writeLocked(&r, size); err != nil {
-		s.seqUnsaved = true
+		s.stateUnsaved = true
 		s.diskFailedLocked(err)
 		s.mu.Unlock()
 		drops.add(diskReason(err), 1)

@@ -16,6 +16,12 @@ type state struct {
 	// Done are the index ranges of deleted segments above the first kept
 	// one, so that recovery does not take them for lost records.
 	Done [][2]uint64 `json:"done,omitempty"`
+	// The spool clock when saved, the boot and Options.Monotonic then, so
+	// that an Open in the same boot goes on from there (see startClock).
+	// Files written before these fields open as after a reboot.
+	BootID     string `json:"boot_id,omitempty"`
+	ClockNS    int64  `json:"spool_clock_ns,omitempty"`
+	BoottimeNS int64  `json:"boottime_ns,omitempty"`
 	// CRC is the CRC-32C of the file written with CRC absent; format-1
 	// files have none.
 	CRC *uint32 `json:"crc32c,omitempty"`
@@ -24,7 +30,9 @@ type state struct {
 // stateLocked is the state to save before the segments in removing are
 // deleted.
 func (s *Spool) stateLocked(removing []*segment) state {
-	st := state{NextIndex: s.nextIndex, Seq: make(map[string]uint64, len(s.seq))}
+	a := s.anchorLocked()
+	st := state{NextIndex: s.nextIndex, Seq: make(map[string]uint64, len(s.seq)),
+		BootID: a.boot, ClockNS: a.clock, BoottimeNS: int64(a.mono)}
 	for c, n := range s.seq {
 		st.Seq[c] = n
 	}

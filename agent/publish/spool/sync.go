@@ -99,7 +99,7 @@ func (s *Spool) syncOnce() error {
 		drops.add(diskReason(err), n)
 		s.durable = max(s.durable, hi)
 		s.diskFailedLocked(err)
-		s.seqUnsaved = s.seqUnsaved || n > 0 // their pages may be gone
+		s.stateUnsaved = s.stateUnsaved || n > 0 // their pages may be gone
 	}
 	g.err = err
 	close(g.done)
