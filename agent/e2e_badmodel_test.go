@@ -42,7 +42,7 @@ func TestBadModelAtStart(t *testing.T) {
 	const prefix = "pantau/v1/s/a/"
 	st := payload(t, sub.WaitTopic(t, 30*time.Second, prefix+"badmodel/status", `"error"`))
 	msg, _ := st["error"].(string)
-	for _, want := range []string{"model ssd_mobilenet_v2_coco", "sha256", "expected input 1×3×300×300, outputs boxes [1, 1917, 4] and scores [1, 1917, 91]"} {
+	for _, want := range []string{"model ssd_mobilenet_v2_coco", "sha256", "expected input 1×3×300×300, outputs boxes [1, 1917, 4] and scores [1, 1917, 7]"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("badmodel status error %q does not say %q", msg, want)
 		}

@@ -37,6 +37,12 @@ declare -A files=(
 	[package/LICENSE]=0d542e0c8804e39aa7f37eb00da5a762149dc682d7829451287e11b938e94594
 )
 
+# The classes the model keeps, as lines of models/coco91.names (0 is the
+# background): person, bicycle, car, motorcycle, bus, truck. The converter
+# drops the other 84 classes' weights from the class predictors, so each
+# inference computes less (docs/performance.md, "Analysis cost").
+classes=0,1,2,3,4,6,8
+
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # pinned KEY prints a checksum pinned in models/manifest.json for the model
@@ -86,7 +92,7 @@ fetch() {
 convert() {
 	"$py" -c 'import onnx, numpy' 2>/dev/null ||
 		die "python3-onnx and python3-numpy are missing: apt-get install python3-onnx python3-numpy"
-	"$py" scripts/tfjs2onnx.py convert "$src/package/models/coco-ssd/model.json" "$onnx" "$anchors"
+	"$py" scripts/tfjs2onnx.py convert "$src/package/models/coco-ssd/model.json" "$onnx" "$anchors" --classes "$classes"
 	local got want
 	got=$(sha "$onnx") want=$(pinned sha256)
 	[ "$got" = "$want" ] || die "converted $onnx has sha256 $got, models/manifest.json pins $want (converter or numpy changed?)"

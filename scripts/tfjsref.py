@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Run the cut TF.js SSD graph in plain numpy: the converter's reference.
 
-  tfjsref.py MODEL.json INPUT.f32 OUT.f32
+  tfjsref.py MODEL.json INPUT.f32 OUT.f32 [I,J,...]
 
 It executes the TF.js nodes that tfjs2onnx.py converts, straight from the
 graph (NHWC, TensorFlow's SAME padding, batch norms not folded), without
 any of the ONNX code, so the tests can compare it with OpenCV's output of
 the converted model on the same input. INPUT.f32 is a 1x3xSxS float32 blob
 (RGB, scaled to [-1, 1]); OUT.f32 gets N*4 box encodings then N*C scores,
-little-endian float32.
+little-endian float32. With I,J,... only the scores of those class indices
+are written, in that order (the classes tfjs2onnx.py --classes kept).
 """
 
 import sys
@@ -35,7 +36,7 @@ def ref_conv(x, k, n, g, depthwise):
     return acc.astype(np.float32)
 
 
-def reference(model_json, in_blob, out_path, size=300):
+def reference(model_json, in_blob, out_path, size=300, keep=None):
     g = Graph(model_json)
     x = np.fromfile(in_blob, "<f4")
     if x.size != 3 * size * size:
@@ -78,12 +79,16 @@ def reference(model_json, in_blob, out_path, size=300):
             sys.exit("tfjs2onnx: reference: op %s not supported" % op)
         vals[name] = r.astype(np.float32)
         shapes[name] = list(r.shape)
-    out = np.concatenate([vals[BOXES_NODE].reshape(-1), vals[SCORES_NODE].reshape(-1)])
+    scores = vals[SCORES_NODE]
+    if keep is not None:
+        scores = scores[..., keep]
+    out = np.concatenate([vals[BOXES_NODE].reshape(-1), scores.reshape(-1)])
     write_atomic(out_path, out.astype("<f4").tobytes())
 
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
-    reference(sys.argv[1], sys.argv[2], sys.argv[3])
+    keep = [int(c) for c in sys.argv[4].split(",")] if len(sys.argv) == 5 else None
+    reference(sys.argv[1], sys.argv[2], sys.argv[3], keep=keep)

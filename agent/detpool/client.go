@@ -32,7 +32,8 @@ type ClientConfig struct {
 	FullEvery time.Duration
 	// CropSize is the side of the crops, in pixels of the analysed frame:
 	// the model's input size, so people are seen at the scale it was
-	// trained for. It defaults to 300.
+	// trained for. It defaults to the smaller side of the model's input
+	// when the model tells it (InputSizer), else 300.
 	CropSize int
 	// MaxCrops is how many crops one frame may need before one region
 	// around all the motion is sent instead. It defaults to 3.
@@ -58,6 +59,12 @@ type ClientConfig struct {
 // it.
 type BlobSource interface {
 	Blobs(t time.Time) (blobs []motion.Blob, ok bool)
+}
+
+// InputSizer is an Inferer that tells its network's input size, in
+// pixels (*detect.DNN implements it).
+type InputSizer interface {
+	InputSize() (w, h int)
 }
 
 // Warmer is a BlobSource that can tell it is still learning its
@@ -95,6 +102,7 @@ type Client struct {
 	moved    bool              // motion (or a blind warm-up) since the last full pass
 	px       []image.Rectangle // scratch
 	tile     int               // next tile of the warm-up sweep
+	change   changes           // frame to frame, during the warm-up sweep
 
 	served uint64 // under pool.mu
 
@@ -111,7 +119,14 @@ type result struct {
 	inspected []vision.Rect
 }
 
-func (c *ClientConfig) defaults() {
+// defaults fills in the zero fields; inf is the model the crops go to
+// (nil when unknown).
+func (c *ClientConfig) defaults(inf Inferer) {
+	if s, ok := inf.(InputSizer); ok && c.CropSize <= 0 {
+		if w, h := s.InputSize(); min(w, h) > 0 {
+			c.CropSize = min(w, h)
+		}
+	}
 	if c.MaxRate <= 0 {
 		c.MaxRate = 2
 	}
@@ -129,7 +144,11 @@ func (c *ClientConfig) defaults() {
 // Client returns camera's analyzer on the pool. src is the camera's motion
 // analyzer, which must run before it.
 func (p *Pool) Client(cfg ClientConfig, src BlobSource) *Client {
-	cfg.defaults()
+	var inf Inferer
+	if len(p.inferers) > 0 {
+		inf = p.inferers[0] // every worker runs the same model
+	}
+	cfg.defaults(inf)
 	return &Client{cfg: cfg, pool: p, src: src, m: p.cfg.Metrics, tokens: 1}
 }
 
@@ -138,7 +157,7 @@ func (p *Pool) Client(cfg ClientConfig, src BlobSource) *Client {
 // pool's timing, for `pantau eval` (repeatable) and `pantau check`. The
 // Client owns inf and closes it. m may be nil.
 func NewInline(inf Inferer, cfg ClientConfig, src BlobSource, m Metrics) *Client {
-	cfg.defaults()
+	cfg.defaults(inf)
 	if m == nil {
 		m = nopMetrics{}
 	}
@@ -165,9 +184,10 @@ const explainedEvery = 2 * time.Second
 // being seen (a slow walker under the motion threshold) may wait.
 const stillFullStretch = 6
 
-// Close frees the inline model, if any. A pooled client has nothing of
-// its own: a job it left waiting is freed by the pool.
+// Close frees the client's working pictures and the inline model, if
+// any. A job a pooled client left waiting is freed by the pool.
 func (c *Client) Close() error {
+	c.change.close()
 	if c.inline != nil {
 		return c.inline.Close()
 	}
@@ -240,14 +260,20 @@ func (c *Client) maybeSubmit(f *frame.Frame) {
 	gap := time.Duration(max(c.stretch, 1)) * c.cfg.FullEvery
 	full := c.lastFull.IsZero() || f.Time.Sub(c.lastFull) >= gap
 	blind := c.blind()
+	if !blind {
+		c.change.reset() // the next warm-up starts with a whole look
+	}
 	var regions []image.Rectangle
 	switch {
 	case blind:
 		// Motion cannot tell where to look yet (its warm-up after a start
-		// or a restart): sweep the frame in tiles at the model's scale,
-		// as many as the rate allows, so people already walking are
-		// tracked from the first seconds. This is the full-frame pass.
-		regions = c.sweep(w, h)
+		// or a restart): look at the whole frame once, then sweep the
+		// tiles that changed since the previous frame at the model's
+		// scale, as many as the rate allows, so people already walking
+		// are tracked from the first seconds. This is the full-frame pass.
+		if regions = c.sweep(f.Gray); len(regions) == 0 {
+			return // nothing changed: nothing new to see
+		}
 		full = true
 	case full:
 		regions = []image.Rectangle{image.Rect(0, 0, w, h)}
@@ -299,15 +325,25 @@ func (c *Client) blind() bool {
 	return ok && !w.Warm()
 }
 
-// sweep returns the next tiles of the frame, at least one and as many as
-// the tokens allow, taken in turn over the tiles of tiles().
-func (c *Client) sweep(w, h int) []image.Rectangle {
+// sweep returns what to look at in a warm-up frame: the whole frame the
+// first time, then the next tiles of tiles() that changed since the
+// previous frame, taken in turn, as many as the tokens allow (at least
+// one); none when no tile changed.
+func (c *Client) sweep(gray gocv.Mat) []image.Rectangle {
+	w, h := gray.Cols(), gray.Rows()
+	first := !c.change.next(gray)
 	all := tiles(w, h, c.cfg.CropSize)
 	n := min(max(1, int(c.tokens)), len(all))
 	out := make([]image.Rectangle, 0, n)
-	for range n {
-		out = append(out, all[c.tile%len(all)])
+	for range all {
+		if len(out) == n {
+			break
+		}
+		t := all[c.tile%len(all)]
 		c.tile++
+		if first || c.change.moved(t) {
+			out = append(out, t)
+		}
 	}
 	return out
 }

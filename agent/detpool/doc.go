@@ -16,7 +16,11 @@
 // motion analyzer warms up (its first two seconds after a start or a
 // restart of its background, when it reports nothing) the frame is swept
 // in tiles at the model's scale instead, as many a frame as the rate
-// allows, so people already walking are tracked from the start. The crops are
+// allows, so people already walking are tracked from the start; after the
+// first tile, only tiles that changed since the previous frame (4×4-pixel
+// block means, as the motion stage's still-frame gate), so a still scene's
+// warm-up costs one inference, not ten (what stands still elsewhere is
+// seen by the first periodic full pass, FullEvery later). The crops are
 // copied out of the frame as gray in three channels (the analysis picture
 // is the luma plane; an IR camera has nothing else), so the frame is free
 // again when Analyze returns.

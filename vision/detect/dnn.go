@@ -276,6 +276,10 @@ func (d *DNN) Analyze(f *frame.Frame, r *vision.Result) error {
 	return nil
 }
 
+// InputSize is the network's input size in pixels: the detector pool
+// cuts its crops at this size, so objects are seen at the model's scale.
+func (d *DNN) InputSize() (w, h int) { return d.cfg.InputWidth, d.cfg.InputHeight }
+
 // Infer runs the network on img, an 8-bit BGR picture of any size (a gray
 // picture as gray in three channels; one channel is accepted too), resized
 // to the model's input (letterboxed, or stretched when the model says so),

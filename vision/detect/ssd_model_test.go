@@ -165,10 +165,10 @@ func TestSSDBadOutput(t *testing.T) {
 		do   func()
 		want string
 	}{
-		{"NaN score", func() { d.outs[1][5*91+1] = float32(nan()) }, "score"},
+		{"NaN score", func() { d.outs[1][5*7+1] = float32(nan()) }, "score"},
 		{"NaN box", func() { d.outs[0][7] = float32(nan()) }, "box value 7"},
 		{"one output", func() { d.outs = d.outs[:1] }, "1 outputs"},
-		{"wrong shape", func() { d.shapes[1] = []int{1, 1917, 90} }, "want boxes [1, 1917, 4] and scores [1, 1917, 91]"},
+		{"wrong shape", func() { d.shapes[1] = []int{1, 1917, 91} }, "want boxes [1, 1917, 4] and scores [1, 1917, 7]"},
 	}
 	for _, s := range spoil {
 		t.Run(s.name, func(t *testing.T) {
