@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/pantau/pantau/vision"
+	"github.com/pantau/pantau/vision/blockdiff"
 	"gocv.io/x/gocv"
 )
 
@@ -102,7 +103,7 @@ type Subtractor struct {
 	// average brightness.
 	cells gocv.Mat
 	light [lightGrid * lightGrid]float64
-	// blocks is the frame shrunk by stillBlock; ref the blocks of the last
+	// blocks is the frame shrunk to blockdiff's blocks; ref the blocks of the last
 	// frame the model learnt when it had no blobs, diff their difference.
 	blocks, ref, diff gocv.Mat
 	// lastStill is the last frame skipped, learnt when motion comes back.
@@ -156,7 +157,7 @@ func New(cfg Config) (*Subtractor, error) {
 		cfg.LightChange = 0.05
 	}
 	if cfg.StillDiff == 0 {
-		cfg.StillDiff = 10
+		cfg.StillDiff = blockdiff.DefaultStep
 	}
 	return &Subtractor{
 		cfg: cfg, small: gocv.NewMat(), raw: gocv.NewMat(), tmp: gocv.NewMat(), fg: gocv.NewMat(),
@@ -244,7 +245,7 @@ func (s *Subtractor) Apply(gray gocv.Mat) error {
 	// The frame to compare the next ones with: only needed when nothing
 	// moved (while things move every frame is modelled).
 	if s.moved = len(s.blobs) > 0; !s.moved {
-		s.shrinkBlocks(gray, &s.ref)
+		blockdiff.Shrink(gray, &s.ref)
 	}
 	return err
 }
