@@ -6,9 +6,10 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/pantau/pantau/vision/frame"
 )
@@ -70,10 +71,10 @@ func (d *Decoder) Decode(au AccessUnit, want bool) (*frame.Frame, error) {
 		d.recovering = !whole
 		d.recoverUnits = 0
 	}
-	cpu, tid := threadCPU(), syscall.Gettid()
+	cpu, tid := threadCPU(), unix.Gettid()
 	f, err := d.receive()
 	// Preempted and resumed on another thread (rare): not counted.
-	if syscall.Gettid() == tid {
+	if unix.Gettid() == tid {
 		d.goCPU += threadCPU() - cpu
 	}
 	return f, err
@@ -187,9 +188,8 @@ func (e fatalError) Unwrap() error { return e.error }
 
 // threadCPU is the CPU time of the calling OS thread (Linux).
 func threadCPU() time.Duration {
-	var ts syscall.Timespec
-	const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID
-	if _, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
 		return 0
 	}
 	return time.Duration(ts.Nano())
