@@ -88,7 +88,9 @@ func TestConverterMatchesReference(t *testing.T) {
 	needConverter(t)
 	frames := vtestFrames(t, 300)
 	defer closeAll(frames)
-	d := openDefault(t, nil)
+	// The input blob is OpenCV's: the XNNPACK engine is compared with
+	// OpenCV in xnn_test.go.
+	d := openDefault(t, func(c *DNNConfig) { c.Engine = EngineOpenCV })
 	defer d.Close()
 	if err := d.forward(frames[0]); err != nil {
 		t.Fatal(err)

@@ -138,3 +138,17 @@ func (n *xnnNet) close() {
 		C.free(unsafe.Pointer(n.errBuf))
 	}
 }
+
+// run runs the network on an input already in NHWC float32 (for tests
+// that feed the graph directly, without pre-processing).
+func (n *xnnNet) run(nhwc []float32) error {
+	if len(nhwc) != numel(n.plan.inShape[:]) {
+		return fmt.Errorf("xnnpack: %d input floats for %v", len(nhwc), n.plan.inShape)
+	}
+	in := unsafe.Slice((*float32)(unsafe.Pointer(C.pn_xnn_slot(n.x, C.int(n.plan.input)))), len(nhwc))
+	copy(in, nhwc)
+	if C.pn_xnn_run(n.x, n.errBuf, errLen) != 0 {
+		return fmt.Errorf("xnnpack: forward: %s", C.GoString(n.errBuf))
+	}
+	return nil
+}

@@ -59,7 +59,6 @@ type xnnStep struct {
 type xnnOutput struct {
 	name  string
 	slot  int
-	off   int
 	shape []int
 }
 
