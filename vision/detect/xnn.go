@@ -26,10 +26,8 @@ type xnnNet struct {
 // newXNN reads and translates the ONNX model at path and builds it. An
 // error names the node XNNPACK cannot run, or why XNNPACK cannot start.
 func newXNN(path string) (*xnnNet, error) {
-	errBuf := (*C.char)(C.calloc(errLen, 1))
-	defer C.free(unsafe.Pointer(errBuf))
-	if C.pn_xnn_init(errBuf, errLen) != 0 {
-		return nil, fmt.Errorf("xnnpack: %s", C.GoString(errBuf))
+	if err := xnnInit(); err != nil {
+		return nil, err
 	}
 	g, err := readONNX(path)
 	if err != nil {
@@ -40,6 +38,17 @@ func newXNN(path string) (*xnnNet, error) {
 		return nil, err
 	}
 	return buildXNN(plan)
+}
+
+// xnnInit initialises XNNPACK (once per process; later calls return the
+// first result).
+func xnnInit() error {
+	errBuf := (*C.char)(C.calloc(errLen, 1))
+	defer C.free(unsafe.Pointer(errBuf))
+	if C.pn_xnn_init(errBuf, errLen) != 0 {
+		return fmt.Errorf("xnnpack: %s", C.GoString(errBuf))
+	}
+	return nil
 }
 
 // buildXNN creates the plan's operators.
