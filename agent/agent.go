@@ -124,7 +124,7 @@ func New(opts Options) (*Agent, error) {
 	// hand-offs and spinning around small 640 px frames (about −3 % CPU
 	// per camera in `pantau bench`, see docs/performance.md). Process-wide.
 	detect.SetOpenCVThreads(1)
-	if a.pool, err = newPool(cfg, m.Detector()); err != nil {
+	if a.pool, err = newPool(cfg, m.Detector(), opts.Log); err != nil {
 		return nil, fmt.Errorf("detector pool: %w", err)
 	}
 	mq.SetStatus(a.agentStatus)
@@ -237,7 +237,7 @@ func (a *Agent) startCamera(ctx context.Context, cfg *config.Config, cc config.C
 	d := cameraDeps{
 		site: cfg.Site, agent: cfg.Agent, loopFilter: cfg.Decode.LoopFilter, aggregate: aggregateConfig(cfg, cc),
 		metrics: a.metrics.Camera(cc.Name), pub: a.pub, log: a.log.With("camera", cc.Name), sum: a.sum,
-		analysis: analysis.Options{Pool: a.pool, Last: a.live.Tap(cc.Name)},
+		analysis: analysis.Options{Pool: a.pool, Last: a.live.Tap(cc.Name), Engine: cfg.Detector.Engine},
 	}
 	c := newCamera(cc, source, dev, d)
 	cctx, cancel := context.WithCancel(ctx)

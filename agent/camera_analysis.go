@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"github.com/pantau/pantau/agent/aggregate"
@@ -35,8 +36,8 @@ func (l lastStages) Close() error { return nil }
 // newPool loads the shared detector, one model instance per
 // detector.workers, when its model is there (a reload or discovery may add
 // a camera that needs it) or a camera needs it (then a missing model is
-// the error). Nil when neither.
-func newPool(cfg *config.Config, m detpool.Metrics) (*detpool.Pool, error) {
+// the error). Nil when neither. The log says which engine runs the model.
+func newPool(cfg *config.Config, m detpool.Metrics, log *slog.Logger) (*detpool.Pool, error) {
 	need := cfg.Detector.Model != "" || (cfg.Discovery.Enabled && cfg.Defaults.UsesPoolOnceNamed())
 	for i := range cfg.Cameras {
 		need = need || cfg.Cameras[i].UsesPool()
@@ -48,10 +49,23 @@ func newPool(cfg *config.Config, m detpool.Metrics) (*detpool.Pool, error) {
 	// would also spread over all cores, and N workers would fight over
 	// N × all (the cameras' own OpenCV calls are one goroutine each anyway).
 	detect.SetOpenCVThreads(1)
-	model := cfg.Detector.Model
+	model, engine := cfg.Detector.Model, cfg.Detector.Engine
+	logged := false
 	return detpool.New(detpool.Config{
 		Workers: cfg.Detector.Workers,
-		New:     func() (detpool.Inferer, error) { return analysis.NewPoolModel(model) },
+		New: func() (detpool.Inferer, error) {
+			inf, err := analysis.NewPoolModel(model, engine)
+			if e, ok := inf.(interface{ Engine() (string, string) }); ok && err == nil && !logged {
+				logged = true
+				name, why := e.Engine()
+				if why != "" {
+					log.Info("detector pool model loaded", "model", model, "engine", name, "configured", engine, "why", why)
+				} else {
+					log.Info("detector pool model loaded", "model", model, "engine", name, "configured", engine)
+				}
+			}
+			return inf, err
+		},
 		Metrics: m,
 	})
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// PoolMetrics receives the inline detector's figures; nil discards
 	// them.
 	PoolMetrics detpool.Metrics
+	// Engine runs the dnn models Build loads: the inline shared model
+	// and a camera's own (top-level detector.engine). Empty means auto.
+	Engine string
 }
 
 // Build maps a camera's config onto its analysis chain, in the
@@ -158,7 +161,7 @@ func buildDetector(cam config.Camera, mot *motion.Detector, opt Options) (Analyz
 		if d.Model == "" {
 			return poolClient(cam, mot, opt)
 		}
-		return newDNN(cam)
+		return newDNN(cam, opt.Engine)
 	}
 	return nil, fmt.Errorf("unknown detector type %q", d.Type)
 }

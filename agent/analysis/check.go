@@ -17,7 +17,7 @@ func Check(cfg *config.Config) []error {
 		if !cam.IsEnabled() {
 			continue
 		}
-		as, err := Build(cam, Options{Model: cfg.Detector.Model})
+		as, err := Build(cam, Options{Model: cfg.Detector.Model, Engine: cfg.Detector.Engine})
 		if err != nil {
 			errs = append(errs, &config.FieldError{Key: fmt.Sprintf("cameras[%d] (%s)", i, cam.Name), Msg: err.Error()})
 			continue

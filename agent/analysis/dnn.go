@@ -52,9 +52,10 @@ func modelConfig(model, modelsDir string) (detect.DNNConfig, error) {
 	return c, nil
 }
 
-// newDNN loads a camera's own model, run in its analyzer goroutine; the
-// camera's config overrides the thresholds and the classes kept.
-func newDNN(cam config.Camera) (Analyzer, error) {
+// newDNN loads a camera's own model, run in its analyzer goroutine on
+// engine (detector.engine); the camera's config overrides the thresholds
+// and the classes kept.
+func newDNN(cam config.Camera, engine string) (Analyzer, error) {
 	d := cam.Detector
 	c, err := modelConfig(d.Model, d.ModelsDir)
 	if err != nil {
@@ -74,13 +75,16 @@ func newDNN(cam config.Camera) (Analyzer, error) {
 		c.Keep = d.Classes
 	}
 	c.Masks = points2(cam.Motion.Masks)
+	c.Engine = engine
 	return detect.NewDNN(c)
 }
 
 // NewPoolModel loads the shared model (top-level detector.model) for one
-// pool worker. The manifest's classes are kept (person, bicycle, car,
-// motorcycle, bus, truck for the default); cameras narrow them further.
-func NewPoolModel(model string) (detpool.Inferer, error) {
+// pool worker, run on engine (detector.engine; empty means auto). The
+// manifest's classes are kept (person, bicycle, car, motorcycle, bus,
+// truck for the default); cameras narrow them further. The result is a
+// *detect.DNN: its Engine method says which engine runs it.
+func NewPoolModel(model, engine string) (detpool.Inferer, error) {
 	if model == "" {
 		return nil, fmt.Errorf("detector.model: %s.onnx not found: run `make models` (or scripts/models.sh), or set detector.model", config.DefaultModel)
 	}
@@ -89,6 +93,7 @@ func NewPoolModel(model string) (detpool.Inferer, error) {
 		return nil, err
 	}
 	c.Confidence = poolConfidence
+	c.Engine = engine
 	return detect.NewDNN(c)
 }
 
@@ -103,7 +108,7 @@ func poolClient(cam config.Camera, mot *motion.Detector, opt Options) (Analyzer,
 	if opt.Pool != nil {
 		return opt.Pool.Client(cc, mot), nil
 	}
-	inf, err := NewPoolModel(opt.Model)
+	inf, err := NewPoolModel(opt.Model, opt.Engine)
 	if err != nil {
 		return nil, err
 	}

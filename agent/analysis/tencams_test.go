@@ -46,7 +46,7 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	}
 	model := cfg.Detector.Model
 	p, err := detpool.New(detpool.Config{Workers: 1, Metrics: m.Detector(),
-		New: func() (detpool.Inferer, error) { return NewPoolModel(model) }})
+		New: func() (detpool.Inferer, error) { return NewPoolModel(model, "") }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,22 @@ type PoolConfig struct {
 	// file's directory and each parent, then in the working directory and
 	// each parent, then in /usr/share/pantau/models.
 	Model string `yaml:"model"`
+	// Engine runs the dnn models, the pool's and the cameras' own: xnnpack
+	// (XNNPACK's NHWC kernels, about a third of OpenCV's CPU for the
+	// default SSD: docs/performance.md; ONNX MobileNet-style graphs only),
+	// opencv (OpenCV's dnn, any model it reads) or auto: xnnpack when the
+	// model's graph translates to it, else opencv. It defaults to auto.
+	// The log at start says which engine runs the pool's model, and why
+	// auto chose opencv.
+	Engine string `yaml:"engine"`
 }
+
+// Detector engines (PoolConfig.Engine).
+const (
+	EngineAuto    = "auto"
+	EngineXNNPACK = "xnnpack"
+	EngineOpenCV  = "opencv"
+)
 
 // DefaultModel is the default detector's manifest name; its file is
 // DefaultModel + ".onnx".

@@ -60,6 +60,7 @@ func fillDefaults(c *Config) {
 	setStr(&c.HTTP.Listen, DefaultHTTPListen)
 	setDur(&c.Counts.Interval, DefaultCountsInterval)
 	setInt(&c.Detector.Workers, 1)
+	setStr(&c.Detector.Engine, EngineAuto)
 	setStr(&c.Decode.LoopFilter, LoopFilterSkipAll)
 
 	m := &c.MQTT

@@ -211,6 +211,7 @@ func validatePool(v *collector, c *Config) {
 	if c.Detector.Workers < 1 || c.Detector.Workers > 64 {
 		v.add("detector.workers", "must be between 1 and 64, got %d", c.Detector.Workers)
 	}
+	v.oneOf("detector.engine", c.Detector.Engine, EngineAuto, EngineXNNPACK, EngineOpenCV)
 	used := false
 	for i := range c.Cameras {
 		used = used || c.Cameras[i].UsesPool()

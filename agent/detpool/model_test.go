@@ -24,7 +24,7 @@ func (noMotion) Blobs(time.Time) ([]motion.Blob, bool) { return nil, true }
 // channels): it finds people, reported with the class "person" in
 // normalised frame coordinates.
 func TestRealModelOnVtest(t *testing.T) {
-	inf, err := analysis.NewPoolModel(model)
+	inf, err := analysis.NewPoolModel(model, "")
 	if err != nil {
 		t.Fatalf("%v (make the model with scripts/models.sh)", err)
 	}

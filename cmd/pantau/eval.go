@@ -59,7 +59,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	as, err := analysis.Build(*cam, analysis.Options{Model: cfg.Detector.Model})
+	as, err := analysis.Build(*cam, analysis.Options{Model: cfg.Detector.Model, Engine: cfg.Detector.Engine})
 	if err != nil {
 		return fmt.Errorf("camera %s: %w", cam.Name, err)
 	}
