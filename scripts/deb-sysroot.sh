@@ -25,11 +25,16 @@ dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
 log() { printf 'deb-sysroot: %s\n' "$*"; }
 
 # The -dev packages vision/decode, vision/clip, vision/detect and gocv link
-# against (pkg-config opencv4 names every OpenCV module), and the C/C++
+# against (pkg-config opencv4 names every OpenCV module; XNNPACK and the
+# pthreadpool header it includes for vision/detect's engine), and the C/C++
 # runtime headers and start files for --sysroot.
-pkgs=libopencv-dev,libavcodec-dev,libavformat-dev,libavutil-dev,libswscale-dev,libc6-dev,libstdc++-12-dev,libgcc-12-dev
+pkgs=libopencv-dev,libavcodec-dev,libavformat-dev,libavutil-dev,libswscale-dev,libxnnpack-dev,libpthreadpool-dev,libc6-dev,libstdc++-12-dev,libgcc-12-dev
 
-if [ ! -e "$dir/.complete" ]; then
+# .complete holds the package list the folder was made with: a folder made
+# before the list changed (or by a version that wrote an empty .complete)
+# is made again, so it never lacks a library the build now links.
+if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$pkgs" ]; then
+	[ -e "$dir/.complete" ] && log "$dir was made for other packages than $pkgs: making it again"
 	command -v mmdebstrap >/dev/null || { log "mmdebstrap missing: run scripts/deb-setup.sh (apt-get install mmdebstrap)"; exit 1; }
 	rm -rf "$dir.tmp"
 	log "unpacking $pkgs for $arch into $dir (several minutes)"
@@ -43,7 +48,7 @@ if [ ! -e "$dir/.complete" ]; then
 	done
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
-	touch "$dir/.complete"
+	echo "$pkgs" >"$dir/.complete"
 fi
 
 # Debian's -dev packages make lib*.so absolute links (libm.so ->

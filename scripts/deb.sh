@@ -72,6 +72,7 @@ else
 	cflags="-O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong"
 	if [ -n "$cross" ]; then
 		[ -e "$sysroot/.complete" ] || die "no $arch sysroot at $sysroot: run scripts/deb-sysroot.sh $arch (or make deb, which does)"
+		[ -e "$sysroot/usr/include/xnnpack.h" ] || die "the $arch sysroot at $sysroot predates libxnnpack-dev: run scripts/deb-sysroot.sh $arch (it makes it again)"
 		command -v "$triplet-gcc" >/dev/null || die "$triplet-gcc missing: run scripts/deb-setup.sh (apt-get install crossbuild-essential-$arch)"
 		log "cross-building for $arch with $triplet-gcc --sysroot=$sysroot"
 		env CGO_ENABLED=1 GOOS=linux GOARCH="$arch" \

@@ -16,6 +16,7 @@ log() { printf 'setup: %s\n' "$*"; }
 apt_pkgs=(pkg-config gcc g++ libopencv-dev libavcodec-dev libavformat-dev libavutil-dev
 	libswscale-dev ffmpeg mosquitto mosquitto-clients iproute2 systemd
 	python3-onnx python3-numpy postgresql fonts-dejavu-core
+	libxnnpack-dev libpthreadpool-dev  # vision/detect's XNNPACK engine (xnnpack.h includes pthreadpool.h)
 	chromium chromium-driver  # chromium: the web UI and hub tests drive it headless (chromedp)
 	dpkg-dev lintian jq       # the short package test (configs/deb); make deb installs the rest (scripts/deb-setup.sh)
 	e2fsprogs mount util-linux)  # agent/testdisk (ext4 on a loop device), agent/web's Apply test (unshare, setpriv)

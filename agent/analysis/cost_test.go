@@ -81,11 +81,12 @@ const steadyFrom = 50
 
 // runChain plays the frames through cam's chain (inline detector, as
 // `pantau eval` runs it) and returns the CPU used per second of video,
-// over the whole clip and from frame steadyFrom on.
-func runChain(tb testing.TB, cam config.Camera, model string, frames []gocv.Mat) (cores, steady float64, crossings int, infers int) {
+// over the whole clip and from frame steadyFrom on. engine is
+// detector.engine ("" is auto).
+func runChain(tb testing.TB, cam config.Camera, model, engine string, frames []gocv.Mat) (cores, steady float64, crossings int, infers int) {
 	tb.Helper()
 	var im inferCount
-	as, err := Build(cam, Options{Model: model, PoolMetrics: &im})
+	as, err := Build(cam, Options{Model: model, PoolMetrics: &im, Engine: engine})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -138,7 +139,8 @@ func (c *inferCount) Workers(int)             {}
 // the clip (CPU seconds per second of video), against the previous
 // default (motion blobs) side by side, on the busy clip and on a still
 // scene; steady_cores is the same from the 10th second on (without the
-// start-up). Decoding is not included (see `pantau bench`). Run with
+// start-up). dnn_pool_default runs the model on the default engine
+// (XNNPACK), dnn_opencv on OpenCV's dnn, as before session 6. Decoding is not included (see `pantau bench`). Run with
 // -benchtime=1x: one iteration is the whole clip. Figures in
 // docs/performance.md.
 func BenchmarkCost(b *testing.B) {
@@ -163,14 +165,15 @@ func BenchmarkCost(b *testing.B) {
 			addNoise(b, frames, scene.noise)
 		}
 		for _, det := range []struct {
-			name string
-			cam  config.Camera
-		}{{"dnn_pool_default", dnn}, {"blob_baseline", blob}} {
+			name   string
+			cam    config.Camera
+			engine string
+		}{{"dnn_pool_default", dnn, ""}, {"dnn_opencv", dnn, config.EngineOpenCV}, {"blob_baseline", blob, ""}} {
 			b.Run(scene.name+"/"+det.name, func(b *testing.B) {
 				var cores, steady float64
 				var n, inf int
 				for range b.N {
-					cores, steady, n, inf = runChain(b, det.cam, cfg.Detector.Model, frames)
+					cores, steady, n, inf = runChain(b, det.cam, cfg.Detector.Model, det.engine, frames)
 				}
 				b.ReportMetric(cores, "cores")
 				b.ReportMetric(steady, "steady_cores")
@@ -206,7 +209,7 @@ func TestCostShort(t *testing.T) {
 	if os.Getenv("PANTAU_LONG_TESTS") != "" {
 		n = len(frames)
 	}
-	cores, _, crossings, inf := runChain(t, cfg.Cameras[0], cfg.Detector.Model, frames[:n])
+	cores, _, crossings, inf := runChain(t, cfg.Cameras[0], cfg.Detector.Model, "", frames[:n])
 	t.Logf("default chain on %d vtest frames: %.3f cores, %d crossings, %d inferences", n, cores, crossings, inf)
 	rate := cfg.Cameras[0].Detector.MaxRate
 	if max := float64(n)/5*rate + 1; float64(inf) > max {

@@ -113,7 +113,7 @@ func checkDepends(t *testing.T, depends string) {
 	if len(names) < 3 {
 		t.Fatalf("Depends %q: want the runtime libraries", depends)
 	}
-	for _, want := range []string{`^libc6$`, `^libopencv-core\d+$`, `^libavcodec\d+$`, `^adduser$`} {
+	for _, want := range []string{`^libc6$`, `^libopencv-core\d+$`, `^libavcodec\d+$`, `^libxnnpack0$`, `^adduser$`} {
 		found := false
 		for _, n := range names {
 			found = found || regexp.MustCompile(want).MatchString(n)
