@@ -148,6 +148,19 @@ func (n *xnnNet) close() {
 	}
 }
 
+// runTimed runs the network as it is (same input as the last forward)
+// and adds each step's thread CPU time to ns (one entry per plan step).
+// The caller stays on one OS thread (runtime.LockOSThread) meanwhile.
+func (n *xnnNet) runTimed(ns []float64) error {
+	if len(ns) != len(n.plan.steps) {
+		return fmt.Errorf("xnnpack: %d timings for %d steps", len(ns), len(n.plan.steps))
+	}
+	if C.pn_xnn_run_timed(n.x, (*C.double)(unsafe.Pointer(&ns[0])), n.errBuf, errLen) != 0 {
+		return fmt.Errorf("xnnpack: forward: %s", C.GoString(n.errBuf))
+	}
+	return nil
+}
+
 // run runs the network on an input already in NHWC float32 (for tests
 // that feed the graph directly, without pre-processing).
 func (n *xnnNet) run(nhwc []float32) error {

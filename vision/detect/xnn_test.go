@@ -3,6 +3,8 @@ package detect
 import (
 	"image"
 	"math"
+	"runtime"
+	"sort"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -142,4 +144,53 @@ func BenchmarkEngines(b *testing.B) {
 	b.ReportMetric(tcv*1000/float64(b.N), "opencv-cpu-ms")
 	b.ReportMetric(txnn*1000/float64(b.N), "xnnpack-cpu-ms")
 	b.ReportMetric(tcv/txnn, "opencv/xnnpack")
+}
+
+// BenchmarkXNNPACKSteps breaks one XNNPACK forward of the default model
+// down by step (thread CPU time): per kind, and the costliest steps.
+//
+//	go test -tags matprofile -run XXX -bench XNNPACKSteps -benchtime 50x -v ./vision/detect
+func BenchmarkXNNPACKSteps(b *testing.B) {
+	frames := vtestFrames(b, 300)
+	defer closeAll(frames)
+	d := openDefault(b, func(c *DNNConfig) { c.Engine = EngineXNNPACK })
+	defer d.Close()
+	if err := d.forward(frames[0]); err != nil {
+		b.Fatal(err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ns := make([]float64, len(d.xnn.plan.steps))
+	b.ResetTimer()
+	for range b.N {
+		if err := d.xnn.runTimed(ns); err != nil {
+			b.Fatal(err)
+		}
+	}
+	kinds := map[string]float64{}
+	names := []string{"conv", "add", "clamp", "sigmoid", "copy"}
+	var total float64
+	for i, s := range d.xnn.plan.steps {
+		k := names[s.kind]
+		if s.kind == stepConv && s.groups > 1 && s.gic == 1 {
+			k = "conv-dw"
+		} else if s.kind == stepConv && s.kh*s.kw == 1 {
+			k = "conv-1x1"
+		}
+		kinds[k] += ns[i]
+		total += ns[i]
+	}
+	for k, v := range kinds {
+		b.ReportMetric(v/1e6/float64(b.N), k+"-ms")
+	}
+	b.ReportMetric(total/1e6/float64(b.N), "total-ms")
+	order := make([]int, len(ns))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return ns[order[i]] > ns[order[j]] })
+	for _, i := range order[:12] {
+		s := d.xnn.plan.steps[i]
+		b.Logf("%6.3f ms  %s  %d×%d k%d s%d groups %d in %d out %d", ns[i]/1e6/float64(b.N), s.node, s.h, s.w, s.kh, s.sh, s.groups, s.groups*s.gic, s.groups*s.goc)
+	}
 }

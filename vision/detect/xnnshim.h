@@ -61,6 +61,10 @@ int pn_xnn_input(pn_xnn *x, int in, const unsigned char *data, int rows,
 // pn_xnn_run runs every step on the calling thread.
 int pn_xnn_run(pn_xnn *x, char *err, int errlen);
 
+// pn_xnn_run_timed is pn_xnn_run that adds each step's thread CPU time,
+// in nanoseconds, to ns[step] (for the cost breakdown in the docs).
+int pn_xnn_run_timed(pn_xnn *x, double *ns, char *err, int errlen);
+
 // pn_xnn_slot points at slot i's floats.
 float *pn_xnn_slot(pn_xnn *x, int i);
 
