@@ -2,11 +2,14 @@ package detect
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"math/rand"
 	"os"
 	"strings"
 	"testing"
+
+	"gocv.io/x/gocv"
 )
 
 // clipNode is an ONNX Clip in its old form: min and max as attributes.
@@ -243,5 +246,42 @@ func TestXNNPACKRefusesWhatItCannotRun(t *testing.T) {
 	cfg.Engine = "tflite"
 	if _, err := NewDNN(cfg); err == nil || !strings.Contains(err.Error(), "engine") {
 		t.Errorf("engine tflite: %v", err)
+	}
+}
+
+// Output that overflows on XNNPACK is ErrBadOutput, as on OpenCV: the
+// frame is skipped, the detector stays usable. The net's 1×1 weights of
+// 2e38 overflow to +Inf on a white picture only (the grey probe at load
+// stays finite).
+func TestXNNPACKBadOutput(t *testing.T) {
+	checkMats(t)
+	w := make([]float32, 8*3)
+	for i := range w {
+		w[i] = 2e38
+	}
+	g := pb(nil).
+		bytes(1, node("Conv", []string{"images", "W"}, []string{"c"}, map[string][]int64{"kernel_shape": {1, 1}})).
+		bytes(1, node("Transpose", []string{"c"}, []string{"t"}, map[string][]int64{"perm": {0, 2, 3, 1}})).
+		bytes(1, node("Reshape", []string{"t", "shape"}, []string{"output"}, nil)).
+		bytes(5, tensor("W", []int64{8, 3, 1, 1}, w, nil)).
+		bytes(5, tensor("shape", []int64{3}, nil, []int64{1, 64, 8})).
+		bytes(11, valueInfo("images", 1, 3, 8, 8)).
+		bytes(12, valueInfo("output", 1, 64, 8))
+	path := writeFile(t, "overflow.onnx", pb(nil).int(1, 7).bytes(7, g).bytes(8, pb(nil).str(1, "").int(2, 10)))
+	d, err := NewDNN(DNNConfig{Name: "overflow", Model: path, SHA256: fileSHA(t, path), Classes: testClasses,
+		Format: FormatYOLOv5, InputWidth: 8, InputHeight: 8, Engine: EngineXNNPACK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	white := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 255, 255, 0), 8, 8, gocv.MatTypeCV8UC3)
+	defer white.Close()
+	black := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(0, 0, 0, 0), 8, 8, gocv.MatTypeCV8UC3)
+	defer black.Close()
+	if _, err := d.Infer(white); !errors.Is(err, ErrBadOutput) || !strings.Contains(err.Error(), "Inf") {
+		t.Fatalf("white picture: %v, want ErrBadOutput naming the infinite value", err)
+	}
+	if dets, err := d.Infer(black); err != nil || len(dets) != 0 {
+		t.Fatalf("black picture after the bad one: %v, %v; want no detections, no error", dets, err)
 	}
 }
