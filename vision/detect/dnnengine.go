@@ -17,14 +17,7 @@ func (d *DNN) openXNN() error {
 	if cfg.Engine == EngineOpenCV || (cfg.Engine != EngineXNNPACK && cfg.Config != "") {
 		return nil
 	}
-	x, err := newXNN(cfg.Model)
-	if err == nil {
-		want := [4]int{1, 3, cfg.InputHeight, cfg.InputWidth}
-		if x.plan.inShape != want {
-			err = fmt.Errorf("xnnpack: the graph's input is %v, the config asks for %v", x.plan.inShape, want)
-			x.close()
-		}
-	}
+	x, err := newXNN(cfg.Model, cfg.InputWidth, cfg.InputHeight)
 	if err != nil {
 		if cfg.Engine == EngineXNNPACK {
 			return fmt.Errorf("model %s: detector engine xnnpack: %w (engine auto runs such models with OpenCV)", cfg.Name, err)

@@ -23,9 +23,10 @@ type xnnNet struct {
 	shapes [][]int
 }
 
-// newXNN reads and translates the ONNX model at path and builds it. An
-// error names the node XNNPACK cannot run, or why XNNPACK cannot start.
-func newXNN(path string) (*xnnNet, error) {
+// newXNN reads and translates the ONNX model at path and builds it for an
+// input of inW × inH pixels. An error names the node XNNPACK cannot run,
+// or why XNNPACK cannot start.
+func newXNN(path string, inW, inH int) (*xnnNet, error) {
 	if err := xnnInit(); err != nil {
 		return nil, err
 	}
@@ -36,6 +37,10 @@ func newXNN(path string) (*xnnNet, error) {
 	plan, err := translateONNX(g)
 	if err != nil {
 		return nil, err
+	}
+	// Checked before any buffer is made for the graph's own size.
+	if want := [4]int{1, 3, inH, inW}; plan.inShape != want {
+		return nil, fmt.Errorf("xnnpack: the graph's input is %v, the config asks for %v", plan.inShape, want)
 	}
 	return buildXNN(plan)
 }

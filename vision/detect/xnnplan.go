@@ -97,8 +97,8 @@ func translateONNX(g *onnxGraph) (*xnnPlan, error) {
 	}
 	in := g.inputs[0]
 	for i, d := range in.shape {
-		if d <= 0 || (i == 0 && d != 1) {
-			return nil, fmt.Errorf("xnnpack: input %q has shape %v: need a fixed 1×C×H×W", in.name, in.shape)
+		if d <= 0 || (i == 0 && d != 1) || d > 4096 {
+			return nil, fmt.Errorf("xnnpack: input %q has shape %v: need a fixed 1×C×H×W, at most 4096 each", in.name, in.shape)
 		}
 		t.plan.inShape[i] = d
 	}
@@ -115,6 +115,9 @@ func translateONNX(g *onnxGraph) (*xnnPlan, error) {
 		if err := t.node(n); err != nil {
 			return nil, fmt.Errorf("xnnpack: node %q (%s): %w", n.name, n.op, err)
 		}
+		if v := t.vals[n.outputs[0]]; v != nil && numel(v.shape) > maxTensor {
+			return nil, fmt.Errorf("xnnpack: node %q (%s): output %v is too large", n.name, n.op, v.shape)
+		}
 	}
 	for _, o := range g.outputs {
 		v := t.vals[o.name]
@@ -129,6 +132,10 @@ func translateONNX(g *onnxGraph) (*xnnPlan, error) {
 	t.allocate()
 	return &t.plan, nil
 }
+
+// maxTensor bounds one tensor, in floats (512 MB): a damaged graph must
+// not make the engine allocate more than a box has.
+const maxTensor = 1 << 27
 
 func (t *translator) newRoot(size int) int {
 	t.roots = append(t.roots, size)

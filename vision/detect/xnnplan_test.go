@@ -285,3 +285,23 @@ func TestXNNPACKBadOutput(t *testing.T) {
 		t.Fatalf("black picture after the bad one: %v, %v; want no detections, no error", dets, err)
 	}
 }
+
+// A graph whose declared input is huge or whose tensors would be is
+// refused before any buffer is made.
+func TestXNNPACKRefusesHugeGraphs(t *testing.T) {
+	g, err := parseModel(tinyNet(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.inputs[0].shape = []int{1, 3, 9, 4097}
+	if _, err := translateONNX(g); err == nil || !strings.Contains(err.Error(), "at most 4096") {
+		t.Errorf("input 9×4097: %v", err)
+	}
+	// 4096 × 4096 is allowed, but not 64 maps of 2048 × 2048 after it.
+	g.inputs[0].shape = []int{1, 3, 4096, 4096}
+	g.inits["W1"] = &onnxTensor{dims: []int{64, 3, 3, 3}, f: make([]float32, 64*27)}
+	g.inits["B1"] = &onnxTensor{dims: []int{64}, f: make([]float32, 64)}
+	if _, err := translateONNX(g); err == nil || !strings.Contains(err.Error(), `node "Conv_c1" (Conv): output [1 64 2048 2048] is too large`) {
+		t.Errorf("64 × 2048 × 2048: %v", err)
+	}
+}
