@@ -143,7 +143,7 @@ func (a *Agent) reload(ctx context.Context) error {
 	}
 	old := a.config()
 	if !sameProcess(old, cfg) {
-		a.log.Warn("config reload: mqtt, spool, http and log settings take effect after a restart")
+		a.log.Warn("config reload: mqtt, spool, http, log and detector (pool) settings take effect after a restart")
 	}
 	a.applyCameras(ctx, cfg)
 	a.metrics.ConfigLoaded(true)
@@ -154,7 +154,7 @@ func (a *Agent) reload(ctx context.Context) error {
 // sameProcess reports whether the settings that need a restart are equal.
 func sameProcess(a, b *config.Config) bool {
 	return reflect.DeepEqual(a.MQTT, b.MQTT) && reflect.DeepEqual(a.Spool, b.Spool) &&
-		a.HTTP == b.HTTP && a.Log == b.Log
+		a.HTTP == b.HTTP && a.Log == b.Log && a.Detector == b.Detector
 }
 
 // watchReloads reloads on SIGHUP and when the config file's content
