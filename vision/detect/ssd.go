@@ -186,9 +186,13 @@ func topScores(dets []vision.Detection, k int) []vision.Detection {
 }
 
 // inputBlob is the network input of the last forward (NCHW float32),
-// valid until the next forward. The converter's reference test feeds it
-// to a numpy execution of the original graph.
+// valid until the next forward; nil on the XNNPACK engine, whose input
+// buffer is reused by later steps. The converter's reference test feeds
+// it to a numpy execution of the original graph.
 func (d *DNN) inputBlob() []float32 {
+	if d.net == nil {
+		return nil
+	}
 	var p *C.float
 	n := int(C.pn_net_input_blob(d.net, &p))
 	if n <= 0 {
