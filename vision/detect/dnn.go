@@ -364,6 +364,9 @@ func (d *DNN) forward(img gocv.Mat) error {
 	if img.Empty() || (img.Type() != gocv.MatTypeCV8UC1 && img.Type() != gocv.MatTypeCV8UC3) {
 		return fmt.Errorf("dnn: need an 8-bit gray or BGR frame, got type %v", img.Type())
 	}
+	if d.net == nil && d.xnn == nil {
+		return fmt.Errorf("dnn: model %s is closed", d.cfg.Name)
+	}
 	data, err := img.DataPtrUint8()
 	if err != nil {
 		return fmt.Errorf("dnn: frame: %w", err)
