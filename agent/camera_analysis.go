@@ -70,6 +70,21 @@ func newPool(cfg *config.Config, m detpool.Metrics, log *slog.Logger) (*detpool.
 	})
 }
 
+// logEngines says which engine runs a camera's own dnn model (the pool's
+// is logged once by newPool).
+func logEngines(log *slog.Logger, as []analysis.Analyzer) {
+	for _, a := range as {
+		if e, ok := a.(interface{ Engine() (string, string) }); ok {
+			name, why := e.Engine()
+			if why != "" {
+				log.Info("camera detector model loaded", "engine", name, "why", why)
+			} else {
+				log.Info("camera detector model loaded", "engine", name)
+			}
+		}
+	}
+}
+
 // onlyAnalyticsChanged reports whether two configs of one camera differ
 // only in what the analyzers do (motion, detector, tracker, lines, zones,
 // tamper), so the stream can keep running while the analyzers change.
@@ -96,6 +111,7 @@ func (c *camera) updateAnalytics(cc config.Camera, aggCfg aggregate.Config) erro
 	if err := c.stream.swapAnalyzers(fresh); err != nil {
 		return err
 	}
+	logEngines(c.stream.log, fresh)
 	c.counts.renew(cc, aggCfg)
 	c.stream.log.Info("camera analytics updated without restarting the stream")
 	return nil

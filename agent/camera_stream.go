@@ -69,6 +69,7 @@ func (s *streamRunner) run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
+	logEngines(s.log, analyzers)
 	s.setAnalyzers(analyzers)
 	defer func() {
 		// The set in use now: an analytics update may have replaced it.
