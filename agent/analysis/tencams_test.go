@@ -22,19 +22,30 @@ import (
 // Ten cameras of people walking (vtest, each from another point of the
 // clip) share the default pool (one worker, the real model) on this
 // 2-core machine, paced at 5 fps in real time. Every camera keeps its
-// analysis rate, because Analyze never waits for the detector; the
-// detector cannot serve 10 × max_rate, so the pool lowers the rate, and the
-// metrics say so (rate scale below 1, frames skipped for "budget"); every
-// camera still gets detector passes. The short version runs 12 s; with
-// PANTAU_LONG_TESTS=1 it runs 30 s and its logged figures are the ones in
-// docs/performance.md. The pool's scheduling alone (fairness, replaced
-// jobs) is tested in agent/detpool with a model whose timing the test
-// controls.
+// analysis rate, because Analyze never waits for the detector, and every
+// camera gets detector passes. Once the detector cannot serve 10 ×
+// max_rate the pool lowers the rate and the metrics say so (rate scale
+// below 1, frames skipped for "budget"). On XNNPACK (the default engine)
+// one worker may serve all ten on a quiet machine, so there the test only
+// requires that a lowered rate is counted; on OpenCV's engine (about three
+// times the CPU per inference) it cannot, and the lowering is required.
+// The short version runs 12 s per engine; with PANTAU_LONG_TESTS=1 30 s,
+// and its logged figures are the ones in docs/performance.md. The pool's
+// scheduling alone (fairness, replaced jobs) is tested in agent/detpool
+// with a model whose timing the test controls.
 func TestTenCamerasShareThePool(t *testing.T) {
 	dur := 12 * time.Second
 	if os.Getenv("PANTAU_LONG_TESTS") != "" {
 		dur = 30 * time.Second
 	}
+	for _, engine := range []string{"xnnpack", "opencv"} {
+		t.Run(engine, func(t *testing.T) { tenCameras(t, engine, dur, engine == "opencv") })
+	}
+}
+
+// tenCameras runs the ten cameras for dur on one worker of the given
+// engine; mustLower requires the pool to lower the rate.
+func tenCameras(t *testing.T, engine string, dur time.Duration, mustLower bool) {
 	cfg, err := config.Parse([]byte("site: s\ncameras:\n  - {name: c, url: \"rtsp://h/c\", lines: [{name: mid, points: [[0.5, 0.2], [0.5, 0.9]]}]}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +57,7 @@ func TestTenCamerasShareThePool(t *testing.T) {
 	}
 	model := cfg.Detector.Model
 	p, err := detpool.New(detpool.Config{Workers: 1, Metrics: m.Detector(),
-		New: func() (detpool.Inferer, error) { return NewPoolModel(model, "") }})
+		New: func() (detpool.Inferer, error) { return NewPoolModel(model, engine) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,8 +172,11 @@ func TestTenCamerasShareThePool(t *testing.T) {
 			t.Errorf("cam%d: %d of %d frames analysed", i, st.analysed, due)
 		}
 	}
-	t.Logf("rate scale %.2f, %v frames skipped for budget", scale, budget)
-	if scale >= 1 || budget == 0 {
-		t.Errorf("rate scale %.2f, %v budget skips: 10 cameras over one worker must lower the rate, counted", scale, budget)
+	t.Logf("%s: rate scale %.2f, %v frames skipped for budget", engine, scale, budget)
+	if mustLower && (scale >= 1 || budget == 0) {
+		t.Errorf("rate scale %.2f, %v budget skips: 10 cameras over one %s worker must lower the rate, counted", scale, budget, engine)
+	}
+	if scale < 1 && budget == 0 {
+		t.Errorf("rate scale %.2f but no budget skip counted: a lowered rate must show in the metrics", scale)
 	}
 }
