@@ -275,16 +275,31 @@ func TestFFmpegPlays(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ffmpeg: %v\n%s", err, out)
 			}
-			// Joining a live stream mid-GOP, ffmpeg's HEVC decoder reports
-			// the missing references of the frames before the first IRAP,
-			// as with any camera; anything else is a fault.
+			// Joining a live stream mid-GOP (StartFrame 24, the keyframe
+			// is 25), ffmpeg's decoders report the missing references of
+			// the pictures before the first keyframe, as with any camera:
+			// HEVC always, H.264 when its stream probe already decodes
+			// frame 24 (seen under load). Anything else is a fault.
 			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-				if line != "" && !strings.Contains(line, "Could not find ref with POC") {
+				if line != "" && !joinMessage(line) {
 					t.Errorf("ffmpeg: %s", line)
 				}
 			}
 		})
 	}
+}
+
+// joinMessage tells whether an ffmpeg error line is one its H.264 or
+// HEVC decoder prints for a picture whose references were sent before the
+// client joined ("Last message repeated" follows such a line).
+func joinMessage(line string) bool {
+	for _, m := range []string{"Could not find ref with POC", "reference picture missing during reorder",
+		"Missing reference picture", "Last message repeated"} {
+		if strings.Contains(line, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestStartFrame: with StartFrame on a non-keyframe, the first picture a
