@@ -1,5 +1,6 @@
 // shim.cpp: see shim.h.
 #include "shim.h"
+#include "picture.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -20,12 +21,6 @@ struct pn_net {
 	std::vector<cv::Mat> outs;
 };
 
-static void set_err(char *err, int errlen, const char *msg) {
-	if (err == NULL || errlen <= 0) return;
-	std::strncpy(err, msg, errlen - 1);
-	err[errlen - 1] = 0;
-}
-
 int pn_hog_people(float *dst, int cap) {
 	try {
 		std::vector<float> v = cv::HOGDescriptor::getDefaultPeopleDetector();
@@ -43,18 +38,18 @@ pn_net *pn_net_open(const char *model, const char *config, char *err, int errlen
 		n = new pn_net();
 		n->net = cv::dnn::readNet(model, config ? config : "");
 		if (n->net.empty()) {
-			set_err(err, errlen, "model has no layers");
+			pn_set_err(err, errlen, "model has no layers");
 			delete n;
 			return NULL;
 		}
 		n->names = n->net.getUnconnectedOutLayersNames();
 		return n;
 	} catch (const cv::Exception &e) {
-		set_err(err, errlen, e.what());
+		pn_set_err(err, errlen, e.what());
 	} catch (const std::exception &e) {
-		set_err(err, errlen, e.what());
+		pn_set_err(err, errlen, e.what());
 	} catch (...) {
-		set_err(err, errlen, "unknown C++ exception");
+		pn_set_err(err, errlen, "unknown C++ exception");
 	}
 	delete n;
 	return NULL;
@@ -67,19 +62,8 @@ int pn_net_forward(pn_net *n, const unsigned char *data, int rows, int cols,
                    int dst_y, int dst_w, int dst_h, int pad, double scale,
                    double mean, int swap_rb, char *err, int errlen) {
 	try {
-		cv::Mat img(rows, cols, channels == 3 ? CV_8UC3 : CV_8UC1, (void *)data, step);
-		if (channels == 1) {
-			cv::cvtColor(img, n->img3, cv::COLOR_GRAY2BGR);
-			img = n->img3;
-		}
-		if (dst_x != 0 || dst_y != 0 || dst_w != in_w || dst_h != in_h) {
-			// Letterbox: the picture keeps its aspect, the bars get pad.
-			n->canvas.create(in_h, in_w, CV_8UC3);
-			n->canvas.setTo(cv::Scalar(pad, pad, pad));
-			cv::Mat roi = n->canvas(cv::Rect(dst_x, dst_y, dst_w, dst_h));
-			cv::resize(img, roi, roi.size(), 0, 0, cv::INTER_LINEAR);
-			img = n->canvas;
-		}
+		cv::Mat img = pn_picture(data, rows, cols, channels, step, in_w, in_h, dst_x, dst_y,
+		                         dst_w, dst_h, pad, n->img3, n->canvas);
 		cv::dnn::blobFromImage(img, n->blob, scale, cv::Size(in_w, in_h),
 		                       cv::Scalar(mean, mean, mean), swap_rb != 0, false, CV_32F);
 		n->net.setInput(n->blob);
@@ -90,11 +74,11 @@ int pn_net_forward(pn_net *n, const unsigned char *data, int rows, int cols,
 		}
 		return (int)n->outs.size();
 	} catch (const cv::Exception &e) {
-		set_err(err, errlen, e.what());
+		pn_set_err(err, errlen, e.what());
 	} catch (const std::exception &e) {
-		set_err(err, errlen, e.what());
+		pn_set_err(err, errlen, e.what());
 	} catch (...) {
-		set_err(err, errlen, "unknown C++ exception");
+		pn_set_err(err, errlen, "unknown C++ exception");
 	}
 	return -1;
 }

@@ -1,5 +1,6 @@
 // xnnshim.cpp: see xnnshim.h.
 #include "xnnshim.h"
+#include "picture.hpp"
 
 #include <xnnpack.h>
 
@@ -37,11 +38,6 @@ void put_err(char *err, int errlen, const char *what, int status) {
 	std::snprintf(err, errlen, "%s: %s (XNNPACK status %d)", what, s, status);
 }
 
-void put_msg(char *err, int errlen, const char *msg) {
-	if (err == NULL || errlen <= 0) return;
-	std::snprintf(err, errlen, "%s", msg);
-}
-
 }  // namespace
 
 struct pn_xnn {
@@ -67,14 +63,14 @@ int pn_xnn_init(char *err, int errlen) {
 pn_xnn *pn_xnn_new(int nslots, const size_t *floats, char *err, int errlen) {
 	pn_xnn *x = new (std::nothrow) pn_xnn();
 	if (x == NULL) {
-		put_msg(err, errlen, "out of memory");
+		pn_set_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (int i = 0; i < nslots; i++) {
 		void *p = NULL;
 		// XNNPACK's kernels may read XNN_EXTRA_BYTES past a tensor's end.
 		if (posix_memalign(&p, 64, floats[i] * sizeof(float) + XNN_EXTRA_BYTES) != 0) {
-			put_msg(err, errlen, "out of memory for the network's buffers");
+			pn_set_err(err, errlen, "out of memory for the network's buffers");
 			pn_xnn_close(x);
 			return NULL;
 		}
@@ -96,7 +92,7 @@ void pn_xnn_close(pn_xnn *x) {
 
 static bool slot_ok(pn_xnn *x, int i, size_t need, char *err, int errlen) {
 	if (i < 0 || i >= (int)x->slots.size() || x->sizes[i] < need) {
-		put_msg(err, errlen, "plan error: slot out of range or too small");
+		pn_set_err(err, errlen, "plan error: slot out of range or too small");
 		return false;
 	}
 	return true;
@@ -109,7 +105,7 @@ int pn_xnn_conv(pn_xnn *x, int in, int out, int h, int w, const int *pads,
 	int oh = (h + pads[0] + pads[2] - dh * (kh - 1) - 1) / sh + 1;
 	int ow = (w + pads[1] + pads[3] - dw * (kw - 1) - 1) / sw + 1;
 	if (oh <= 0 || ow <= 0) {
-		put_msg(err, errlen, "convolution: empty output");
+		pn_set_err(err, errlen, "convolution: empty output");
 		return -1;
 	}
 	if (!slot_ok(x, in, (size_t)h * w * groups * gic, err, errlen) ||
@@ -146,7 +142,7 @@ int pn_xnn_add(pn_xnn *x, int ina, const size_t *sa, int inb, const size_t *sb,
 	} else {
 		void *p = NULL;
 		if (posix_memalign(&p, 64, nb * sizeof(float) + XNN_EXTRA_BYTES) != 0) {
-			put_msg(err, errlen, "out of memory");
+			pn_set_err(err, errlen, "out of memory");
 			return -1;
 		}
 		std::memcpy(p, konst, nb * sizeof(float));
@@ -205,23 +201,14 @@ int pn_xnn_input(pn_xnn *x, int in, const unsigned char *data, int rows,
                  double scale, double mean, int swap_rb, char *err, int errlen) {
 	if (!slot_ok(x, in, (size_t)in_w * in_h * 3, err, errlen)) return -1;
 	try {
-		cv::Mat img(rows, cols, channels == 3 ? CV_8UC3 : CV_8UC1, (void *)data, step_bytes);
-		if (channels == 1) {
-			cv::cvtColor(img, x->img3, cv::COLOR_GRAY2BGR);
-			img = x->img3;
-		}
-		// The same canvas pn_net_forward builds, so both engines see the
-		// same pixels.
-		x->canvas.create(in_h, in_w, CV_8UC3);
-		if (dst_x != 0 || dst_y != 0 || dst_w != in_w || dst_h != in_h)
-			x->canvas.setTo(cv::Scalar(pad, pad, pad));
-		cv::Mat roi = x->canvas(cv::Rect(dst_x, dst_y, dst_w, dst_h));
-		cv::resize(img, roi, roi.size(), 0, 0, cv::INTER_LINEAR);
+		// The same picture pn_net_forward gives OpenCV's dnn.
+		cv::Mat pic = pn_picture(data, rows, cols, channels, step_bytes, in_w, in_h, dst_x,
+		                         dst_y, dst_w, dst_h, pad, x->img3, x->canvas);
 		float *o = x->slots[in];
 		const float m = (float)mean, sc = (float)scale;
 		const int c0 = swap_rb ? 2 : 0, c2 = swap_rb ? 0 : 2;
 		for (int r = 0; r < in_h; r++) {
-			const unsigned char *p = x->canvas.ptr<unsigned char>(r);
+			const unsigned char *p = pic.ptr<unsigned char>(r);
 			for (int c = 0; c < in_w; c++, p += 3, o += 3) {
 				o[0] = ((float)p[c0] - m) * sc;
 				o[1] = ((float)p[1] - m) * sc;
@@ -230,9 +217,9 @@ int pn_xnn_input(pn_xnn *x, int in, const unsigned char *data, int rows,
 		}
 		return 0;
 	} catch (const std::exception &e) {
-		put_msg(err, errlen, e.what());
+		pn_set_err(err, errlen, e.what());
 	} catch (...) {
-		put_msg(err, errlen, "unknown C++ exception");
+		pn_set_err(err, errlen, "unknown C++ exception");
 	}
 	return -1;
 }
