@@ -63,9 +63,7 @@ func TestTopicsSeqRetainedStatusAndGracefulOffline(t *testing.T) {
 	if !st.Retained || !cs.Retained {
 		t.Fatalf("statuses not retained: agent %v camera %v", st.Retained, cs.Retained)
 	}
-	if n, _, _ := c.SpoolStats(); n != 0 {
-		t.Fatalf("%d messages left in the spool after delivery", n)
-	}
+	waitSpoolDrained(t, c, 5*time.Second)
 
 	stop()
 	off := sub.WaitTopic(t, 5*time.Second, prefix+"status", `"offline"`)

@@ -80,6 +80,24 @@ func waitConnected(t testing.TB, c *Client) {
 	}
 }
 
+// waitSpoolDrained waits until the spool holds nothing. A subscriber can
+// have a message before the broker's PUBACK reaches the client and the
+// spool records the ack, so "delivered" is checked with a deadline.
+func waitSpoolDrained(t testing.TB, c *Client, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		n, _, _ := c.SpoolStats()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages left in the spool %v after delivery", n, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // motion is the i-th motion event of camera.
 func motion(camera string, i int) event.Message {
 	m, err := event.NewEvent(testSite, testAgent, camera, event.Fields{Type: event.TypeMotion, Time: time.Now(), State: "start", Area: float64(i%1000) / 1000})
